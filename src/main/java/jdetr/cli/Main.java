@@ -1,0 +1,30 @@
+package jdetr.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The `jdetr` command line: one subcommand per job. */
+@Command(
+    name = "jdetr",
+    mixinStandardHelpOptions = true,
+    version = "jdetr 0.1.0",
+    description = "DETR and Deformable DETR in Java: train, evaluate and serve transformer detectors.",
+    subcommands = {CommandLine.HelpCommand.class, EngineCommand.class})
+public final class Main implements Runnable {
+
+  static {
+    // Everything runs from the libtorch natives shipped in the jar: never reach for the network.
+    System.setProperty("ai.djl.offline", "true");
+    System.setProperty("hazelcast.logging.type", "slf4j");
+    System.setProperty("java.awt.headless", "true");
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+}
