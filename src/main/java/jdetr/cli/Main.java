@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     version = "jdetr 0.1.0",
     description = "DETR and Deformable DETR in Java: train, evaluate and serve transformer detectors.",
     subcommands = {CommandLine.HelpCommand.class, EngineCommand.class, SynthCommand.class,
-        BenchCommand.class})
+        BenchCommand.class, ValidateCommand.class})
 public final class Main implements Runnable {
 
   static {
