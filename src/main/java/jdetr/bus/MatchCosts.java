@@ -7,9 +7,9 @@ package jdetr.bus;
  * @param bboxCost weight of the L1 box cost ({@code --set_cost_bbox})
  * @param giouCost weight of the GIoU cost ({@code --set_cost_giou})
  */
-public record MatchCosts(float classCost, float bboxCost, float giouCost) {
+public record MatchCosts(double classCost, double bboxCost, double giouCost) {
   /** DETR's defaults: 1, 5, 2. */
-  public static final MatchCosts DETR = new MatchCosts(1f, 5f, 2f);
+  public static final MatchCosts DETR = new MatchCosts(1, 5, 2);
   /** Deformable DETR's defaults: 2, 5, 2. */
-  public static final MatchCosts DEFORMABLE_DETR = new MatchCosts(2f, 5f, 2f);
+  public static final MatchCosts DEFORMABLE_DETR = new MatchCosts(2, 5, 2);
 }

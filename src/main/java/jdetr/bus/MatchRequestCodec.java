@@ -14,8 +14,8 @@ public final class MatchRequestCodec extends BinaryCodec<MatchRequest> {
   protected void write(WireWriter out, MatchRequest m) {
     out.writeLong(m.step()).writeInt(m.image()).writeInt(m.layer())
         .writeInt(m.classLoss().ordinal())
-        .writeFloat(m.costs().classCost()).writeFloat(m.costs().bboxCost())
-        .writeFloat(m.costs().giouCost())
+        .writeDouble(m.costs().classCost()).writeDouble(m.costs().bboxCost())
+        .writeDouble(m.costs().giouCost())
         .writeInt(m.numQueries()).writeInt(m.numClasses())
         .writeFloats(m.logits(), m.numQueries(), m.numClasses()) // [Q, C]
         .writeFloats(m.boxes(), m.numQueries(), 4) // [Q, 4] cxcywh
@@ -32,8 +32,8 @@ public final class MatchRequestCodec extends BinaryCodec<MatchRequest> {
     if (lossIndex < 0 || lossIndex >= CLASS_LOSSES.length) {
       throw new WireFormatException(name() + ": field classLoss has unknown value " + lossIndex);
     }
-    MatchCosts costs = new MatchCosts(in.readFloat("costs.class"), in.readFloat("costs.bbox"),
-        in.readFloat("costs.giou"));
+    MatchCosts costs = new MatchCosts(in.readDouble("costs.class"), in.readDouble("costs.bbox"),
+        in.readDouble("costs.giou"));
     int numQueries = in.readInt("numQueries");
     int numClasses = in.readInt("numClasses");
     if (numQueries < 0 || numClasses < 0) {

@@ -40,6 +40,13 @@ public final class WireReader {
     return v;
   }
 
+  public double readDouble(String field) {
+    need(field, 8);
+    double v = buffer.getDoubleLE(pos);
+    pos += 8;
+    return v;
+  }
+
   public float readFloat(String field) {
     need(field, 4);
     float v = buffer.getFloatLE(pos);

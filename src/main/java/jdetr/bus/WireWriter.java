@@ -25,6 +25,11 @@ public final class WireWriter {
     return this;
   }
 
+  public WireWriter writeDouble(double value) {
+    buffer.appendDoubleLE(value);
+    return this;
+  }
+
   public WireWriter writeFloat(float value) {
     buffer.appendFloatLE(value);
     return this;

@@ -10,37 +10,16 @@ import org.junit.jupiter.api.Test;
 
 class MatchCodecTest {
 
-  static MatchRequest randomRequest(Random rnd, long step, int image, int layer, int q, int c, int t) {
-    float[] logits = new float[q * c];
-    float[] boxes = new float[q * 4];
-    int[] labels = new int[t];
-    float[] targetBoxes = new float[t * 4];
-    for (int i = 0; i < logits.length; i++) {
-      logits[i] = (float) rnd.nextGaussian();
-    }
-    for (int i = 0; i < boxes.length; i++) {
-      boxes[i] = rnd.nextFloat();
-    }
-    for (int i = 0; i < t; i++) {
-      labels[i] = rnd.nextInt(Math.max(c, 1));
-    }
-    for (int i = 0; i < targetBoxes.length; i++) {
-      targetBoxes[i] = rnd.nextFloat();
-    }
-    return new MatchRequest(step, image, layer, ClassLoss.SOFTMAX_CE, MatchCosts.DETR, q, c,
-        logits, boxes, labels, targetBoxes);
-  }
-
   @Test
   void requestRoundTripsThroughTheWireFormat() {
     MatchRequestCodec codec = new MatchRequestCodec();
-    MatchRequest request = randomRequest(new Random(1), 1234567890123L, 3, 5, 100, 92, 7);
+    MatchRequest request = MatchCodecTestData.randomRequest(new Random(1), 1234567890123L, 3, 5, 100, 92, 7);
     Buffer buffer = Buffer.buffer("prefix");
     codec.encodeToWire(buffer, request);
     MatchRequest decoded = codec.decodeFromWire(6, buffer);
     assertThat(decoded).isEqualTo(request).isNotSameAs(request);
     // header (length + tag) + step + image, layer, loss + 3 costs + Q, C + 4 arrays with shape headers
-    int expectedBytes = 8 + 8 + 12 + 12 + 8 + (4 + 8 + 100 * 92 * 4) + (4 + 8 + 100 * 16)
+    int expectedBytes = 8 + 8 + 12 + 24 + 8 + (4 + 8 + 100 * 92 * 4) + (4 + 8 + 100 * 16)
         + (4 + 4 + 7 * 4) + (4 + 8 + 7 * 16);
     assertThat(buffer.length() - 6).isEqualTo(expectedBytes);
   }
@@ -48,7 +27,7 @@ class MatchCodecTest {
   @Test
   void emptyUnitsKeepTheirShape() {
     MatchRequestCodec codec = new MatchRequestCodec();
-    MatchRequest noTargets = randomRequest(new Random(2), 1, 0, 0, 4, 3, 0);
+    MatchRequest noTargets = MatchCodecTestData.randomRequest(new Random(2), 1, 0, 0, 4, 3, 0);
     MatchRequest noQueries = new MatchRequest(1, 0, 0, ClassLoss.SIGMOID_FOCAL,
         MatchCosts.DEFORMABLE_DETR, 0, 91, new float[0], new float[0], new int[] {1},
         new float[] {.5f, .5f, .1f, .1f});
@@ -67,7 +46,7 @@ class MatchCodecTest {
     Buffer b = Buffer.buffer();
     codec.encodeToWire(b, r);
     // body: len, tag, step(8), image, layer, loss, 3 costs, Q, C, logits rank, dims(2) -> value
-    int logitsValue = 4 + 4 + 8 + 12 + 12 + 8 + 4 + 8;
+    int logitsValue = 4 + 4 + 8 + 12 + 24 + 8 + 4 + 8;
     assertThat(b.getBytes(logitsValue, logitsValue + 4)).containsExactly(0, 0, (byte) 0x80, 0x3f);
   }
 
@@ -82,7 +61,7 @@ class MatchCodecTest {
 
   @Test
   void localDeliveryHandsOverTheSameObject() {
-    MatchRequest r = randomRequest(new Random(3), 1, 0, 0, 5, 4, 2);
+    MatchRequest r = MatchCodecTestData.randomRequest(new Random(3), 1, 0, 0, 5, 4, 2);
     assertThat(new MatchRequestCodec().transform(r)).isSameAs(r);
   }
 
@@ -90,7 +69,7 @@ class MatchCodecTest {
   void truncatedFrameNamesTheField() {
     MatchRequestCodec codec = new MatchRequestCodec();
     Buffer b = Buffer.buffer();
-    codec.encodeToWire(b, randomRequest(new Random(4), 1, 0, 0, 10, 5, 3));
+    codec.encodeToWire(b, MatchCodecTestData.randomRequest(new Random(4), 1, 0, 0, 10, 5, 3));
     Buffer cut = b.getBuffer(0, b.length() - 10);
     cut.setIntLE(0, cut.length() - 4);
     assertThatThrownBy(() -> codec.decodeFromWire(0, cut))
