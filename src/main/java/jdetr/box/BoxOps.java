@@ -20,9 +20,10 @@ import ai.djl.ndarray.NDList;
  *       with an {@link IllegalArgumentException} naming the argument, the row and its coordinates;
  *   <li>zero-width or zero-height boxes (points and lines, e.g. a sigmoid that underflowed) are
  *       valid: the union and the enclosing area are floored at {@link #MIN_AREA}, so IoU and GIoU
- *       stay finite (IoU 0 when the union is empty) and so do their gradients. The floor changes
- *       nothing for any box pair whose union is larger than {@code 1e-12} (normalised units), i.e.
- *       for every pair that has a target box;
+ *       stay finite and so do their gradients (the floored quantities carry no gradient). Two boxes
+ *       with an empty union (e.g. two equal points) have IoU 0 and GIoU 0; two distinct points
+ *       have IoU 0 and GIoU close to -1. The floor changes nothing for a pair whose union is larger
+ *       than {@code 1e-12} (normalised units), i.e. for every pair that has a real target box;
  *   <li>NaN or infinite coordinates are not degenerate boxes but a diverged model: they pass
  *       through to the result, where the criterion reports the non-finite loss by name.
  * </ul>
@@ -99,7 +100,7 @@ public final class BoxOps {
     NDArray erb = boxes1.get(":, 2:").maximum(boxes2.get(":, 2:"));
     NDArray ewh = erb.sub(elt).clip(0f, Float.MAX_VALUE);
     NDArray enclosing = ewh.get(":, 0").mul(ewh.get(":, 1")).clip(MIN_AREA, Float.MAX_VALUE);
-    return iou.sub(enclosing.sub(union).div(enclosing));
+    return iou.sub(enclosing.sub(safeUnion).div(enclosing));
   }
 
   private static NDArray pairwise(NDArray boxes1, NDArray boxes2, boolean generalized) {
@@ -112,13 +113,14 @@ public final class BoxOps {
     NDArray wh = hi1.minimum(hi2).sub(lo1.maximum(lo2)).clip(0f, Float.MAX_VALUE); // [N, M, 2]
     NDArray inter = wh.get(":, :, 0").mul(wh.get(":, :, 1")); // [N, M]
     NDArray union = area1.expandDims(1).add(area2).sub(inter);
-    NDArray iou = inter.div(union.clip(MIN_AREA, Float.MAX_VALUE));
+    NDArray safeUnion = union.clip(MIN_AREA, Float.MAX_VALUE);
+    NDArray iou = inter.div(safeUnion);
     if (!generalized) {
       return iou;
     }
     NDArray ewh = hi1.maximum(hi2).sub(lo1.minimum(lo2)).clip(0f, Float.MAX_VALUE); // [N, M, 2]
     NDArray enclosing = ewh.get(":, :, 0").mul(ewh.get(":, :, 1")).clip(MIN_AREA, Float.MAX_VALUE);
-    return iou.sub(enclosing.sub(union).div(enclosing));
+    return iou.sub(enclosing.sub(safeUnion).div(enclosing));
   }
 
   /** Rejects inverted xyxy boxes, naming the first offending row. NaN rows pass (see class doc). */

@@ -8,6 +8,7 @@ import ai.djl.nn.Activation;
 import java.util.ArrayList;
 import java.util.List;
 import jdetr.box.BoxOps;
+import jdetr.data.Target;
 import jdetr.loss.ClassLoss;
 
 /**
@@ -76,6 +77,13 @@ public final class PostProcess {
       }
       return out;
     }
+  }
+
+  /** As {@link #apply(NDArray, NDArray, int[], int[])} with the original sizes of the targets. */
+  public Result apply(NDArray logits, NDArray boxes, List<Target> targets) {
+    int[] heights = targets.stream().mapToInt(Target::origHeight).toArray();
+    int[] widths = targets.stream().mapToInt(Target::origWidth).toArray();
+    return apply(logits, boxes, heights, widths);
   }
 
   /**
