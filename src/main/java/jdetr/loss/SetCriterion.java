@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -181,7 +182,7 @@ public final class SetCriterion {
 
     // class targets: matched label, or the no-object index C for the rest
     int[] classes = new int[b * q]; // [B * Q]
-    java.util.Arrays.fill(classes, numClasses);
+    Arrays.fill(classes, numClasses);
     for (int i = 0; i < pairs.size(); i++) {
       classes[pairs.flatQuery[i]] = pairs.labels[i];
     }
