@@ -3,8 +3,14 @@ package jdetr.model;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The DETR architecture, with the reference defaults ({@code detr:main.py get_args_parser}).
@@ -84,6 +90,39 @@ public record DetrConfig(
   public static DetrConfig defaults() {
     return new DetrConfig("resnet50", false, PositionEmbeddingKind.SINE, 256, 8, 6, 6, 2048, 0.1,
         100, false, true, 91, true);
+  }
+
+  /**
+   * A config from a JSON object holding some of the fields (reference argument names) over the
+   * defaults; an unknown field is an error naming it.
+   */
+  public static DetrConfig fromJson(JsonNode overrides) {
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode merged = json.valueToTree(defaults());
+    if (overrides != null && !overrides.isNull()) {
+      if (!overrides.isObject()) {
+        throw new IllegalArgumentException("DETR config: expected a JSON object, got " + overrides);
+      }
+      for (Iterator<Map.Entry<String, JsonNode>> it = overrides.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        if (!merged.has(e.getKey())) {
+          throw new IllegalArgumentException("DETR config: unknown field '" + e.getKey()
+              + "' (known: " + String.join(", ", (Iterable<String>) merged::fieldNames) + ")");
+        }
+        merged.set(e.getKey(), e.getValue());
+      }
+    }
+    try {
+      return json.treeToValue(merged, DetrConfig.class);
+    } catch (JsonProcessingException ex) {
+      Throwable cause = ex.getCause() instanceof IllegalArgumentException ? ex.getCause() : ex;
+      throw new IllegalArgumentException(cause.getMessage(), ex);
+    }
+  }
+
+  /** This config as a JSON object with the reference argument names. */
+  public ObjectNode toJson() {
+    return new ObjectMapper().valueToTree(this);
   }
 
   public Builder toBuilder() {
