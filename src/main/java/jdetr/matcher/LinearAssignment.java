@@ -90,6 +90,15 @@ public final class LinearAssignment {
    */
   public Assignment solve(float[] cost, int rows, int cols) {
     checkShape(cost.length, rows, cols);
+    return solveLeading(cost, rows, cols);
+  }
+
+  /**
+   * As {@link #solve(float[], int, int)} on the first {@code rows * cols} entries of a buffer that
+   * may be longer (a reused workspace).
+   */
+  Assignment solveLeading(float[] cost, int rows, int cols) {
+    checkShape(Math.min(cost.length, rows * cols), rows, cols);
     if (rows == 0 || cols == 0) {
       return Assignment.EMPTY;
     }
