@@ -27,7 +27,7 @@ import jdetr.bus.MatchReply;
 import jdetr.bus.MatchRequest;
 import jdetr.testing.ChildJvm;
 import jdetr.verticles.MatcherVerticle;
-import jdetr.verticles.NearestBoxSolver;
+import jdetr.matcher.HungarianMatchSolver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,7 +49,7 @@ class NodeClusterTest {
   private static final String DESCRIPTOR = """
       {"name": "matcher", "verticle": "jdetr.verticles.MatcherVerticle", "threadingModel": "WORKER",
        "instances": 2, "workerPool": {"name": "jdetr-matcher", "size": 2},
-       "roles": ["matcher"], "config": {"solver": "jdetr.verticles.NearestBoxSolver"}}
+       "roles": ["matcher"], "config": {"solver": "jdetr.matcher.HungarianMatchSolver"}}
       """;
   private static final int UNITS = 300;
   private static final int KILL_AFTER = 80;
@@ -83,7 +83,7 @@ class NodeClusterTest {
   void matchingGoesOnWhenAMatcherNodeIsKilled() throws Exception {
     Files.writeString(descriptors.resolve("30-matcher.json"), DESCRIPTOR);
     String clusterName = "jdetr-test-" + UUID.randomUUID();
-    NearestBoxSolver solver = new NearestBoxSolver();
+    HungarianMatchSolver solver = new HungarianMatchSolver();
     long start = System.nanoTime();
     try (ChildJvm a = startNode("matcher-a", clusterName);
         ChildJvm b = startNode("matcher-b", clusterName)) {

@@ -20,6 +20,7 @@ import jdetr.bus.MatchCodecTestData;
 import jdetr.bus.MatchReply;
 import jdetr.bus.MatchRequest;
 import jdetr.bus.RequestFailedException;
+import jdetr.matcher.HungarianMatchSolver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -66,7 +67,7 @@ class MatcherVerticleTest {
       requests.add(r);
       replies.add(requester.request(r));
     }
-    NearestBoxSolver solver = new NearestBoxSolver();
+    HungarianMatchSolver solver = new HungarianMatchSolver();
     for (int i = 0; i < requests.size(); i++) {
       MatchReply reply = await(replies.get(i));
       assertThat(reply).isEqualTo(solver.solve(requests.get(i)));

@@ -15,7 +15,7 @@ class StageDescriptorsTest {
   static final String MATCHER = """
       {"name": "matcher", "verticle": "jdetr.verticles.MatcherVerticle", "threadingModel": "WORKER",
        "instances": 2, "workerPool": {"name": "jdetr-matcher", "size": 2},
-       "roles": ["train", "matcher"], "config": {"solver": "jdetr.verticles.NearestBoxSolver"}}
+       "roles": ["train", "matcher"], "config": {"solver": "jdetr.matcher.HungarianMatchSolver"}}
       """;
 
   @Test
@@ -28,7 +28,7 @@ class StageDescriptorsTest {
     assertThat(d.belongsTo("data")).isFalse();
     assertThat(d.deploymentOptions().getWorkerPoolName()).isEqualTo("jdetr-matcher");
     assertThat(d.deploymentOptions().getWorkerPoolSize()).isEqualTo(2);
-    assertThat(d.deploymentOptions().getConfig().getString("solver")).endsWith("NearestBoxSolver");
+    assertThat(d.deploymentOptions().getConfig().getString("solver")).endsWith("HungarianMatchSolver");
   }
 
   @Test
@@ -75,8 +75,13 @@ class StageDescriptorsTest {
     if (!Files.isDirectory(dir)) {
       return;
     }
-    for (StageDescriptor d : StageDescriptors.load(dir)) {
+    List<StageDescriptor> all = StageDescriptors.load(dir);
+    assertThat(all).isNotEmpty();
+    for (StageDescriptor d : all) {
       assertThat(Class.forName(d.verticle())).as(d.file()).isNotNull();
+      if (d.verticle().equals(MatcherVerticle.class.getName())) {
+        assertThat(MatcherVerticle.instantiate(d.config().getString("solver"))).isNotNull();
+      }
     }
   }
 }
