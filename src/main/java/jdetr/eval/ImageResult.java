@@ -1,0 +1,32 @@
+package jdetr.eval;
+
+/**
+ * The evaluation of one (image, category) pair: pycocotools' {@code evalImgs} entry, for every area
+ * range at once.
+ */
+final class ImageResult {
+  static final byte MATCHED = 1; // dtMatches != 0
+  static final byte IGNORED = 2; // dtIgnore
+
+  /** Detections kept (at most maxDets[-1]), highest score first. */
+  final int numDets;
+  /** [numDets] scores, descending. */
+  final double[] scores;
+  /** [A, T, numDets] MATCHED | IGNORED bits. */
+  final byte[] flags;
+  /** [A] ground-truth objects not ignored in each area range. */
+  final int[] numNotIgnored;
+  private final int numIou;
+
+  ImageResult(int numDets, double[] scores, byte[] flags, int[] numNotIgnored, int numIou) {
+    this.numDets = numDets;
+    this.scores = scores;
+    this.flags = flags;
+    this.numNotIgnored = numNotIgnored;
+    this.numIou = numIou;
+  }
+
+  byte flag(int a, int t, int d) {
+    return flags[(a * numIou + t) * numDets + d];
+  }
+}
