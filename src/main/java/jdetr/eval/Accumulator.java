@@ -63,6 +63,13 @@ final class Accumulator {
         }
       }
       int[] order = ScoreOrder.descending(pooled, total);
+      // flags of the pooled detections in score order: [total, A, T]
+      final int stride = numAreas * numIou;
+      byte[] flags = new byte[total * stride];
+      for (int i = 0; i < total; i++) {
+        int q = order[i];
+        System.arraycopy(entries.get(fromEntry[q]).flags, fromDet[q] * stride, flags, i * stride, stride);
+      }
       double[] rc = new double[total];
       double[] pr = new double[total];
       for (int a = 0; a < numAreas; a++) {
@@ -80,8 +87,7 @@ final class Accumulator {
           int[] cumTp = monitor && t == monitorIou ? new int[total] : null;
           int[] cumFp = cumTp == null ? null : new int[total];
           for (int i = 0; i < total; i++) {
-            int q = order[i];
-            byte f = entries.get(fromEntry[q]).flag(a, t, fromDet[q]);
+            byte f = flags[i * stride + a * numIou + t];
             if ((f & ImageResult.IGNORED) == 0) {
               if ((f & ImageResult.MATCHED) != 0) {
                 tp++;

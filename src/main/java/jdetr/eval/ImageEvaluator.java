@@ -44,6 +44,20 @@ final class ImageEvaluator {
 
     byte[] flags = new byte[numAreas * numIou * nd];
     int[] numNotIgnored = new int[numAreas];
+    final int stride = numAreas * numIou;
+    if (ng == 0) {
+      // nothing to match: a detection is ignored exactly when its area is outside the range
+      for (int d = 0; d < nd; d++) {
+        double area = ix.dArea[det[d]];
+        for (int a = 0; a < numAreas; a++) {
+          if (area < params.areaLo(a) || area > params.areaHi(a)) {
+            Arrays.fill(flags, d * stride + a * numIou, d * stride + (a + 1) * numIou,
+                ImageResult.IGNORED);
+          }
+        }
+      }
+      return new ImageResult(nd, scores, flags, numNotIgnored);
+    }
     int[] gtind = new int[ng];
     boolean[] gIg = new boolean[ng]; // in gtind order
     boolean[] gCrowd = new boolean[ng];
@@ -77,7 +91,7 @@ final class ImageEvaluator {
       for (int t = 0; t < numIou; t++) {
         Arrays.fill(gMatched, false);
         double threshold = Math.min(params.iouThreshold(t), 1 - 1e-10);
-        int base = (a * numIou + t) * nd;
+        int base = a * numIou + t;
         for (int d = 0; d < nd; d++) {
           double best = threshold;
           int m = -1;
@@ -111,12 +125,12 @@ final class ImageEvaluator {
               ignored = true;
             }
           }
-          flags[base + d] = (byte) ((matched ? ImageResult.MATCHED : 0)
+          flags[d * stride + base] = (byte) ((matched ? ImageResult.MATCHED : 0)
               | (ignored ? ImageResult.IGNORED : 0));
         }
       }
     }
-    return new ImageResult(nd, scores, flags, numNotIgnored, numIou);
+    return new ImageResult(nd, scores, flags, numNotIgnored);
   }
 
   /** [nd, ng] IoU of each detection with each ground-truth object (maskApi's bbIou). */

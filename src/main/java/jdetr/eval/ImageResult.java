@@ -12,21 +12,15 @@ final class ImageResult {
   final int numDets;
   /** [numDets] scores, descending. */
   final double[] scores;
-  /** [A, T, numDets] MATCHED | IGNORED bits. */
+  /** [numDets, A, T] MATCHED | IGNORED bits: the settings of one detection are contiguous. */
   final byte[] flags;
   /** [A] ground-truth objects not ignored in each area range. */
   final int[] numNotIgnored;
-  private final int numIou;
 
-  ImageResult(int numDets, double[] scores, byte[] flags, int[] numNotIgnored, int numIou) {
+  ImageResult(int numDets, double[] scores, byte[] flags, int[] numNotIgnored) {
     this.numDets = numDets;
     this.scores = scores;
     this.flags = flags;
     this.numNotIgnored = numNotIgnored;
-    this.numIou = numIou;
-  }
-
-  byte flag(int a, int t, int d) {
-    return flags[(a * numIou + t) * numDets + d];
   }
 }
