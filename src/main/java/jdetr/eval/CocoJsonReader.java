@@ -139,15 +139,15 @@ public final class CocoJsonReader {
         p.nextToken();
         switch (name) {
           case "id" -> id = id(where, "id");
-          case "image_id" -> imageId = id(where, "image_id");
-          case "category_id" -> categoryId = id(where, "category_id");
-          case "bbox" -> bbox = bbox(where);
-          case "area" -> area = number(where, "area");
-          case "iscrowd" -> crowd = flag(where, "iscrowd");
+          case "image_id" -> imageId = id(named(where, "id", id), "image_id");
+          case "category_id" -> categoryId = id(named(where, "id", id), "category_id");
+          case "bbox" -> bbox = bbox(named(where, "id", id));
+          case "area" -> area = number(named(where, "id", id), "area");
+          case "iscrowd" -> crowd = flag(named(where, "id", id), "iscrowd");
           default -> p.skipChildren();
         }
       }
-      String named = id == null ? where : where + " (id " + id + ")";
+      String named = named(where, "id", id);
       out.add(CocoGroundTruth.of(required(id, where, "id"), required(imageId, named, "image_id"),
           required(categoryId, named, "category_id"), required(bbox, named, "bbox"),
           required(area, named, "area"), crowd));
@@ -172,13 +172,13 @@ public final class CocoJsonReader {
         p.nextToken();
         switch (name) {
           case "image_id" -> imageId = id(where, "image_id");
-          case "category_id" -> categoryId = id(where, "category_id");
-          case "bbox" -> bbox = bbox(where);
-          case "score" -> score = number(where, "score");
+          case "category_id" -> categoryId = id(named(where, "image_id", imageId), "category_id");
+          case "bbox" -> bbox = bbox(named(where, "image_id", imageId));
+          case "score" -> score = number(named(where, "image_id", imageId), "score");
           default -> p.skipChildren();
         }
       }
-      String named = imageId == null ? where : where + " (image_id " + imageId + ")";
+      String named = named(where, "image_id", imageId);
       double[] b = required(bbox, named, "bbox");
       out.add(new CocoResult(required(imageId, where, "image_id"),
           required(categoryId, named, "category_id"), b[0], b[1], b[2], b[3],
@@ -254,6 +254,11 @@ public final class CocoJsonReader {
     if (p.currentToken() != JsonToken.START_OBJECT) {
       throw error(where, "expected an object, got " + describe());
     }
+  }
+
+  /** "annotations[3] (id 17)" once the id is known. */
+  private static String named(String where, String key, Long id) {
+    return id == null ? where : where + " (" + key + " " + id + ")";
   }
 
   private <T> T required(T value, String where, String field) {
