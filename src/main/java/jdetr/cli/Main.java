@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       EngineCommand.class,
+      PredictCommand.class,
       EvalCommand.class,
       ImportCommand.class,
       BenchCommand.class
