@@ -40,6 +40,7 @@ final class PickleMachine {
   /** The attribute maps behind the namespaces this stream created, filled by their BUILD. */
   private final Map<PickledObject, Map<String, Object>> namespaces = new IdentityHashMap<>();
   private ArrayList<Object> stack = new ArrayList<>();
+  private long pushed;
   private long opOffset;
   private String opName = "";
 
@@ -67,6 +68,7 @@ final class PickleMachine {
           return pop();
         }
         case '(' -> { // MARK
+          count(); // a MARK allocates a new stack
           marks.push(stack);
           stack = new ArrayList<>();
         }
@@ -152,10 +154,15 @@ final class PickleMachine {
     push(switch (g) {
       case REBUILD_TENSOR_V2, REBUILD_TENSOR -> rebuildTensor(g, a);
       case REBUILD_PARAMETER -> {
-        if (a.size() < 1 || !(a.get(0) instanceof PickledTensor t)) {
-          throw refuse("_rebuild_parameter expects a tensor as its first argument");
+        if (a.size() != 3 || !(a.get(0) instanceof PickledTensor t)
+            || !(a.get(1) instanceof Boolean requiresGrad)) {
+          throw refuse("_rebuild_parameter expects (tensor, requires_grad, backward_hooks)");
         }
-        yield t;
+        if (!(a.get(2) instanceof Map<?, ?> hooks) || !hooks.isEmpty()) {
+          throw refuse("_rebuild_parameter: backward hooks must be an empty OrderedDict");
+        }
+        yield new PickledTensor(t.storage(), t.storageOffset(), t.shape(), t.stride(),
+            requiresGrad);
       }
       case ORDERED_DICT -> {
         if (a.size() != 0) {
@@ -331,8 +338,16 @@ final class PickleMachine {
     return memo.get(key);
   }
 
-  private void push(Object o) {
+  private void push(Object o) throws UnsafeCheckpointException {
+    count();
     stack.add(o);
+  }
+
+  /** Bounds the objects a stream can make: the pickle size alone would allow ~80 bytes per byte. */
+  private void count() throws UnsafeCheckpointException {
+    if (++pushed > limits.maxPickleValues()) {
+      throw refuse("more than " + limits.maxPickleValues() + " values");
+    }
   }
 
   private Object pop() throws UnsafeCheckpointException {

@@ -113,6 +113,28 @@ class PickleMachineTest {
         "REDUCE (0x52)", "REDUCE of argparse.Namespace is not allowed");
   }
 
+  @Test
+  void boundsTheValuesAStreamMayCreate() throws Exception {
+    CheckpointLimits tight = new CheckpointLimits(1 << 20, 1000, 1 << 20, 1 << 20, 10);
+    Bytes ok = bytes(0x80, 2, ']', '(');
+    Bytes tooMany = bytes(0x80, 2, ']', '(');
+    for (int i = 0; i < 998; i++) {
+      ok.op('}');
+    }
+    for (int i = 0; i < 999; i++) {
+      tooMany.op('}');
+    }
+    ok.op('e', '.');
+    tooMany.op('e', '.');
+    Object list = new PickleMachine(new PickleInput(ok.toByteArray(), "ok.pkl"), null, tight).load();
+    assertThat((List<?>) list).hasSize(998);
+    assertThatThrownBy(() -> new PickleMachine(
+        new PickleInput(tooMany.toByteArray(), "many.pkl"), null, tight).load())
+        .isInstanceOf(UnsafeCheckpointException.class)
+        .hasMessageContaining("EMPTY_DICT (0x7d) at offset 1002")
+        .hasMessageContaining("more than 1000 values");
+  }
+
   private static Object run(Bytes b) throws Exception {
     return new PickleMachine(new PickleInput(b.toByteArray(), "test.pkl"), null,
         CheckpointLimits.defaults()).load();
