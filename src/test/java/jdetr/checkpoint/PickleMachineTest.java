@@ -41,6 +41,16 @@ class PickleMachineTest {
   }
 
   @Test
+  void appendsAndSetsNone() throws Exception {
+    // {'k': None, 'l': [None]} with single SETITEM / APPEND opcodes
+    Object v = run(bytes(0x80, 2, '}').str("k").op('N', 's').str("l").op(']', 'N', 'a', 's', '.'));
+    Map<Object, Object> expected = new LinkedHashMap<>();
+    expected.put("k", null);
+    expected.put("l", java.util.Collections.singletonList(null));
+    assertThat(v).isEqualTo(expected);
+  }
+
+  @Test
   void readsProtocolFourFramesMemoizeAndShortStrings() throws Exception {
     // protocol 4: FRAME, SHORT_BINUNICODE, MEMOIZE, BINGET of the memoized string, TUPLE2
     Object v = run(bytes(0x80, 4, 0x95).le(9, 8)
