@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
       PredictCommand.class,
       EvalCommand.class,
       ImportCommand.class,
-      BenchCommand.class
+      BenchCommand.class,
+      NodeCommand.class
     })
 public final class Main implements Runnable {
 
