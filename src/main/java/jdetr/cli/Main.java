@@ -12,9 +12,11 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       EngineCommand.class,
+      NodeCommand.class,
+      PredictCommand.class,
+      EvalCommand.class,
       ImportCommand.class,
-      BenchCommand.class,
-      NodeCommand.class
+      BenchCommand.class
     })
 public final class Main implements Runnable {
 

@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import jdetr.bus.MatchReply;
 import jdetr.bus.MatchRequest;
 import jdetr.bus.MatchSolver;
+import jdetr.loss.Matching;
 
 /**
  * The matcher stage's solver: a {@link MatchRequest} off the event bus, solved by
@@ -20,6 +21,6 @@ public final class HungarianMatchSolver implements MatchSolver {
         r.costs().giouCost(), r.classLoss());
     HungarianMatcher matcher = matchers.computeIfAbsent(config, HungarianMatcher::new);
     Matching m = matcher.match(new MatchInput(r.logits(), r.boxes(), r.targetLabels(), r.targetBoxes()));
-    return new MatchReply(r.step(), r.image(), r.layer(), m.queries(), m.targets());
+    return new MatchReply(r.step(), r.image(), r.layer(), m.queryIdx(), m.targetIdx());
   }
 }

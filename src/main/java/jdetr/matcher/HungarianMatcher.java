@@ -8,6 +8,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import jdetr.box.FloatBoxOps;
 import jdetr.loss.ClassLoss;
+import jdetr.loss.Matching;
 
 /**
  * DETR's Hungarian matcher for one image and one decoder layer at a time: builds the {@code [Q, T]}
@@ -48,7 +49,7 @@ public final class HungarianMatcher {
     int queries = unit.numQueries();
     int targets = unit.numTargets();
     if (targets == 0) {
-      return Matching.EMPTY;
+      return Matching.empty();
     }
     Workspace w = workspace.get();
     float[] cost = w.costBuffer(queries * targets);
@@ -96,6 +97,22 @@ public final class HungarianMatcher {
         }
         throw e;
       }
+    }
+    return out;
+  }
+
+  /**
+   * Regroups the matchings of layer-major units (see {@link MatchInput#ofLayers}) into one list per
+   * decoder layer, each holding one matching per image: the shape the criterion takes.
+   */
+  public static List<List<Matching>> byLayer(List<Matching> matchings, int batch) {
+    if (batch <= 0 || matchings.size() % batch != 0) {
+      throw new IllegalArgumentException(
+          matchings.size() + " matchings do not split into layers of " + batch + " images");
+    }
+    List<List<Matching>> out = new ArrayList<>();
+    for (int from = 0; from < matchings.size(); from += batch) {
+      out.add(List.copyOf(matchings.subList(from, from + batch)));
     }
     return out;
   }

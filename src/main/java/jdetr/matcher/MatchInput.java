@@ -1,6 +1,9 @@
 package jdetr.matcher;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import jdetr.data.Target;
 
 /**
  * One unit of matching work: the predictions of one image at one decoder layer and that image's
@@ -55,6 +58,34 @@ public record MatchInput(float[] logits, float[] boxes, int[] labels, float[] ta
     return new MatchInput(
         Arrays.copyOfRange(allLogits, logitsFrom, logitsFrom + numQueries * numClasses),
         Arrays.copyOfRange(allBoxes, boxesFrom, boxesFrom + numQueries * 4), labels, targetBoxes);
+  }
+
+  /**
+   * The units of a batch at every decoder layer, layer-major (unit {@code layer * B + image}), from
+   * the stacked outputs of all layers.
+   *
+   * @param logits {@code [L, B, Q, K]} class logits
+   * @param boxes {@code [L, B, Q, 4]} predicted cxcywh boxes
+   * @param targets the B images' targets (labels are class indices, boxes normalised cxcywh)
+   */
+  public static List<MatchInput> ofLayers(float[] logits, float[] boxes, int layers,
+      int numQueries, int numClasses, List<Target> targets) {
+    int batch = targets.size();
+    if (logits.length != layers * batch * numQueries * numClasses
+        || boxes.length != layers * batch * numQueries * 4) {
+      throw new IllegalArgumentException("expected [" + layers + ", " + batch + ", " + numQueries
+          + ", " + numClasses + "] logits and [" + layers + ", " + batch + ", " + numQueries
+          + ", 4] boxes, got " + logits.length + " and " + boxes.length + " values");
+    }
+    List<MatchInput> out = new ArrayList<>(layers * batch);
+    for (int layer = 0; layer < layers; layer++) {
+      for (int image = 0; image < batch; image++) {
+        Target t = targets.get(image);
+        out.add(slice(logits, boxes, layer * batch + image, numQueries, numClasses, t.labels(),
+            t.boxes()));
+      }
+    }
+    return out;
   }
 
   /** Q, the number of queries. */

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import jdetr.loss.ClassLoss;
+import jdetr.loss.Matching;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -76,12 +77,12 @@ class HungarianMatcherParityTest {
         int k = layer * batch + b;
         JsonNode expected = c.get("matchings").get(layer).get(b);
         String where = name + " layer " + layer + " image " + b;
-        assertThat(sequential.get(k).queries()).as(where)
+        assertThat(sequential.get(k).queryIdx()).as(where)
             .containsExactly(ints(expected.get("queries")));
-        assertThat(sequential.get(k).targets()).as(where)
+        assertThat(sequential.get(k).targetIdx()).as(where)
             .containsExactly(ints(expected.get("targets")));
-        assertThat(parallel.get(k).queries()).as(where).containsExactly(sequential.get(k).queries());
-        assertThat(parallel.get(k).targets()).as(where).containsExactly(sequential.get(k).targets());
+        assertThat(parallel.get(k).queryIdx()).as(where).containsExactly(sequential.get(k).queryIdx());
+        assertThat(parallel.get(k).targetIdx()).as(where).containsExactly(sequential.get(k).targetIdx());
         pairs += sequential.get(k).size();
 
         float[] ours = matcher.cost(units.get(k));

@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import jdetr.data.Target;
 import jdetr.loss.ClassLoss;
+import jdetr.loss.Matching;
 import org.junit.jupiter.api.Test;
 
 class HungarianMatcherTest {
@@ -31,8 +33,8 @@ class HungarianMatcherTest {
   void matchesTheObviousPairsWithBothClassCosts() {
     for (HungarianMatcher m : List.of(detr, deformable)) {
       Matching matching = m.match(obvious(m == detr ? 4 : 3));
-      assertThat(matching.queries()).containsExactly(0, 2);
-      assertThat(matching.targets()).containsExactly(1, 0);
+      assertThat(matching.queryIdx()).containsExactly(0, 2);
+      assertThat(matching.targetIdx()).containsExactly(1, 0);
     }
   }
 
@@ -112,14 +114,53 @@ class HungarianMatcherTest {
       for (int rerun = 0; rerun < 5; rerun++) {
         List<Matching> parallel = detr.matchAll(units, pool);
         for (int k = 0; k < units.size(); k++) {
-          assertThat(parallel.get(k).queries()).containsExactly(sequential.get(k).queries());
-          assertThat(parallel.get(k).targets()).containsExactly(sequential.get(k).targets());
+          assertThat(parallel.get(k).queryIdx()).containsExactly(sequential.get(k).queryIdx());
+          assertThat(parallel.get(k).targetIdx()).containsExactly(sequential.get(k).targetIdx());
           assertThat(parallel.get(k).size()).isEqualTo(units.get(k).numTargets());
         }
       }
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void matchesEveryLayerOfABatchInTheCriterionsShape() {
+    Random rnd = new Random(4);
+    int layers = 3;
+    int queries = 10;
+    int classes = 5;
+    List<Target> targets = new ArrayList<>();
+    List<MatchInput> reference = new ArrayList<>();
+    float[] logits = new float[layers * 2 * queries * classes]; // [L, B, Q, K]
+    float[] boxes = new float[layers * 2 * queries * 4]; // [L, B, Q, 4]
+    for (int image = 0; image < 2; image++) {
+      MatchInput u = randomUnit(rnd, queries, classes, image == 0 ? 0 : 4);
+      targets.add(Target.of(u.labels(), u.targetBoxes()));
+    }
+    for (int layer = 0; layer < layers; layer++) {
+      for (int image = 0; image < 2; image++) {
+        MatchInput u = randomUnit(rnd, queries, classes, 0);
+        int unit = layer * 2 + image;
+        System.arraycopy(u.logits(), 0, logits, unit * queries * classes, queries * classes);
+        System.arraycopy(u.boxes(), 0, boxes, unit * queries * 4, queries * 4);
+        Target t = targets.get(image);
+        reference.add(new MatchInput(u.logits(), u.boxes(), t.labels(), t.boxes()));
+      }
+    }
+    List<MatchInput> units = MatchInput.ofLayers(logits, boxes, layers, queries, classes, targets);
+    List<List<Matching>> byLayer = HungarianMatcher.byLayer(detr.matchAll(units), 2);
+
+    assertThat(byLayer).hasSize(layers).allSatisfy(l -> assertThat(l).hasSize(2));
+    for (int layer = 0; layer < layers; layer++) {
+      assertThat(byLayer.get(layer).get(0).size()).isZero();
+      assertThat(byLayer.get(layer).get(1)).isEqualTo(detr.match(reference.get(layer * 2 + 1)));
+      assertThat(byLayer.get(layer).get(1).size()).isEqualTo(4);
+    }
+    assertThatThrownBy(() -> MatchInput.ofLayers(logits, boxes, 2, queries, classes, targets))
+        .hasMessageContaining("expected [2, 2, 10, 5] logits");
+    assertThatThrownBy(() -> HungarianMatcher.byLayer(detr.matchAll(units), 4))
+        .hasMessageContaining("6 matchings do not split into layers of 4 images");
   }
 
   @Test
