@@ -3,10 +3,15 @@ package jdetr.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code jdetr bench <what>}: speed measurements printed as JSON lines. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Measure speed; prints JSON lines.",
-    subcommands = {BenchDataCommand.class})
+/** `jdetr bench <what>`: speed measurements printed as JSON lines. */
+@Command(
+    name = "bench",
+    description = "Benchmarks; each prints one JSON line per measurement.",
+    subcommands = {
+      BenchDataCommand.class,
+      BenchEvalCommand.class,
+      MatcherBenchCommand.class
+    })
 final class BenchCommand implements Runnable {
   @Override
   public void run() {
