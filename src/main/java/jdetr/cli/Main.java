@@ -15,9 +15,9 @@ import picocli.CommandLine.Command;
       NodeCommand.class,
       PredictCommand.class,
       EvalCommand.class,
+      SynthCommand.class,
       ImportCommand.class,
       BenchCommand.class,
-      SynthCommand.class,
       ValidateCommand.class
     })
 public final class Main implements Runnable {
