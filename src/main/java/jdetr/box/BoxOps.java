@@ -3,6 +3,7 @@ package jdetr.box;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import jdetr.autograd.GraphSafe;
 
 /**
  * Box conversions, areas, IoU and generalized IoU on NDArrays. Every operation is differentiable
@@ -27,6 +28,12 @@ import ai.djl.ndarray.NDList;
  *   <li>NaN or infinite coordinates are not degenerate boxes but a diverged model: they pass
  *       through to the result, where the criterion reports the non-finite loss by name.
  * </ul>
+ *
+ * <p><b>Autograd.</b> Constants and scalar factors go through {@link GraphSafe}, so nothing these
+ * functions add to the graph depends on Java memory. The boxes given to them are kept by the graph
+ * (the min/max and products keep both operands) until backward: an array made from Java data
+ * ({@code NDManager.create(float[] ...)}) must stay open until then, or be made with
+ * {@link GraphSafe#create}.
  */
 public final class BoxOps {
 
@@ -42,7 +49,11 @@ public final class BoxOps {
     NDArray w = boxes.get("..., 2");
     NDArray h = boxes.get("..., 3");
     return NDArrays.stack(
-        new NDList(xc.sub(w.mul(0.5f)), yc.sub(h.mul(0.5f)), xc.add(w.mul(0.5f)), yc.add(h.mul(0.5f))),
+        new NDList(
+            xc.sub(GraphSafe.mul(w, 0.5f)),
+            yc.sub(GraphSafe.mul(h, 0.5f)),
+            xc.add(GraphSafe.mul(w, 0.5f)),
+            yc.add(GraphSafe.mul(h, 0.5f))),
         -1);
   }
 
@@ -53,7 +64,8 @@ public final class BoxOps {
     NDArray x1 = boxes.get("..., 2");
     NDArray y1 = boxes.get("..., 3");
     return NDArrays.stack(
-        new NDList(x0.add(x1).div(2f), y0.add(y1).div(2f), x1.sub(x0), y1.sub(y0)), -1);
+        new NDList(GraphSafe.div(x0.add(x1), 2f), GraphSafe.div(y0.add(y1), 2f), x1.sub(x0), y1.sub(y0)),
+        -1);
   }
 
   /** Area of xyxy boxes {@code [..., 4] -> [...]} (negative for inverted boxes). */
@@ -91,15 +103,16 @@ public final class BoxOps {
     NDArray area2 = area(boxes2);
     NDArray lt = boxes1.get(":, :2").maximum(boxes2.get(":, :2")); // [N, 2]
     NDArray rb = boxes1.get(":, 2:").minimum(boxes2.get(":, 2:"));
-    NDArray wh = rb.sub(lt).clip(0f, Float.MAX_VALUE);
+    NDArray wh = GraphSafe.clip(rb.sub(lt), 0f, Float.MAX_VALUE);
     NDArray inter = wh.get(":, 0").mul(wh.get(":, 1")); // [N]
     NDArray union = area1.add(area2).sub(inter);
-    NDArray safeUnion = union.clip(MIN_AREA, Float.MAX_VALUE);
+    NDArray safeUnion = GraphSafe.clip(union, MIN_AREA, Float.MAX_VALUE);
     NDArray iou = inter.div(safeUnion);
     NDArray elt = boxes1.get(":, :2").minimum(boxes2.get(":, :2"));
     NDArray erb = boxes1.get(":, 2:").maximum(boxes2.get(":, 2:"));
-    NDArray ewh = erb.sub(elt).clip(0f, Float.MAX_VALUE);
-    NDArray enclosing = ewh.get(":, 0").mul(ewh.get(":, 1")).clip(MIN_AREA, Float.MAX_VALUE);
+    NDArray ewh = GraphSafe.clip(erb.sub(elt), 0f, Float.MAX_VALUE);
+    NDArray enclosing =
+        GraphSafe.clip(ewh.get(":, 0").mul(ewh.get(":, 1")), MIN_AREA, Float.MAX_VALUE); // [N]
     return iou.sub(enclosing.sub(safeUnion).div(enclosing));
   }
 
@@ -110,16 +123,19 @@ public final class BoxOps {
     NDArray hi1 = boxes1.get(":, 2:").expandDims(1);
     NDArray lo2 = boxes2.get(":, :2"); // [M, 2]
     NDArray hi2 = boxes2.get(":, 2:");
-    NDArray wh = hi1.minimum(hi2).sub(lo1.maximum(lo2)).clip(0f, Float.MAX_VALUE); // [N, M, 2]
+    NDArray wh = // [N, M, 2]
+        GraphSafe.clip(hi1.minimum(hi2).sub(lo1.maximum(lo2)), 0f, Float.MAX_VALUE);
     NDArray inter = wh.get(":, :, 0").mul(wh.get(":, :, 1")); // [N, M]
     NDArray union = area1.expandDims(1).add(area2).sub(inter);
-    NDArray safeUnion = union.clip(MIN_AREA, Float.MAX_VALUE);
+    NDArray safeUnion = GraphSafe.clip(union, MIN_AREA, Float.MAX_VALUE);
     NDArray iou = inter.div(safeUnion);
     if (!generalized) {
       return iou;
     }
-    NDArray ewh = hi1.maximum(hi2).sub(lo1.minimum(lo2)).clip(0f, Float.MAX_VALUE); // [N, M, 2]
-    NDArray enclosing = ewh.get(":, :, 0").mul(ewh.get(":, :, 1")).clip(MIN_AREA, Float.MAX_VALUE);
+    NDArray ewh = // [N, M, 2]
+        GraphSafe.clip(hi1.maximum(hi2).sub(lo1.minimum(lo2)), 0f, Float.MAX_VALUE);
+    NDArray enclosing =
+        GraphSafe.clip(ewh.get(":, :, 0").mul(ewh.get(":, :, 1")), MIN_AREA, Float.MAX_VALUE); // [N, M]
     return iou.sub(enclosing.sub(safeUnion).div(enclosing));
   }
 

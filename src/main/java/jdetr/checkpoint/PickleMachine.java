@@ -8,6 +8,8 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -40,6 +42,7 @@ final class PickleMachine {
   /** The attribute maps behind the namespaces this stream created, filled by their BUILD. */
   private final Map<PickledObject, Map<String, Object>> namespaces = new IdentityHashMap<>();
   private ArrayList<Object> stack = new ArrayList<>();
+  private long pushed;
   private long opOffset;
   private String opName = "";
 
@@ -67,6 +70,7 @@ final class PickleMachine {
           return pop();
         }
         case '(' -> { // MARK
+          count(); // a MARK allocates a new stack
           marks.push(stack);
           stack = new ArrayList<>();
         }
@@ -100,12 +104,12 @@ final class PickleMachine {
         case '0' -> pop(); // POP
         case '1' -> popMark(); // POP_MARK
         case '2' -> push(top()); // DUP
-        case 'a' -> append(List.of(pop())); // APPEND
+        case 'a' -> append(Collections.singletonList(pop())); // APPEND
         case 'e' -> append(popMark()); // APPENDS
         case 's' -> { // SETITEM
           Object value = pop();
           Object key = pop();
-          setItems(List.of(key, value));
+          setItems(Arrays.asList(key, value));
         }
         case 'u' -> setItems(popMark()); // SETITEMS
         case 'c' -> { // GLOBAL
@@ -144,18 +148,23 @@ final class PickleMachine {
     Object args = pop();
     Object callable = pop();
     if (!(args instanceof PickledTuple a)) {
-      throw refuse("REDUCE arguments must be a tuple, not " + typeName(args));
+      throw refuse("REDUCE arguments must be a tuple, not " + PythonTypes.name(args));
     }
     if (!(callable instanceof PickleGlobal g)) {
-      throw refuse("REDUCE of " + describe(callable) + " is not allowed");
+      throw refuse("REDUCE of " + PythonTypes.describe(callable) + " is not allowed");
     }
     push(switch (g) {
       case REBUILD_TENSOR_V2, REBUILD_TENSOR -> rebuildTensor(g, a);
       case REBUILD_PARAMETER -> {
-        if (a.size() < 1 || !(a.get(0) instanceof PickledTensor t)) {
-          throw refuse("_rebuild_parameter expects a tensor as its first argument");
+        if (a.size() != 3 || !(a.get(0) instanceof PickledTensor t)
+            || !(a.get(1) instanceof Boolean requiresGrad)) {
+          throw refuse("_rebuild_parameter expects (tensor, requires_grad, backward_hooks)");
         }
-        yield t;
+        if (!(a.get(2) instanceof Map<?, ?> hooks) || !hooks.isEmpty()) {
+          throw refuse("_rebuild_parameter: backward hooks must be an empty OrderedDict");
+        }
+        yield new PickledTensor(t.storage(), t.storageOffset(), t.shape(), t.stride(),
+            requiresGrad);
       }
       case ORDERED_DICT -> {
         if (a.size() != 0) {
@@ -198,7 +207,7 @@ final class PickleMachine {
 
   private long[] longs(Object tuple, String what) throws UnsafeCheckpointException {
     if (!(tuple instanceof PickledTuple t)) {
-      throw refuse("tensor " + what + " must be a tuple, not " + typeName(tuple));
+      throw refuse("tensor " + what + " must be a tuple, not " + PythonTypes.name(tuple));
     }
     long[] out = new long[t.size()];
     for (int i = 0; i < out.length; i++) {
@@ -214,7 +223,7 @@ final class PickleMachine {
     Object args = pop();
     Object cls = pop();
     if (cls != PickleGlobal.ARGPARSE_NAMESPACE) {
-      throw refuse("NEWOBJ of " + describe(cls) + " is not allowed");
+      throw refuse("NEWOBJ of " + PythonTypes.describe(cls) + " is not allowed");
     }
     if (!(args instanceof PickledTuple a) || a.size() != 0) {
       throw refuse("NEWOBJ of argparse.Namespace must have no arguments");
@@ -229,7 +238,7 @@ final class PickleMachine {
     Object state = pop();
     Object target = top();
     if (!(state instanceof Map<?, ?> attributes)) {
-      throw refuse("BUILD state must be a dict, not " + typeName(state));
+      throw refuse("BUILD state must be a dict, not " + PythonTypes.name(state));
     }
     if (target instanceof PickledObject && namespaces.containsKey(target)) {
       Map<String, Object> fields = namespaces.get(target);
@@ -241,7 +250,7 @@ final class PickleMachine {
       }
     } else if (!(target instanceof LinkedHashMap<?, ?>)) {
       // An OrderedDict's BUILD carries state-dict metadata ({'_metadata': ...}); it is dropped.
-      throw refuse("BUILD on " + describe(target) + " is not allowed");
+      throw refuse("BUILD on " + PythonTypes.describe(target) + " is not allowed");
     }
   }
 
@@ -251,14 +260,14 @@ final class PickleMachine {
       throw refuse("persistent ids are not allowed in this pickle");
     }
     if (!(pid instanceof PickledTuple t)) {
-      throw refuse("persistent id must be a tuple, not " + typeName(pid));
+      throw refuse("persistent id must be a tuple, not " + PythonTypes.name(pid));
     }
     push(loader.load(t, "BINPERSID at offset " + opOffset + " of " + in.source()));
   }
 
   private void append(List<Object> items) throws UnsafeCheckpointException {
     if (!(top() instanceof ArrayList<?>)) {
-      throw refuse("target is " + describe(top()) + ", not a list");
+      throw refuse("target is " + PythonTypes.describe(top()) + ", not a list");
     }
     @SuppressWarnings("unchecked")
     ArrayList<Object> list = (ArrayList<Object>) top();
@@ -267,7 +276,7 @@ final class PickleMachine {
 
   private void setItems(List<Object> items) throws UnsafeCheckpointException {
     if (!(top() instanceof LinkedHashMap<?, ?>)) {
-      throw refuse("target is " + describe(top()) + ", not a dict");
+      throw refuse("target is " + PythonTypes.describe(top()) + ", not a dict");
     }
     if (items.size() % 2 != 0) {
       throw refuse("odd number of items");
@@ -287,7 +296,7 @@ final class PickleMachine {
       }
     } else if (!(key == null || key instanceof String || key instanceof Long
         || key instanceof BigInteger || key instanceof Double || key instanceof Boolean)) {
-      throw refuse("dict key " + describe(key) + " is not hashable");
+      throw refuse("dict key " + PythonTypes.describe(key) + " is not hashable");
     }
   }
 
@@ -331,8 +340,16 @@ final class PickleMachine {
     return memo.get(key);
   }
 
-  private void push(Object o) {
+  private void push(Object o) throws UnsafeCheckpointException {
+    count();
     stack.add(o);
+  }
+
+  /** Bounds the objects a stream can make: the pickle size alone would allow ~80 bytes per byte. */
+  private void count() throws UnsafeCheckpointException {
+    if (++pushed > limits.maxPickleValues()) {
+      throw refuse("more than " + limits.maxPickleValues() + " values");
+    }
   }
 
   private Object pop() throws UnsafeCheckpointException {
@@ -367,52 +384,5 @@ final class PickleMachine {
   private UnsafeCheckpointException refuse(String why) {
     return new UnsafeCheckpointException(in.source() + ": " + opName + " at offset " + opOffset
         + ": " + why);
-  }
-
-  private static String describe(Object o) {
-    if (o instanceof PickleGlobal g) {
-      return g.qualifiedName();
-    }
-    if (o instanceof TorchStorageType t) {
-      return t.globalName();
-    }
-    return "a " + typeName(o);
-  }
-
-  private static String typeName(Object o) {
-    if (o == null) {
-      return "None";
-    }
-    if (o instanceof String) {
-      return "str";
-    }
-    if (o instanceof Long || o instanceof BigInteger) {
-      return "int";
-    }
-    if (o instanceof Double) {
-      return "float";
-    }
-    if (o instanceof Boolean) {
-      return "bool";
-    }
-    if (o instanceof byte[]) {
-      return "bytes";
-    }
-    if (o instanceof PickledTuple) {
-      return "tuple";
-    }
-    if (o instanceof ArrayList<?>) {
-      return "list";
-    }
-    if (o instanceof Map<?, ?>) {
-      return "dict";
-    }
-    if (o instanceof PickledTensor) {
-      return "tensor";
-    }
-    if (o instanceof PickledStorage) {
-      return "storage";
-    }
-    return o.getClass().getSimpleName();
   }
 }

@@ -56,6 +56,18 @@ public record PickledTensor(
     return new PickledTensor(storage, offset, shape.clone(), stride.clone(), requiresGrad);
   }
 
+  /** Sizes per dimension (a copy). */
+  @Override
+  public long[] shape() {
+    return shape.clone();
+  }
+
+  /** Strides per dimension, in elements (a copy). */
+  @Override
+  public long[] stride() {
+    return stride.clone();
+  }
+
   /** Number of elements. */
   public long numel() {
     long n = 1;

@@ -21,14 +21,16 @@ final class TensorMaterializer {
       throws IOException {
     TorchStorageType type = t.storage().type();
     DataType out = type.loadedAs();
-    Shape shape = new Shape(t.shape());
+    long[] sizes = t.shape();
+    long[] strides = t.stride();
+    Shape shape = new Shape(sizes);
     long numel = t.numel();
     if (numel == 0) {
       return manager.zeros(shape, out);
     }
     long lastElement = 0;
-    for (int d = 0; d < t.shape().length; d++) {
-      lastElement += (t.shape()[d] - 1) * t.stride()[d];
+    for (int d = 0; d < sizes.length; d++) {
+      lastElement += (sizes[d] - 1) * strides[d];
     }
     long spanBytes = (lastElement + 1) * type.elementSize();
     if (spanBytes > Integer.MAX_VALUE - 8) {
@@ -44,8 +46,6 @@ final class TensorMaterializer {
     }
     ByteBuffer dst = ByteBuffer.allocateDirect((int) (numel * out.getNumOfBytes()))
         .order(ByteOrder.LITTLE_ENDIAN);
-    long[] sizes = t.shape();
-    long[] strides = t.stride();
     long[] index = new long[sizes.length];
     long element = 0; // relative to the view's offset
     for (long i = 0; i < numel; i++) {

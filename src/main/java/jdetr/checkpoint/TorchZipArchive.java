@@ -66,7 +66,7 @@ final class TorchZipArchive {
     long cdOffset = tail.getInt(end + 16) & 0xffffffffL;
     if (end >= 20 && tail.getInt(end - 20) == END64_LOCATOR) {
       long end64 = tail.getLong(end - 20 + 8);
-      if (end64 < 0 || end64 + 56 > endPosition) {
+      if (end64 < 0 || end64 > endPosition - 56) {
         throw new UnsafeCheckpointException(file + ": zip64 end record offset " + end64
             + " lies outside the file");
       }
@@ -83,7 +83,7 @@ final class TorchZipArchive {
           + limits.maxEntries());
     }
     if (cdOffset < 0 || cdSize < 0 || cdSize > limits.maxPickleBytes()
-        || cdOffset + cdSize > endPosition) {
+        || cdOffset > endPosition - cdSize) {
       throw new UnsafeCheckpointException(file + ": central directory [" + cdOffset + ", +"
           + cdSize + ") lies outside the file (size " + size + ")");
     }
@@ -153,7 +153,7 @@ final class TorchZipArchive {
       }
       total += uncompressed;
       long dataOffset = checkLocalHeader(channel, file, name, local, size);
-      if (dataOffset + compressed > size) {
+      if (compressed > size - dataOffset) {
         throw new UnsafeCheckpointException("truncated archive: " + what + " needs "
             + compressed + " bytes from offset " + dataOffset + " but the file ends at " + size);
       }
@@ -187,14 +187,14 @@ final class TorchZipArchive {
 
   private static long checkLocalHeader(FileChannel channel, String file, String name, long local,
       long size) throws IOException {
-    if (local + 30 > size) {
+    if (local > size - 30) {
       throw new UnsafeCheckpointException("truncated archive: " + file + ": local header of '"
           + name + "' at offset " + local + " lies beyond the end of the file (" + size + ")");
     }
     ByteBuffer h = read(channel, local, 30);
     int nameLength = h.getShort(26) & 0xffff;
     int extraLength = h.getShort(28) & 0xffff;
-    if (h.getInt(0) != LOCAL || local + 30 + nameLength > size) {
+    if (h.getInt(0) != LOCAL || nameLength > size - local - 30) {
       throw new UnsafeCheckpointException(file + ": entry '" + name + "' has no local header at "
           + local);
     }

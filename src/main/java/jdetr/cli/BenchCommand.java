@@ -7,7 +7,10 @@ import picocli.CommandLine.Command;
 @Command(
     name = "bench",
     description = "Benchmarks; each prints one JSON line per measurement.",
-    subcommands = {MatcherBenchCommand.class})
+    subcommands = {
+      BenchEvalCommand.class,
+      MatcherBenchCommand.class
+    })
 final class BenchCommand implements Runnable {
   @Override
   public void run() {

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Spec;
  * tensor's name, stored dtype and shape without reading tensor data.
  */
 @Command(name = "import",
+    mixinStandardHelpOptions = true,
     description = "Check a PyTorch .pth checkpoint (safe reader: tensors only, nothing executed)"
         + " and list its model tensors.")
 final class ImportCommand implements Callable<Integer> {
@@ -71,9 +73,13 @@ final class ImportCommand implements Callable<Integer> {
       out.flush();
       return 0;
     } catch (UnsafeCheckpointException e) {
-      err.println("jdetr import: refused " + pth + ": " + e.getMessage());
+      err.println("jdetr import: refused: " + e.getMessage());
       err.flush();
       return 2;
+    } catch (NoSuchFileException e) {
+      err.println("jdetr import: no such file: " + pth);
+      err.flush();
+      return 1;
     } catch (IOException e) {
       err.println("jdetr import: cannot read " + pth + ": " + e.getMessage());
       err.flush();

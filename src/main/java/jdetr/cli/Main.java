@@ -12,6 +12,9 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       EngineCommand.class,
+      NodeCommand.class,
+      PredictCommand.class,
+      EvalCommand.class,
       ImportCommand.class,
       BenchCommand.class
     })

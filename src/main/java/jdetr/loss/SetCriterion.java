@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import jdetr.autograd.GraphSafe;
 import jdetr.box.BoxOps;
 import jdetr.data.Target;
 
@@ -111,7 +112,8 @@ public final class SetCriterion {
     Map<String, Double> weights = weightDict(layers.size());
     NDArray total = null;
     try (NDManager scope = owner.newSubManager()) {
-      // intermediates live in the scope and are freed on return; autograd keeps what it needs
+      // intermediates live in the scope and are closed on return: everything autograd keeps for the
+      // backward pass must then be libtorch memory, so constants and scalars go through GraphSafe
       for (LayerPrediction p : layers) {
         scope.tempAttachAll(p.logits(), p.boxes());
       }
@@ -134,7 +136,7 @@ public final class SetCriterion {
       }
       // weighted total summed term by term in the reference's key order
       for (Map.Entry<String, NDArray> e : terms.entrySet()) {
-        NDArray weighted = e.getValue().mul(weights.get(e.getKey()).floatValue());
+        NDArray weighted = GraphSafe.mul(e.getValue(), weights.get(e.getKey()).floatValue());
         total = total == null ? weighted : total.add(weighted);
       }
       total.attach(owner);
@@ -192,16 +194,17 @@ public final class SetCriterion {
       for (int i = 0; i < pairs.size(); i++) {
         onehot[pairs.flatQuery[i] * numClasses + pairs.labels[i]] = 1f;
       }
-      NDArray t = scope.create(onehot, new Shape(b, q, numClasses));
+      NDArray t = GraphSafe.create(scope, onehot, new Shape(b, q, numClasses));
       ce = SigmoidFocalLoss.loss(logits, t, norm.numBoxes(), config.focalAlpha(), ClassLoss.FOCAL_GAMMA);
     } else {
       float[] weight = new float[b * q]; // w[y] per query
       for (int i = 0; i < weight.length; i++) {
         weight[i] = classes[i] == numClasses ? (float) config.eosCoef() : 1f;
       }
-      NDArray y = scope.create(toLong(classes), new Shape(b, q, 1));
+      NDArray y = GraphSafe.create(scope, toLong(classes), new Shape(b, q, 1));
       NDArray nll = logits.logSoftmax(2).gather(y, 2).squeeze(2).neg(); // [B, Q]
-      ce = nll.mul(scope.create(weight, new Shape(b, q))).sum().div((float) norm.ceWeightSum());
+      NDArray w = GraphSafe.create(scope, weight, new Shape(b, q));
+      ce = GraphSafe.div(nll.mul(w).sum(), (float) norm.ceWeightSum());
     }
 
     // matched boxes: [N, 4] cxcywh, gathered from the flattened [B * Q, 4]
@@ -209,16 +212,13 @@ public final class SetCriterion {
     for (int i = 0; i < gatherIdx.length; i++) {
       gatherIdx[i] = pairs.flatQuery[i / 4];
     }
-    NDArray src =
-        boxes.reshape(b * q, 4).gather(scope.create(gatherIdx, new Shape(pairs.size(), 4)), 0);
-    NDArray tgt = scope.create(pairs.boxes, new Shape(pairs.size(), 4));
-    NDArray bbox = src.sub(tgt).abs().sum().div((float) norm.numBoxes());
-    NDArray giou =
-        BoxOps.elementwiseGeneralizedIou(BoxOps.cxcywhToXyxy(src), BoxOps.cxcywhToXyxy(tgt))
-            .neg()
-            .add(1f)
-            .sum()
-            .div((float) norm.numBoxes());
+    NDArray idx = GraphSafe.create(scope, gatherIdx, new Shape(pairs.size(), 4));
+    NDArray src = boxes.reshape(b * q, 4).gather(idx, 0); // [N, 4]
+    NDArray tgt = GraphSafe.create(scope, pairs.boxes, new Shape(pairs.size(), 4));
+    NDArray bbox = GraphSafe.div(src.sub(tgt).abs().sum(), (float) norm.numBoxes());
+    NDArray oneMinusGiou = // [N]
+        BoxOps.elementwiseGeneralizedIou(BoxOps.cxcywhToXyxy(src), BoxOps.cxcywhToXyxy(tgt)).neg().add(1f);
+    NDArray giou = GraphSafe.div(oneMinusGiou.sum(), (float) norm.numBoxes());
 
     float classError = classError(logits, pairs, b, q, k);
     float cardinalityError = cardinalityError(logits, targets, b, q, k);

@@ -2,6 +2,7 @@ package jdetr.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
+import jdetr.autograd.GraphSafe;
 
 /**
  * The focal loss of RetinaNet on sigmoid logits, as Deformable DETR applies it to the class head:
@@ -17,7 +18,8 @@ final class SigmoidFocalLoss {
    * summed over images, queries and classes and divided by the number of target boxes.
    *
    * @param logits [B, Q, C]
-   * @param onehot [B, Q, C] 1 at the matched target class, 0 elsewhere (all 0 for unmatched queries)
+   * @param onehot [B, Q, C] 1 at the matched target class, 0 elsewhere (all 0 for unmatched queries);
+   *     autograd keeps it until backward, so it must be libtorch memory ({@link GraphSafe#create})
    */
   static NDArray loss(NDArray logits, NDArray onehot, double numBoxes, double alpha, double gamma) {
     long queries = logits.getShape().get(1);
@@ -25,11 +27,12 @@ final class SigmoidFocalLoss {
     // binary cross entropy with logits, in the stable form (1 - t) x - log sigmoid(x)
     NDArray ce = onehot.neg().add(1f).mul(logits).add(Activation.softPlus(logits.neg()));
     NDArray pt = prob.mul(onehot).add(prob.neg().add(1f).mul(onehot.neg().add(1f)));
-    NDArray loss = ce.mul(pt.neg().add(1f).pow((float) gamma));
+    NDArray loss = ce.mul(GraphSafe.pow(pt.neg().add(1f), (float) gamma));
     if (alpha >= 0) {
-      NDArray alphaT = onehot.mul((float) alpha).add(onehot.neg().add(1f).mul((float) (1 - alpha)));
+      NDArray alphaT =
+          GraphSafe.mul(onehot, (float) alpha).add(GraphSafe.mul(onehot.neg().add(1f), (float) (1 - alpha)));
       loss = alphaT.mul(loss);
     }
-    return loss.mean(new int[] {1}).sum().div((float) numBoxes).mul((float) queries);
+    return GraphSafe.mul(GraphSafe.div(loss.mean(new int[] {1}).sum(), (float) numBoxes), (float) queries);
   }
 }

@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.Random;
+import jdetr.autograd.CollectedJavaMemory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -80,6 +82,62 @@ class BoxOpsTest {
     for (float x : values[0]) {
       assertThat(x).isBetween(-1f, 1f);
     }
+  }
+
+  /**
+   * The gradients of the conversions and of IoU and GIoU equal central differences (float64) when the
+   * garbage collector runs between forward and backward.
+   */
+  @Test
+  void gradientsEqualFiniteDifferencesWhenMemoryIsCollectedBeforeBackward() {
+    Random r = new Random(11);
+    int n = 4;
+    double[] v1 = toDouble(randomCxcywh(r, n));
+    double[] v2 = toDouble(randomCxcywh(r, n));
+    for (int variant = 0; variant < 3; variant++) {
+      NDArray p = m.create(v1, new Shape(n, 4));
+      p.setRequiresGradient(true);
+      try (GradientCollector gc = m.getEngine().newGradientCollector()) {
+        NDArray y = scalarFunction(variant, p, v2);
+        try (CollectedJavaMemory c = CollectedJavaMemory.collectAndOverwrite()) {
+          gc.backward(y);
+        }
+      }
+      double[] grad = p.getGradient().toDoubleArray();
+      double h = 1e-6;
+      for (int i = 0; i < v1.length; i++) {
+        double[] plus = v1.clone();
+        double[] minus = v1.clone();
+        plus[i] += h;
+        minus[i] -= h;
+        double numeric = (scalarFunction(variant, m.create(plus, new Shape(n, 4)), v2).getDouble()
+            - scalarFunction(variant, m.create(minus, new Shape(n, 4)), v2).getDouble()) / (2 * h);
+        assertThat(grad[i]).as("variant %d, coordinate %d", variant, i).isCloseTo(numeric, within(1e-6));
+      }
+    }
+  }
+
+  /** A weighted sum of IoU (0), pairwise GIoU (1) or elementwise GIoU (2) of xyxy(p) with xyxy(v2). */
+  NDArray scalarFunction(int variant, NDArray p, double[] v2) {
+    int n = (int) p.getShape().get(0);
+    NDArray a = BoxOps.xyxyToCxcywh(BoxOps.cxcywhToXyxy(BoxOps.xyxyToCxcywh(BoxOps.cxcywhToXyxy(p))));
+    NDArray b = BoxOps.cxcywhToXyxy(m.create(v2, new Shape(n, 4)));
+    NDArray x = BoxOps.cxcywhToXyxy(a);
+    NDArray g = switch (variant) {
+      case 0 -> BoxOps.iou(x, b);
+      case 1 -> BoxOps.generalizedIou(x, b);
+      default -> BoxOps.elementwiseGeneralizedIou(x, b);
+    };
+    NDArray weights = m.arange(1, (int) g.size() + 1).toType(DataType.FLOAT64, false).reshape(g.getShape());
+    return g.mul(weights).sum();
+  }
+
+  static double[] toDouble(float[] v) {
+    double[] out = new double[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = v[i];
+    }
+    return out;
   }
 
   @Test

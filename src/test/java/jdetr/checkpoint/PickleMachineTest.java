@@ -41,6 +41,16 @@ class PickleMachineTest {
   }
 
   @Test
+  void appendsAndSetsNone() throws Exception {
+    // {'k': None, 'l': [None]} with single SETITEM / APPEND opcodes
+    Object v = run(bytes(0x80, 2, '}').str("k").op('N', 's').str("l").op(']', 'N', 'a', 's', '.'));
+    Map<Object, Object> expected = new LinkedHashMap<>();
+    expected.put("k", null);
+    expected.put("l", java.util.Collections.singletonList(null));
+    assertThat(v).isEqualTo(expected);
+  }
+
+  @Test
   void readsProtocolFourFramesMemoizeAndShortStrings() throws Exception {
     // protocol 4: FRAME, SHORT_BINUNICODE, MEMOIZE, BINGET of the memoized string, TUPLE2
     Object v = run(bytes(0x80, 4, 0x95).le(9, 8)
@@ -111,6 +121,28 @@ class PickleMachineTest {
     assertThat(ns).isEqualTo(new PickledObject("argparse.Namespace", Map.of("lr", 1e-4)));
     assertRefused(bytes(0x80, 2, 'c').line("argparse").line("Namespace").op(')', 'R', '.'),
         "REDUCE (0x52)", "REDUCE of argparse.Namespace is not allowed");
+  }
+
+  @Test
+  void boundsTheValuesAStreamMayCreate() throws Exception {
+    CheckpointLimits tight = new CheckpointLimits(1 << 20, 1000, 1 << 20, 1 << 20, 10);
+    Bytes ok = bytes(0x80, 2, ']', '(');
+    Bytes tooMany = bytes(0x80, 2, ']', '(');
+    for (int i = 0; i < 998; i++) {
+      ok.op('}');
+    }
+    for (int i = 0; i < 999; i++) {
+      tooMany.op('}');
+    }
+    ok.op('e', '.');
+    tooMany.op('e', '.');
+    Object list = new PickleMachine(new PickleInput(ok.toByteArray(), "ok.pkl"), null, tight).load();
+    assertThat((List<?>) list).hasSize(998);
+    assertThatThrownBy(() -> new PickleMachine(
+        new PickleInput(tooMany.toByteArray(), "many.pkl"), null, tight).load())
+        .isInstanceOf(UnsafeCheckpointException.class)
+        .hasMessageContaining("EMPTY_DICT (0x7d) at offset 1002")
+        .hasMessageContaining("more than 1000 values");
   }
 
   private static Object run(Bytes b) throws Exception {

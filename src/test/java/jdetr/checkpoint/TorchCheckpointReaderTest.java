@@ -53,6 +53,10 @@ class TorchCheckpointReaderTest {
       assertThat(b).containsExactly(1L, 2.5, "x", null, true, new PickledTuple(List.of(3L, 4L)));
       PickledTensor inside = (PickledTensor) nested.get("tensor_inside");
       assertExact(ckpt.load(inside, scope), expected.get("tensor_inside"), "tensor_inside");
+      PickledTensor param = (PickledTensor) top.get("param");
+      assertThat(param.requiresGrad()).isTrue();
+      assertThat(inside.requiresGrad()).isFalse();
+      assertExact(ckpt.load(param, scope), expected.get("param"), "param");
 
       JsonNode tensors = expected.get("tensors");
       Map<String, NDArray> loaded = ckpt.loadStateDict(scope);

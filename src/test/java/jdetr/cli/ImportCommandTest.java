@@ -46,8 +46,14 @@ class ImportCommandTest {
   @Test
   void refusesAHostileFileWithExitCodeTwo() throws Exception {
     assertThat(run("import", "--pth", fixture("hostile/global_os_system.pth"))).isEqualTo(2);
-    assertThat(err.toString()).contains("jdetr import: refused").contains("global os.system");
+    assertThat(err.toString()).contains("jdetr import: refused: ").contains("global os.system");
     assertThat(out.toString()).isEmpty();
+  }
+
+  @Test
+  void namesAMissingFile() {
+    assertThat(run("import", "--pth", "/nonexistent/detr.pth")).isEqualTo(1);
+    assertThat(err.toString()).contains("no such file: /nonexistent/detr.pth");
   }
 
   private static String fixture(String relative) throws URISyntaxException {

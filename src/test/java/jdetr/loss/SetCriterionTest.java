@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import jdetr.autograd.CollectedJavaMemory;
 import jdetr.data.Target;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,7 +23,10 @@ class SetCriterionTest {
   /** Loss terms and gradients of one batch (or micro-batch) of a fixture. */
   record Run(Map<String, Float> values, float total, List<float[]> gradLogits, List<float[]> gradBoxes) {}
 
-  /** Runs the criterion on images [from, to) of a fixture, with the given normalisers. */
+  /**
+   * Runs the criterion on images [from, to) of a fixture, with the given normalisers, collecting
+   * garbage between forward and backward (as training may at any time).
+   */
   static Run run(CriterionFixture f, int from, int to, Normalisers norm) {
     int k = f.logitDim();
     int q = f.queries;
@@ -44,7 +48,9 @@ class SetCriterionTest {
       SetLosses losses;
       try (GradientCollector gc = m.getEngine().newGradientCollector()) {
         losses = criterion.compute(layers, f.targets.subList(from, to), matchings, norm, 0);
-        gc.backward(losses.total());
+        try (CollectedJavaMemory c = CollectedJavaMemory.collectAndOverwrite()) {
+          gc.backward(losses.total());
+        }
       }
       List<float[]> gl = new ArrayList<>();
       List<float[]> gb = new ArrayList<>();

@@ -78,6 +78,7 @@ def small_state_dict():
 def state_checkpoint():
     sd = small_state_dict()
     inner = torch.arange(6, dtype=torch.float32).reshape(2, 3) / 7
+    param = torch.nn.Parameter(torch.tensor([0.25, -1.5]))  # pickled via _rebuild_parameter
     ckpt = {
         "model": sd,
         "epoch": 7,
@@ -85,12 +86,14 @@ def state_checkpoint():
         "big": 2 ** 70 + 1,
         "neg": -3,
         "name": "d\u00e9tr \u00fcnic\u00f6de",
+        "param": param,
     }
     expected = {
         "top_level_keys": list(ckpt.keys()),
         "epoch": 7, "big": str(2 ** 70 + 1), "neg": -3, "name": ckpt["name"],
         "tensors": {k: describe(v) for k, v in sd.items()},
         "tensor_inside": describe(inner),
+        "param": describe(param.detach()),
     }
     torch.save(ckpt, os.path.join(VALID, "state_zip.pth"))
     torch.save(ckpt, os.path.join(VALID, "state_zip_p4.pth"), pickle_protocol=4)
