@@ -16,9 +16,9 @@ import picocli.CommandLine.Command;
       PredictCommand.class,
       EvalCommand.class,
       SynthCommand.class,
+      ValidateCommand.class,
       ImportCommand.class,
-      BenchCommand.class,
-      ValidateCommand.class
+      BenchCommand.class
     })
 public final class Main implements Runnable {
 
