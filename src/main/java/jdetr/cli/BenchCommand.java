@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 /** `jdetr bench <what>`: speed measurements printed as JSON lines. */
 @Command(
     name = "bench",
+    mixinStandardHelpOptions = true,
     description = "Benchmarks; each prints one JSON line per measurement.",
     subcommands = {
       BenchDataCommand.class,

@@ -15,10 +15,10 @@ import picocli.CommandLine.Command;
       NodeCommand.class,
       PredictCommand.class,
       EvalCommand.class,
-      ImportCommand.class,
-      BenchCommand.class,
       SynthCommand.class,
-      ValidateCommand.class
+      ValidateCommand.class,
+      ImportCommand.class,
+      BenchCommand.class
     })
 public final class Main implements Runnable {
 

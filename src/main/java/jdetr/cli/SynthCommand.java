@@ -22,7 +22,7 @@ final class SynthCommand implements Callable<Integer> {
   int val;
 
   @Option(names = "--size", defaultValue = "256",
-      description = "Longest image side; the other varies from 60% to 100% (default ${DEFAULT-VALUE}).")
+      description = "Longest image side; the other varies from 60%% to 100%% (default ${DEFAULT-VALUE}).")
   int size;
 
   @Option(names = "--seed", defaultValue = "42", description = "Seed (default ${DEFAULT-VALUE}).")
