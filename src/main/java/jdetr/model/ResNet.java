@@ -78,12 +78,16 @@ public final class ResNet extends TorchBlock {
    * @return one feature map per requested stage, [B, C_s, H_s, W_s]
    */
   public List<NDArray> forward(NDArray images, List<Integer> returnStages) {
-    NDArray x = Activation.relu(bn1.forward(conv1.forward(images)));
-    x = Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false);
+    NDArray x = scoped(() -> Pool.maxPool2d(Activation.relu(bn1.forward(conv1.forward(images))),
+        new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false), images);
     List<NDArray> out = new ArrayList<>();
     int last = returnStages.get(returnStages.size() - 1);
     for (int i = 1; i <= last; i++) {
-      x = stages.get(i - 1).forward(x);
+      NDArray next = stages.get(i - 1).forward(x);
+      if (!out.contains(x)) {
+        x.close(); // a stage input that is not returned is no longer needed
+      }
+      x = next;
       if (returnStages.contains(i)) {
         out.add(x);
       }
@@ -120,10 +124,15 @@ public final class ResNet extends TorchBlock {
     }
 
     NDArray forward(NDArray x) {
+      NDArray out = x;
       for (ResidualBlock b : blocks) {
-        x = b.forward(x);
+        NDArray next = b.forward(out);
+        if (out != x) {
+          out.close(); // intermediate block outputs; the stage input belongs to the caller
+        }
+        out = next;
       }
-      return x;
+      return out;
     }
 
     long outChannels() {

@@ -63,6 +63,11 @@ public final class MultiheadAttention extends TorchBlock {
    */
   public NDArray forward(NDArray query, NDArray key, NDArray value, NDArray bias,
       boolean training) {
+    return scoped(() -> attend(query, key, value, bias, training), query, key, value, bias);
+  }
+
+  private NDArray attend(NDArray query, NDArray key, NDArray value, NDArray bias,
+      boolean training) {
     long b = query.getShape().get(0);
     long l = query.getShape().get(1);
     long s = key.getShape().get(1);
