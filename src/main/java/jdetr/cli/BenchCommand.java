@@ -3,9 +3,15 @@ package jdetr.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Benchmarks printed as JSON lines, one subcommand per measured job. */
-@Command(name = "bench", description = "Measure speed; prints JSON lines.",
-    subcommands = {BenchInferCommand.class})
+/** `jdetr bench <what>`: speed measurements printed as JSON lines. */
+@Command(
+    name = "bench",
+    description = "Benchmarks; each prints one JSON line per measurement.",
+    subcommands = {
+      BenchInferCommand.class,
+      BenchEvalCommand.class,
+      MatcherBenchCommand.class
+    })
 final class BenchCommand implements Runnable {
   @Override
   public void run() {
