@@ -107,12 +107,19 @@ public final class ResNet extends TorchBlock {
 
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
-    Shape s = conv1.getOutputShapes(inputShapes)[0];
+    return new Shape[] {stageShapes(inputShapes[0])[3]};
+  }
+
+  /** Output shapes of stages 1..4 (index 0..3) for images of shape [B, 3, H, W]. */
+  public Shape[] stageShapes(Shape images) {
+    Shape s = conv1.getOutputShapes(new Shape[] {images})[0];
     s = new Shape(s.get(0), s.get(1), (s.get(2) - 1) / 2 + 1, (s.get(3) - 1) / 2 + 1); // maxpool
-    for (Stage stage : stages) {
-      s = stage.getOutputShapes(new Shape[] {s})[0];
+    Shape[] out = new Shape[stages.size()];
+    for (int i = 0; i < stages.size(); i++) {
+      s = stages.get(i).getOutputShapes(new Shape[] {s})[0];
+      out[i] = s;
     }
-    return new Shape[] {s};
+    return out;
   }
 
   /** One layerN: residual blocks named 0, 1, 2, … */

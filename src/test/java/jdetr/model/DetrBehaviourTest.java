@@ -177,6 +177,36 @@ class DetrBehaviourTest {
   }
 
   @Test
+  void backboneReturnsIntermediateStagesWithMasksForDeformableDetr() {
+    try (NDManager m = NDManager.newBaseManager("PyTorch");
+        NoGrad g = NoGrad.enter()) {
+      Backbone backbone = new Backbone("resnet18", true, false, java.util.List.of(2, 3, 4));
+      backbone.initialize(m, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 3, 64, 64));
+      boolean[] padding = new boolean[96 * 128];
+      for (int i = 0; i < padding.length; i++) {
+        padding[i] = i % 128 >= 100; // columns 100.. are padding
+      }
+      NDArray mask = m.create(padding, new Shape(1, 96, 128));
+      java.util.List<FeatureMap> maps = backbone.forward(m.randomNormal(new Shape(1, 3, 96, 128)),
+          mask);
+      assertThat(backbone.channels()).containsExactly(128L, 256L, 512L);
+      assertThat(maps).extracting(f -> f.features().getShape()).containsExactly(
+          new Shape(1, 128, 12, 16), new Shape(1, 256, 6, 8), new Shape(1, 512, 3, 4));
+      assertThat(backbone.getOutputShapes(new Shape[] {new Shape(1, 3, 96, 128)})).containsExactly(
+          new Shape(1, 128, 12, 16), new Shape(1, 12, 16), new Shape(1, 256, 6, 8),
+          new Shape(1, 6, 8), new Shape(1, 512, 3, 4), new Shape(1, 3, 4));
+      // Stride 8: column j reads input column 8j, padded from 100 on, so columns 13.. are padding.
+      boolean[] row = maps.get(0).mask().get("0, 0, :").toBooleanArray();
+      for (int j = 0; j < 16; j++) {
+        assertThat(row[j]).as("column " + j).isEqualTo(j >= 13);
+      }
+      assertThatThrownBy(() -> backbone.forward(m.zeros(new Shape(1, 3, 96, 128)),
+          m.zeros(new Shape(1, 96, 127), ai.djl.ndarray.types.DataType.BOOLEAN)))
+          .hasMessageContaining("mask must be [B, H, W] = [1, 96, 128]");
+    }
+  }
+
+  @Test
   void configRejectsInconsistentValuesNamingTheField() {
     assertThatThrownBy(() -> DetrConfig.builder().hiddenDim(30).nheads(8).build())
         .hasMessageContaining("nheads");
