@@ -118,9 +118,19 @@ public final class FloatBoxOps {
   /** Generalized IoU of two xyxy boxes; 0 when both have zero area. */
   public static float generalizedIou(float ax0, float ay0, float ax1, float ay1,
       float bx0, float by0, float bx1, float by1) {
+    return generalizedIou(ax0, ay0, ax1, ay1, area(ax0, ay0, ax1, ay1),
+        bx0, by0, bx1, by1, area(bx0, by0, bx1, by1));
+  }
+
+  /**
+   * Generalized IoU of two xyxy boxes whose {@link #area(float, float, float, float) areas} are
+   * already known (a box compared with many others).
+   */
+  public static float generalizedIou(float ax0, float ay0, float ax1, float ay1, float areaA,
+      float bx0, float by0, float bx1, float by1, float areaB) {
     float inter = Math.max(Math.min(ax1, bx1) - Math.max(ax0, bx0), 0f)
         * Math.max(Math.min(ay1, by1) - Math.max(ay0, by0), 0f);
-    float union = area(ax0, ay0, ax1, ay1) + area(bx0, by0, bx1, by1) - inter;
+    float union = areaA + areaB - inter;
     float iou = union > 0f ? inter / union : 0f;
     float enclosing = Math.max(Math.max(ax1, bx1) - Math.min(ax0, bx0), 0f)
         * Math.max(Math.max(ay1, by1) - Math.min(ay0, by0), 0f);

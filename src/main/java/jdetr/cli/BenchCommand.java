@@ -6,9 +6,11 @@ import picocli.CommandLine.Command;
 /** `jdetr bench <what>`: speed measurements printed as JSON lines. */
 @Command(
     name = "bench",
+    mixinStandardHelpOptions = true,
     description = "Benchmarks; each prints one JSON line per measurement.",
     subcommands = {
       BenchInferCommand.class,
+      BenchDataCommand.class,
       BenchEvalCommand.class,
       MatcherBenchCommand.class
     })

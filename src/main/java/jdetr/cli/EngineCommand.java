@@ -4,7 +4,7 @@ import ai.djl.engine.Engine;
 import picocli.CommandLine.Command;
 
 /** Prints which deep-learning engine and native library jdetr runs on. */
-@Command(name = "engine", description = "Print the engine, its version and the threads it uses.")
+@Command(name = "engine", mixinStandardHelpOptions = true, description = "Print the engine, its version and the threads it uses.")
 final class EngineCommand implements Runnable {
   @Override
   public void run() {

@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
       NodeCommand.class,
       PredictCommand.class,
       EvalCommand.class,
+      SynthCommand.class,
+      ValidateCommand.class,
       ImportCommand.class,
       BenchCommand.class
     })

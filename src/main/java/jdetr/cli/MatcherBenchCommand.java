@@ -133,12 +133,15 @@ final class MatcherBenchCommand implements Runnable {
   }
 
   /**
-   * Median wall milliseconds of one run after a warm-up run, and CPU milliseconds: the median of
+   * Median wall milliseconds of one run after warming up, and CPU milliseconds: the median of
    * this thread's CPU time when {@code parallel} is false, else the process's CPU time over all runs
    * divided by their number (the process clock only ticks every few milliseconds).
    */
   private Timing time(Runnable run, boolean parallel) {
-    run.run();
+    long warm = System.nanoTime() + (long) (0.1 * minSeconds * 1e9);
+    do {
+      run.run(); // this shape's own warm-up: a tenth of the measuring time, at least one run
+    } while (System.nanoTime() < warm);
     List<Double> walls = new ArrayList<>();
     List<Double> cpus = new ArrayList<>();
     long start = System.nanoTime();

@@ -29,7 +29,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** `jdetr predict`: detections in one image, from an official .pth or jdetr weights. */
-@Command(name = "predict", description = "Detect objects in an image with DETR weights (official .pth or jdetr weights directory).")
+@Command(name = "predict", mixinStandardHelpOptions = true, description = "Detect objects in an image with DETR weights (official .pth or jdetr weights directory).")
 final class PredictCommand implements Callable<Integer> {
 
   @Option(names = "--weights", required = true,

@@ -125,6 +125,16 @@ public final class ImageDecoder {
         }
         return new RgbImage(w, h, rgb);
       }
+      if (oneBank && bands == 3 && pixelStride == 3 && lineStride == 3 * w && base == 0
+          && offsets[0] == 2 && offsets[1] == 1 && offsets[2] == 0 && data.length >= 3 * w * h) {
+        for (int p = 0, end = 3 * w * h; p < end; p += 3) { // what the JPEG reader gives: BGR
+          byte b = data[p];
+          rgb[p] = data[p + 2];
+          rgb[p + 1] = data[p + 1];
+          rgb[p + 2] = b;
+        }
+        return new RgbImage(w, h, rgb);
+      }
       if (oneBank && bands >= 3) {
         int r0 = offsets[0], g0 = offsets[1], b0 = offsets[2];
         for (int y = 0, o = 0; y < h; y++) {

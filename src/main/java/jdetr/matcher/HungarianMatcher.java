@@ -153,12 +153,14 @@ public final class HungarianMatcher {
       slotOfClass[classOfSlot[s]] = -1;
     }
     float[] tgtXyxy = w.targetXyxy(targets); // [T, 4]
+    float[] tgtArea = w.targetArea(targets); // [T]
     for (int t = 0; t < targets; t++) {
       int k = 4 * t;
       tgtXyxy[k] = tgt[k] - 0.5f * tgt[k + 2];
       tgtXyxy[k + 1] = tgt[k + 1] - 0.5f * tgt[k + 3];
       tgtXyxy[k + 2] = tgt[k] + 0.5f * tgt[k + 2];
       tgtXyxy[k + 3] = tgt[k + 1] + 0.5f * tgt[k + 3];
+      tgtArea[t] = FloatBoxOps.area(tgtXyxy[k], tgtXyxy[k + 1], tgtXyxy[k + 2], tgtXyxy[k + 3]);
     }
     float wClass = (float) config.costClass();
     float wBbox = (float) config.costBbox();
@@ -181,13 +183,14 @@ public final class HungarianMatcher {
       float y0 = cy - 0.5f * bh;
       float x1 = cx + 0.5f * bw;
       float y1 = cy + 0.5f * bh;
+      float area = FloatBoxOps.area(x0, y0, x1, y1);
       int row = q * targets;
       for (int t = 0; t < targets; t++) {
         int k = 4 * t;
         float l1 = Math.abs(cx - tgt[k]) + Math.abs(cy - tgt[k + 1]) + Math.abs(bw - tgt[k + 2])
             + Math.abs(bh - tgt[k + 3]);
-        float giou = FloatBoxOps.generalizedIou(x0, y0, x1, y1,
-            tgtXyxy[k], tgtXyxy[k + 1], tgtXyxy[k + 2], tgtXyxy[k + 3]);
+        float giou = FloatBoxOps.generalizedIou(x0, y0, x1, y1, area,
+            tgtXyxy[k], tgtXyxy[k + 1], tgtXyxy[k + 2], tgtXyxy[k + 3], tgtArea[t]);
         cost[row + t] = wBbox * l1 + wClass * classCost[slot[t]] + wGiou * -giou;
       }
     }
@@ -245,6 +248,12 @@ public final class HungarianMatcher {
 
     float[] costBuffer(int size) {
       return cost.length >= size ? cost : (cost = new float[size]);
+    }
+
+    private float[] targetArea = new float[0];
+
+    float[] targetArea(int targets) {
+      return targetArea.length >= targets ? targetArea : (targetArea = new float[targets]);
     }
 
     float[] targetXyxy(int targets) {

@@ -239,7 +239,8 @@ public final class LinearAssignment {
           shortest[j] = r;
           s = r;
         }
-        if (s < lowest || (s == lowest && row4col[j] < 0)) {
+        // s < lowest, or a tie won by an unassigned column (one compare on the common path).
+        if (s <= lowest && (s < lowest || row4col[j] < 0)) {
           lowest = s;
           index = it;
         }

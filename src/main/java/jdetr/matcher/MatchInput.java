@@ -7,7 +7,9 @@ import jdetr.data.Target;
 
 /**
  * One unit of matching work: the predictions of one image at one decoder layer and that image's
- * targets, as plain arrays (compact, and ready to travel as a binary message).
+ * targets, as plain arrays (compact, and ready to travel as a binary message). It carries the raw
+ * class logits, not probabilities: the trainer only copies its head outputs, and the matcher applies
+ * the softmax or sigmoid the configured class cost needs (in float, within an ulp of libtorch).
  *
  * @param logits {@code [Q, K]} class logits: K = C + 1 (last = no-object) for the softmax cost, K = C
  *     for the focal cost

@@ -86,6 +86,10 @@ class HungarianMatcherTest {
   @Test
   void nonFiniteOutputsAreNamed() {
     MatchInput unit = obvious(4);
+    MatchInput badLogit = obvious(4);
+    badLogit.logits()[4 * 2 + 3] = Float.NaN; // query 2
+    assertThatThrownBy(() -> detr.match(badLogit)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("non-finite cost at [2,0]");
     unit.boxes()[4] = Float.NaN; // query 1
     assertThatThrownBy(() -> detr.match(unit)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("non-finite cost at [1,0]");

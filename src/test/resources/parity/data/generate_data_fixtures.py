@@ -224,6 +224,19 @@ def make_pixels():
             entry["raw"] = raw
         out["pipelines"].append(entry)
     out["normalize_is_the_float32_formula"] = exact_formula
+
+    # JPEG decoding: PIL (libjpeg-turbo) output for baseline 4:2:0, progressive, 4:4:4 and gray files
+    small = smooth_image(13, 160, 120)
+    jpegs = [("noise_61x47_q90.jpg", noise, {"quality": 90}),
+             ("smooth_160x120_progressive.jpg", small, {"quality": 85, "progressive": True}),
+             ("smooth_160x120_444.jpg", small, {"quality": 95, "subsampling": 0}),
+             ("smooth_160x120_gray.jpg", small.convert("L"), {"quality": 80})]
+    out["jpeg"] = []
+    for name, img, options in jpegs:
+        img.save(os.path.join(OUT, name), **options)
+        decoded = Image.open(os.path.join(OUT, name)).convert("RGB")
+        out["jpeg"].append({"file": name, "width": decoded.width, "height": decoded.height,
+                            "sha256": sha256(np.asarray(decoded).tobytes())})
     return out
 
 

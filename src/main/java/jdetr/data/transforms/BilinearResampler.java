@@ -58,9 +58,12 @@ public final class BilinearResampler {
     return new Taps(outSize, first, count, weights);
   }
 
+  /**
+   * PIL's {@code clip8}. Bilinear weights are never negative, so sums are never below zero and
+   * only the upper clamp (for rounding above 255) can apply.
+   */
   private static int clip8(int v) {
-    v >>= PRECISION_BITS;
-    return v < 0 ? 0 : Math.min(v, 255);
+    return Math.min(v >> PRECISION_BITS, 255);
   }
 
   /** Resizes to {@code outWidth x outHeight}; the same size gives the same image. */
@@ -87,6 +90,31 @@ public final class BilinearResampler {
     return new RgbImage(outWidth, outHeight, verticalPass(src, srcWidth, rowFirst, vt));
   }
 
+  /**
+   * Resizes and normalises in one go: the vertical pass writes each 8-bit result through
+   * {@code normalize}'s table straight into [3, outHeight, outWidth] float32 planes. Same values
+   * as {@code normalize.pixels(resize(in, outWidth, outHeight))}.
+   */
+  public static float[] resizeNormalized(RgbImage in, int outWidth, int outHeight,
+      Normalize normalize) {
+    if (outWidth <= 0 || outHeight <= 0) {
+      throw new IllegalArgumentException("resize to " + outWidth + "x" + outHeight);
+    }
+    boolean horizontal = outWidth != in.width();
+    if (outHeight == in.height()) {
+      return normalize.pixels(horizontal ? resize(in, outWidth, outHeight) : in);
+    }
+    Taps vt = taps(in.height(), outHeight);
+    byte[] src = in.pixels();
+    int rowFirst = 0;
+    if (horizontal) {
+      rowFirst = vt.first()[0];
+      int rowLast = vt.first()[outHeight - 1] + vt.count()[outHeight - 1];
+      src = horizontalPass(src, in.width(), rowFirst, rowLast - rowFirst, taps(in.width(), outWidth));
+    }
+    return verticalPassNormalized(src, outWidth, rowFirst, vt, normalize);
+  }
+
   /** Rows [rowFirst, rowFirst + rows) of the input, resampled along x. */
   private static byte[] horizontalPass(byte[] in, int inWidth, int rowFirst, int rows, Taps t) {
     int outWidth = t.size(), ksize = t.width();
@@ -99,6 +127,13 @@ public final class BilinearResampler {
         int s0 = HALF, s1 = HALF, s2 = HALF;
         int p = rowIn + 3 * first[xx];
         int kb = xx * ksize;
+        if (count[xx] == 2) { // upscaling: two taps
+          int k0 = w[kb], k1 = w[kb + 1];
+          out[o++] = (byte) clip8(s0 + (in[p] & 0xff) * k0 + (in[p + 3] & 0xff) * k1);
+          out[o++] = (byte) clip8(s1 + (in[p + 1] & 0xff) * k0 + (in[p + 4] & 0xff) * k1);
+          out[o++] = (byte) clip8(s2 + (in[p + 2] & 0xff) * k0 + (in[p + 5] & 0xff) * k1);
+          continue;
+        }
         for (int x = 0, n = count[xx]; x < n; x++, p += 3) {
           int k = w[kb + x];
           s0 += (in[p] & 0xff) * k;
@@ -121,15 +156,57 @@ public final class BilinearResampler {
     byte[] out = new byte[stride * outHeight];
     int[] acc = new int[stride];
     for (int yy = 0; yy < outHeight; yy++) {
+      int kb = yy * ksize, o = yy * stride;
+      int r0 = (first[yy] - rowOffset) * stride;
+      if (count[yy] == 2) { // upscaling: two taps, one fused loop
+        int k0 = w[kb], k1 = w[kb + 1], r1 = r0 + stride;
+        for (int i = 0; i < stride; i++) {
+          out[o + i] = (byte) clip8(HALF + (in[r0 + i] & 0xff) * k0 + (in[r1 + i] & 0xff) * k1);
+        }
+        continue;
+      }
       java.util.Arrays.fill(acc, HALF);
-      int kb = yy * ksize;
       for (int y = 0, n = count[yy]; y < n; y++) {
         int k = w[kb + y];
-        int row = (first[yy] - rowOffset + y) * stride;
+        int row = r0 + y * stride;
         for (int i = 0; i < stride; i++) acc[i] += (in[row + i] & 0xff) * k;
       }
-      int o = yy * stride;
       for (int i = 0; i < stride; i++) out[o + i] = (byte) clip8(acc[i]);
+    }
+    return out;
+  }
+
+  /** {@link #verticalPass} writing normalised floats into [3, H, W] planes. */
+  private static float[] verticalPassNormalized(byte[] in, int width, int rowOffset, Taps t,
+      Normalize normalize) {
+    int outHeight = t.size(), ksize = t.width();
+    int[] first = t.first(), count = t.count(), w = t.weights();
+    int stride = 3 * width, plane = width * outHeight;
+    float[] table = normalize.table();
+    float[] out = new float[3 * plane];
+    int[] acc = new int[stride];
+    for (int yy = 0; yy < outHeight; yy++) {
+      int kb = yy * ksize;
+      int r0 = (first[yy] - rowOffset) * stride;
+      if (count[yy] == 2) {
+        int k0 = w[kb], k1 = w[kb + 1], r1 = r0 + stride;
+        for (int i = 0; i < stride; i++) {
+          acc[i] = HALF + (in[r0 + i] & 0xff) * k0 + (in[r1 + i] & 0xff) * k1;
+        }
+      } else {
+        java.util.Arrays.fill(acc, HALF);
+        for (int y = 0, n = count[yy]; y < n; y++) {
+          int k = w[kb + y];
+          int row = r0 + y * stride;
+          for (int i = 0; i < stride; i++) acc[i] += (in[row + i] & 0xff) * k;
+        }
+      }
+      int o = yy * width;
+      for (int x = 0, i = 0; x < width; x++, i += 3) {
+        out[o + x] = table[clip8(acc[i])];
+        out[plane + o + x] = table[256 + clip8(acc[i + 1])];
+        out[2 * plane + o + x] = table[512 + clip8(acc[i + 2])];
+      }
     }
     return out;
   }

@@ -40,6 +40,11 @@ public final class Normalize {
     return out;
   }
 
+  /** The 3 x 256 table of normalised values, channel-major (shared, do not modify). */
+  float[] table() {
+    return table;
+  }
+
   /** The normalised value of 8-bit level {@code v} in channel {@code c}. */
   public float value(int c, int v) {
     return table[256 * c + v];

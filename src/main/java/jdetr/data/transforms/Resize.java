@@ -3,6 +3,7 @@ package jdetr.data.transforms;
 import jdetr.data.Example;
 import jdetr.data.PixelTarget;
 import jdetr.data.RgbImage;
+import jdetr.data.Sample;
 
 /** DETR's {@code resize}: image by {@link BilinearResampler}, boxes and areas by the size ratios. */
 public final class Resize {
@@ -12,6 +13,15 @@ public final class Resize {
   public static Example apply(Example in, int size, int maxSize) {
     int[] hw = ResizeRule.outputSize(in.image().width(), in.image().height(), size, maxSize);
     return to(in, hw[0], hw[1]);
+  }
+
+  /** Resizes to short side {@code size} and normalises, in one pass over the output. */
+  public static Sample applyNormalized(Example in, int size, int maxSize, Normalize normalize) {
+    int w = in.image().width(), h = in.image().height();
+    int[] hw = ResizeRule.outputSize(w, h, size, maxSize);
+    float[] pixels = BilinearResampler.resizeNormalized(in.image(), hw[1], hw[0], normalize);
+    return new Sample(hw[0], hw[1], pixels,
+        Normalize.target(target(in.target(), w, h, hw[1], hw[0])));
   }
 
   /** Resizes to exactly {@code height x width}. */

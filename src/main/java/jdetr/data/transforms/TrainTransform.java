@@ -42,12 +42,17 @@ public final class TrainTransform implements SampleTransform {
 
   /** Applies an augmentation; the result is still in pixels (before Normalize). */
   public Example augment(Example in, Augmentation a) {
+    return Resize.apply(beforeLastResize(in, a), a.size(), config.maxSize());
+  }
+
+  /** Flip, and for the crop branch the first resize and the crop. */
+  private static Example beforeLastResize(Example in, Augmentation a) {
     Example x = a.flip() ? HorizontalFlip.apply(in) : in;
     if (!a.resizeOnly()) {
       x = Resize.apply(x, a.cropResizeSize(), ResizeRule.NO_MAX);
       x = Crop.apply(x, a.cropTop(), a.cropLeft(), a.cropHeight(), a.cropWidth());
     }
-    return Resize.apply(x, a.size(), config.maxSize());
+    return x;
   }
 
   /** The target alone through an augmentation of a {@code width x height} image (no pixels). */
@@ -64,8 +69,9 @@ public final class TrainTransform implements SampleTransform {
     return Resize.target(t, width, height, hw[1], hw[0]);
   }
 
+  /** Applies an augmentation and Normalize (the last resize writes the normalised floats). */
   public Sample apply(Example in, Augmentation a) {
-    return normalize.apply(augment(in, a));
+    return Resize.applyNormalized(beforeLastResize(in, a), a.size(), config.maxSize(), normalize);
   }
 
   @Override

@@ -14,7 +14,7 @@ public final class ValTransform implements SampleTransform {
   }
 
   public Sample apply(Example in) {
-    return normalize.apply(Resize.apply(in, config.valSize(), config.maxSize()));
+    return Resize.applyNormalized(in, config.valSize(), config.maxSize(), normalize);
   }
 
   @Override

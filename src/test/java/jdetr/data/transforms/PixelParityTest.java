@@ -51,6 +51,17 @@ class PixelParityTest {
   }
 
   @Test
+  void jpegDecodingGivesPilsPixels() throws IOException {
+    JsonNode cases = ParityFixtures.json("pixels.json").get("jpeg");
+    assertThat(cases.size()).isEqualTo(4);
+    for (JsonNode c : cases) {
+      RgbImage rgb = image(c.get("file").asText());
+      assertThat(rgb.width()).isEqualTo(c.get("width").asInt());
+      assertThat(sha256(rgb.pixels())).as(c.get("file").asText()).isEqualTo(c.get("sha256").asText());
+    }
+  }
+
+  @Test
   void trainPipelinesGiveTheReferenceFloats() throws IOException {
     JsonNode cases = ParityFixtures.json("pixels.json").get("pipelines");
     assertThat(ParityFixtures.json("pixels.json").get("normalize_is_the_float32_formula").asBoolean())
