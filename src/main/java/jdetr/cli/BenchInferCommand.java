@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
  * Inference speed of DETR (default R50, random weights) on the CPU: one JSON line per timed
  * forward pass and a summary line with the median ms per image, the threads and the peak RSS.
  */
-@Command(name = "infer", mixinStandardHelpOptions = true, description = "Time DETR inference (random weights) on one image size.")
+@Command(name = "infer", mixinStandardHelpOptions = true,
+    description = "Time DETR inference (random weights) on one image size.")
 final class BenchInferCommand implements Runnable {
 
   @Option(names = "--height", defaultValue = "800", description = "image height (default 800)")
