@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = "Benchmarks; each prints one JSON line per measurement.",
     subcommands = {
+      BenchInferCommand.class,
       BenchDataCommand.class,
       BenchEvalCommand.class,
       MatcherBenchCommand.class

@@ -2,6 +2,7 @@ package jdetr.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,12 +45,28 @@ public final class Backbone extends TorchBlock {
    * @return one map per requested stage, shallow to deep
    */
   public List<FeatureMap> forward(NDArray images, NDArray mask) {
+    checkInput(images, mask);
     List<FeatureMap> out = new ArrayList<>();
     for (NDArray f : body.forward(images, returnStages)) {
       Shape s = f.getShape();
       out.add(new FeatureMap(f, PaddingMask.downsample(mask, s.get(2), s.get(3))));
     }
     return out;
+  }
+
+  /** Images must be [B, 3, H, W] float32 and the mask [B, H, W] boolean of the same B, H, W. */
+  static void checkInput(NDArray images, NDArray mask) {
+    Shape s = images.getShape();
+    if (s.dimension() != 4 || s.get(1) != 3 || images.getDataType() != DataType.FLOAT32) {
+      throw new IllegalArgumentException("images must be [B, 3, H, W] float32, got " + s + " "
+          + images.getDataType());
+    }
+    Shape m = mask.getShape();
+    if (mask.getDataType() != DataType.BOOLEAN || m.dimension() != 3 || m.get(0) != s.get(0)
+        || m.get(1) != s.get(2) || m.get(2) != s.get(3)) {
+      throw new IllegalArgumentException("mask must be [B, H, W] = [" + s.get(0) + ", " + s.get(2)
+          + ", " + s.get(3) + "] boolean (true = padding), got " + m + " " + mask.getDataType());
+    }
   }
 
   /** Channels of each returned map, in order. */
@@ -71,12 +88,16 @@ public final class Backbone extends TorchBlock {
     return out;
   }
 
+  /** For each returned stage: the feature map's shape, then its mask's shape. */
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
-    Shape last = body.getOutputShapes(inputShapes)[0];
-    if (returnStages.size() != 1 || returnStages.get(0) != 4) {
-      throw new UnsupportedOperationException("output shapes are computed for stage 4 only");
+    Shape[] stages = body.stageShapes(inputShapes[0]);
+    Shape[] out = new Shape[2 * returnStages.size()];
+    for (int i = 0; i < returnStages.size(); i++) {
+      Shape f = stages[returnStages.get(i) - 1];
+      out[2 * i] = f;
+      out[2 * i + 1] = new Shape(f.get(0), f.get(2), f.get(3));
     }
-    return new Shape[] {last, new Shape(last.get(0), last.get(2), last.get(3))};
+    return out;
   }
 }

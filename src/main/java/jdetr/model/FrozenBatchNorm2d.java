@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import jdetr.autograd.GraphSafe;
 import jdetr.model.nn.TorchBlock;
 import jdetr.model.nn.TorchInit;
 
@@ -36,7 +37,7 @@ public final class FrozenBatchNorm2d extends TorchBlock {
     NDArray b = perChannel(x, bias);
     NDArray rv = perChannel(x, runningVar);
     NDArray rm = perChannel(x, runningMean);
-    NDArray scale = w.mul(rv.add(EPS).pow(-0.5f)); // pow(-0.5) runs libtorch's rsqrt
+    NDArray scale = w.mul(GraphSafe.pow(rv.add(EPS), -0.5f)); // pow(-0.5) runs libtorch's rsqrt
     NDArray shift = b.sub(rm.mul(scale));
     return x.mul(scale).add(shift);
   }

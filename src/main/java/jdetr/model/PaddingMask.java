@@ -1,7 +1,9 @@
 package jdetr.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import jdetr.autograd.GraphSafe;
 
 /**
  * The padding mask (true = padded pixel) brought to a feature map's size the way DETR does it,
@@ -27,17 +29,20 @@ public final class PaddingMask {
     boolean[] src = mask.toBooleanArray();
     int[] rows = sourceIndices(inH, outH);
     int[] cols = sourceIndices(inW, outW);
-    boolean[] dst = new boolean[b * outH * outW];
+    long[] dst = new long[b * outH * outW];
     for (int n = 0; n < b; n++) {
       for (int i = 0; i < outH; i++) {
         int srcRow = (n * inH + rows[i]) * inW;
         int dstRow = (n * outH + i) * outW;
         for (int j = 0; j < outW; j++) {
-          dst[dstRow + j] = src[srcRow + cols[j]];
+          dst[dstRow + j] = src[srcRow + cols[j]] ? 1 : 0;
         }
       }
     }
-    return mask.getManager().create(dst, new Shape(b, outH, outW));
+    // Built in libtorch memory (GraphSafe), so it may be kept by whatever graph uses it.
+    try (NDArray ones = GraphSafe.create(mask.getManager(), dst, new Shape(b, outH, outW))) {
+      return ones.toType(DataType.BOOLEAN, false);
+    }
   }
 
   /** libtorch's {@code nearest_idx} for one axis. */

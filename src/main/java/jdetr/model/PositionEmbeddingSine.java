@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import jdetr.autograd.GraphSafe;
 import jdetr.model.nn.TorchBlock;
 
 /**
@@ -39,8 +40,8 @@ public final class PositionEmbeddingSine extends TorchBlock implements PositionE
     NDArray y = notMask.cumSum(1);
     NDArray x = notMask.cumSum(2);
     if (normalize) {
-      y = y.div(y.get(":, -1:, :").add(EPS)).mul(scale);
-      x = x.div(x.get(":, :, -1:").add(EPS)).mul(scale);
+      y = GraphSafe.mul(y.div(y.get(":, -1:, :").add(EPS)), scale);
+      x = GraphSafe.mul(x.div(x.get(":, :, -1:").add(EPS)), scale);
     }
     NDArray dimT = dimT(map.mask().getManager());
     NDArray posY = interleaveSinCos(y.expandDims(3).div(dimT)); // [B, h, w, F]
@@ -54,7 +55,8 @@ public final class PositionEmbeddingSine extends TorchBlock implements PositionE
     for (int i = 0; i < numPosFeats; i++) {
       exponents[i] = (float) (2 * (i / 2)) / numPosFeats;
     }
-    return m.create(temperature).pow(m.create(exponents));
+    NDArray base = m.full(new Shape(), temperature, DataType.FLOAT32);
+    return base.pow(GraphSafe.create(m, exponents, new Shape(numPosFeats)));
   }
 
   /** [B, h, w, F] -> [B, h, w, F] with sin of the even features and cos of the odd ones interleaved. */

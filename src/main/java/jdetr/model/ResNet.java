@@ -78,12 +78,16 @@ public final class ResNet extends TorchBlock {
    * @return one feature map per requested stage, [B, C_s, H_s, W_s]
    */
   public List<NDArray> forward(NDArray images, List<Integer> returnStages) {
-    NDArray x = Activation.relu(bn1.forward(conv1.forward(images)));
-    x = Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false);
+    NDArray x = scoped(() -> Pool.maxPool2d(Activation.relu(bn1.forward(conv1.forward(images))),
+        new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false), images);
     List<NDArray> out = new ArrayList<>();
     int last = returnStages.get(returnStages.size() - 1);
     for (int i = 1; i <= last; i++) {
-      x = stages.get(i - 1).forward(x);
+      NDArray next = stages.get(i - 1).forward(x);
+      if (!out.contains(x)) {
+        x.close(); // a stage input that is not returned is no longer needed
+      }
+      x = next;
       if (returnStages.contains(i)) {
         out.add(x);
       }
@@ -103,12 +107,19 @@ public final class ResNet extends TorchBlock {
 
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
-    Shape s = conv1.getOutputShapes(inputShapes)[0];
+    return new Shape[] {stageShapes(inputShapes[0])[3]};
+  }
+
+  /** Output shapes of stages 1..4 (index 0..3) for images of shape [B, 3, H, W]. */
+  public Shape[] stageShapes(Shape images) {
+    Shape s = conv1.getOutputShapes(new Shape[] {images})[0];
     s = new Shape(s.get(0), s.get(1), (s.get(2) - 1) / 2 + 1, (s.get(3) - 1) / 2 + 1); // maxpool
-    for (Stage stage : stages) {
-      s = stage.getOutputShapes(new Shape[] {s})[0];
+    Shape[] out = new Shape[stages.size()];
+    for (int i = 0; i < stages.size(); i++) {
+      s = stages.get(i).getOutputShapes(new Shape[] {s})[0];
+      out[i] = s;
     }
-    return new Shape[] {s};
+    return out;
   }
 
   /** One layerN: residual blocks named 0, 1, 2, … */
@@ -120,10 +131,15 @@ public final class ResNet extends TorchBlock {
     }
 
     NDArray forward(NDArray x) {
+      NDArray out = x;
       for (ResidualBlock b : blocks) {
-        x = b.forward(x);
+        NDArray next = b.forward(out);
+        if (out != x) {
+          out.close(); // intermediate block outputs; the stage input belongs to the caller
+        }
+        out = next;
       }
-      return x;
+      return out;
     }
 
     long outChannels() {

@@ -103,9 +103,11 @@ public abstract sealed class ResidualBlock extends TorchBlock
 
     @Override
     public NDArray forward(NDArray x) {
-      NDArray out = Activation.relu(bn1.forward(conv1.forward(x)));
-      out = bn2.forward(conv2.forward(out));
-      return addIdentityAndRelu(x, out);
+      return scoped(() -> {
+        NDArray out = Activation.relu(bn1.forward(conv1.forward(x)));
+        out = bn2.forward(conv2.forward(out));
+        return addIdentityAndRelu(x, out);
+      }, x);
     }
 
     @Override
@@ -141,10 +143,12 @@ public abstract sealed class ResidualBlock extends TorchBlock
 
     @Override
     public NDArray forward(NDArray x) {
-      NDArray out = Activation.relu(bn1.forward(conv1.forward(x)));
-      out = Activation.relu(bn2.forward(conv2.forward(out)));
-      out = bn3.forward(conv3.forward(out));
-      return addIdentityAndRelu(x, out);
+      return scoped(() -> {
+        NDArray out = Activation.relu(bn1.forward(conv1.forward(x)));
+        out = Activation.relu(bn2.forward(conv2.forward(out)));
+        out = bn3.forward(conv3.forward(out));
+        return addIdentityAndRelu(x, out);
+      }, x);
     }
 
     @Override

@@ -54,6 +54,12 @@ public final class TransformerDecoderLayer extends TorchBlock {
    */
   public NDArray forward(NDArray tgt, NDArray memory, NDArray memoryKey, NDArray bias,
       NDArray queryPos, boolean training) {
+    return scoped(() -> layer(tgt, memory, memoryKey, bias, queryPos, training),
+        tgt, memory, memoryKey, bias, queryPos);
+  }
+
+  private NDArray layer(NDArray tgt, NDArray memory, NDArray memoryKey, NDArray bias,
+      NDArray queryPos, boolean training) {
     if (normalizeBefore) {
       NDArray tgt2 = norm1.forward(tgt);
       NDArray qk = tgt2.add(queryPos);

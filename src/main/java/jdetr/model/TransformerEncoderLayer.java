@@ -45,6 +45,10 @@ public final class TransformerEncoderLayer extends TorchBlock {
    * @return [B, S, C]
    */
   public NDArray forward(NDArray src, NDArray bias, NDArray pos, boolean training) {
+    return scoped(() -> layer(src, bias, pos, training), src, bias, pos);
+  }
+
+  private NDArray layer(NDArray src, NDArray bias, NDArray pos, boolean training) {
     if (normalizeBefore) {
       NDArray src2 = norm1.forward(src);
       NDArray qk = src2.add(pos);

@@ -110,6 +110,103 @@ class DetrBehaviourTest {
   }
 
   @Test
+  void gradientsDoNotDependOnCollectedJavaMemory() {
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      Engine.getInstance().setRandomSeed(4);
+      Detr detr = Detr.create(SMALL.toBuilder().dropout(0).build(), m);
+      // Loaded weights live in Java-allocated buffers; the graph must still read them correctly.
+      detr.loadStateDict(copyOf(detr.stateDict(), m), false);
+      NDArray images = m.randomNormal(new Shape(2, 3, 64, 48));
+      boolean[] padding = new boolean[2 * 64 * 48];
+      for (int i = 64 * 48 + 40 * 48; i < padding.length; i++) {
+        padding[i] = true; // second image: rows 40.. are padding
+      }
+      NDArray mask = m.create(padding, new Shape(2, 64, 48));
+      Map<String, float[]> plain = gradients(detr, images, mask, false);
+      Map<String, float[]> collected = gradients(detr, images, mask, true);
+      assertThat(plain).isNotEmpty();
+      // libtorch's multi-threaded kernels may sum in another order: equal up to float rounding.
+      // Freed Java memory would show as garbage (it is overwritten with 3.4e38).
+      plain.forEach((k, g) -> {
+        float[] c = collected.get(k);
+        double scale = 1e-6;
+        double worst = 0;
+        for (int i = 0; i < g.length; i++) {
+          scale = Math.max(scale, Math.abs(g[i]));
+          worst = Math.max(worst, Math.abs(g[i] - c[i]));
+        }
+        assertThat(worst).as(k + " max abs difference").isLessThanOrEqualTo(1e-4 * scale);
+      });
+    }
+  }
+
+  private static Map<String, float[]> gradients(Detr detr, NDArray images, NDArray mask,
+      boolean collectBetween) {
+    Map<String, float[]> out = new LinkedHashMap<>();
+    detr.namedParameters().values().forEach(p -> {
+      if (p.getArray().hasGradient()) {
+        try (NDArray g = p.getArray().getGradient()) {
+          g.subi(g); // DJL's collector accumulates gradients: start from zero
+        }
+      }
+    });
+    try (NDManager step = images.getManager().newSubManager();
+        GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      NDArray loss;
+      try (NDManager forward = step.newSubManager()) {
+        NDArray x = images.duplicate();
+        x.attach(forward);
+        DetrOutput o = detr.forward(x, mask, false);
+        loss = o.logits().mul(o.logits()).sum().add(o.boxes().sum());
+        loss.attach(step);
+      } // every intermediate array of the forward is closed here
+      if (collectBetween) {
+        try (var overwritten = jdetr.autograd.CollectedJavaMemory.collectAndOverwrite()) {
+          gc.backward(loss);
+        }
+      } else {
+        gc.backward(loss);
+      }
+      detr.namedParameters().forEach((k, p) -> {
+        if (p.requiresGradient()) {
+          out.put(k, p.getArray().getGradient().toFloatArray());
+        }
+      });
+    }
+    return out;
+  }
+
+  @Test
+  void backboneReturnsIntermediateStagesWithMasksForDeformableDetr() {
+    try (NDManager m = NDManager.newBaseManager("PyTorch");
+        NoGrad g = NoGrad.enter()) {
+      Backbone backbone = new Backbone("resnet18", true, false, java.util.List.of(2, 3, 4));
+      backbone.initialize(m, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 3, 64, 64));
+      boolean[] padding = new boolean[96 * 128];
+      for (int i = 0; i < padding.length; i++) {
+        padding[i] = i % 128 >= 100; // columns 100.. are padding
+      }
+      NDArray mask = m.create(padding, new Shape(1, 96, 128));
+      java.util.List<FeatureMap> maps = backbone.forward(m.randomNormal(new Shape(1, 3, 96, 128)),
+          mask);
+      assertThat(backbone.channels()).containsExactly(128L, 256L, 512L);
+      assertThat(maps).extracting(f -> f.features().getShape()).containsExactly(
+          new Shape(1, 128, 12, 16), new Shape(1, 256, 6, 8), new Shape(1, 512, 3, 4));
+      assertThat(backbone.getOutputShapes(new Shape[] {new Shape(1, 3, 96, 128)})).containsExactly(
+          new Shape(1, 128, 12, 16), new Shape(1, 12, 16), new Shape(1, 256, 6, 8),
+          new Shape(1, 6, 8), new Shape(1, 512, 3, 4), new Shape(1, 3, 4));
+      // Stride 8: column j reads input column 8j, padded from 100 on, so columns 13.. are padding.
+      boolean[] row = maps.get(0).mask().get("0, 0, :").toBooleanArray();
+      for (int j = 0; j < 16; j++) {
+        assertThat(row[j]).as("column " + j).isEqualTo(j >= 13);
+      }
+      assertThatThrownBy(() -> backbone.forward(m.zeros(new Shape(1, 3, 96, 128)),
+          m.zeros(new Shape(1, 96, 127), ai.djl.ndarray.types.DataType.BOOLEAN)))
+          .hasMessageContaining("mask must be [B, H, W] = [1, 96, 128]");
+    }
+  }
+
+  @Test
   void configRejectsInconsistentValuesNamingTheField() {
     assertThatThrownBy(() -> DetrConfig.builder().hiddenDim(30).nheads(8).build())
         .hasMessageContaining("nheads");

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import jdetr.autograd.GraphSafe;
 
 /**
  * {@code nn.MultiheadAttention} as DETR calls it: separate query, key and value inputs, a packed
@@ -63,6 +64,11 @@ public final class MultiheadAttention extends TorchBlock {
    */
   public NDArray forward(NDArray query, NDArray key, NDArray value, NDArray bias,
       boolean training) {
+    return scoped(() -> attend(query, key, value, bias, training), query, key, value, bias);
+  }
+
+  private NDArray attend(NDArray query, NDArray key, NDArray value, NDArray bias,
+      boolean training) {
     long b = query.getShape().get(0);
     long l = query.getShape().get(1);
     long s = key.getShape().get(1);
@@ -73,7 +79,8 @@ public final class MultiheadAttention extends TorchBlock {
     NDArray q = project(query, w, bi, rows[0]).reshape(b, l, heads, d).transpose(0, 2, 1, 3);
     NDArray k = project(key, w, bi, rows[1]).reshape(b, s, heads, d).transpose(0, 2, 3, 1);
     NDArray v = project(value, w, bi, rows[2]).reshape(b, s, heads, d).transpose(0, 2, 1, 3);
-    NDArray scores = q.div((float) Math.sqrt(d)).matMul(k); // [B, h, L, S]
+    // The scale goes through GraphSafe: autograd keeps the divisor until backward.
+    NDArray scores = GraphSafe.div(q, (float) Math.sqrt(d)).matMul(k); // [B, h, L, S]
     if (bias != null) {
       scores = scores.add(bias);
     }

@@ -11,8 +11,11 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * A DJL block whose parameters and children carry PyTorch module names, so that the dotted path
@@ -74,6 +77,25 @@ public abstract class TorchBlock extends AbstractBlock {
         NDArray fresh = p.getInitializer().initialize(tmp, target.getShape(), target.getDataType());
         target.set(fresh.toByteBuffer());
       }
+    }
+  }
+
+  /**
+   * Evaluates {@code body} in a scope that frees every array it creates, except the result, when
+   * it returns (the scope's arrays would otherwise live until the caller's manager closes; libtorch
+   * keeps what autograd needs by itself). Arrays created by {@code body} must derive from
+   * {@code inputs}, which return to their own managers afterwards; the result goes to the manager
+   * of {@code inputs[0]}.
+   */
+  protected static NDArray scoped(Supplier<NDArray> body, NDArray... inputs) {
+    try (NDManager scope = NDManager.subManagerOf(inputs[0])) {
+      Set<NDArray> attached = Collections.newSetFromMap(new IdentityHashMap<>());
+      for (NDArray in : inputs) {
+        if (in != null && attached.add(in)) {
+          in.tempAttach(scope);
+        }
+      }
+      return scope.ret(body.get());
     }
   }
 
