@@ -1,5 +1,6 @@
 package jdetr.verticles;
 
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -173,11 +174,19 @@ final class StreamSession {
 
   private void onException(Throwable e) {
     String message = String.valueOf(e.getMessage());
-    if (message.contains("max message size")) {
+    if (e instanceof CorruptedWebSocketFrameException corrupt) {
+      // a frame over maxFrameBytes (1009) or a protocol error such as an unnegotiated RSV1 bit (1002);
+      // the connection is dropped right after this handler, so the close frame goes out now
+      close(corrupt.closeStatus().code(), clip(message));
+    } else if (message.contains("max message size")) {
       close(1009, "message larger than " + config.maxMessageBytes() + " bytes");
     } else {
       LOG.debug("stream {}: {}", id, message);
     }
+  }
+
+  private static String clip(String reason) {
+    return reason.length() <= 100 ? reason : reason.substring(0, 100); // a close reason fits 123 bytes
   }
 
   private void onClose() {
