@@ -32,6 +32,8 @@ import java.util.Map;
  * @param handshakeTimeoutSeconds a connection must send a complete request head within this time
  * @param requestTimeoutSeconds a plain HTTP request must be answered within this time
  * @param writeQueueBytes per-stream outbound queue; results that do not fit are dropped
+ * @param socketSendBufferBytes kernel send buffer per connection (0: the OS default, which grows to
+ *     megabytes and so delays the detection of a slow reader)
  * @param slowReaderSeconds a stream whose outbound queue stays full this long is closed (1008)
  * @param token bearer token required on `/v1/*` (null: none)
  * @param allowedOrigins Origins accepted on `/v1/*`; empty: same origin only; "*": any
@@ -58,6 +60,7 @@ public record ServeConfig(
     int handshakeTimeoutSeconds,
     int requestTimeoutSeconds,
     int writeQueueBytes,
+    int socketSendBufferBytes,
     int slowReaderSeconds,
     String token,
     List<String> allowedOrigins,
@@ -94,6 +97,7 @@ public record ServeConfig(
     requireRange("handshakeTimeoutSeconds", handshakeTimeoutSeconds, 1, 3600);
     requireRange("requestTimeoutSeconds", requestTimeoutSeconds, 1, 3600);
     requireRange("writeQueueBytes", writeQueueBytes, 1024, 256 << 20);
+    requireRange("socketSendBufferBytes", socketSendBufferBytes, 0, 256 << 20);
     requireRange("slowReaderSeconds", slowReaderSeconds, 1, 3600);
     requireRange("maxJsonDepth", maxJsonDepth, 1, 1000);
     requireRange("maxJsonStringLength", maxJsonStringLength, 1, 1 << 20);
@@ -104,7 +108,7 @@ public record ServeConfig(
   public static ServeConfig defaults() {
     return new ServeConfig(
         "0.0.0.0", 8080, 0.7, 800, 1333, 8, 10, Math.max(1, Runtime.getRuntime().availableProcessors()),
-        1 << 20, 1 << 20, 8 << 20, 4096L * 4096L, 64, 16, 60, 10, 30, 64 << 10, 5, null, List.of(),
+        1 << 20, 1 << 20, 8 << 20, 4096L * 4096L, 64, 16, 60, 10, 30, 64 << 10, 0, 5, null, List.of(),
         32, 1000, 64);
   }
 

@@ -80,8 +80,12 @@ public final class DetectionServerVerticle extends VerticleBase {
         .setMaxWebSocketMessageSize(config.maxMessageBytes())
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
+        .setHttp2ClearTextEnabled(false) // HTTP/1.1 from the first byte, so the handshake deadline starts at accept
         .setIdleTimeout(config.idleTimeoutSeconds() + config.handshakeTimeoutSeconds())
         .setWebSocketClosingTimeout(config.handshakeTimeoutSeconds());
+    if (config.socketSendBufferBytes() > 0) {
+      options.setSendBufferSize(config.socketSendBufferBytes());
+    }
     Router router = Router.router(vertx);
     router.route().handler(this::admit);
     router.get("/health/live").handler(HealthCheckHandler.create(vertx).register("server", p -> p.complete(Status.OK())));
