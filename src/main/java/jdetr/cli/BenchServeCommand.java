@@ -82,6 +82,7 @@ final class BenchServeCommand implements Callable<Integer> {
         .put("in_flight", inFlight).put("fps_per_stream", fps).put("width", width).put("height", height)
         .put("server", server == null ? host + ":" + target : "in-process").put("max_batch", config.maxBatch())
         .put("max_delay_ms", config.maxDelayMs()).put("cores", Runtime.getRuntime().availableProcessors()).encode());
+    long heapBefore = usedHeapAfterGc();
     Vertx vertx = Vertx.vertx();
     StreamLoadClient.Report report;
     try {
@@ -95,6 +96,7 @@ final class BenchServeCommand implements Callable<Integer> {
     if (server != null) {
       DistributionSummary batches = server.registry().find("jdetr.batch.size").summary();
       served.put("mean_batch", batches == null ? 0 : Math.round(batches.mean() * 100) / 100.0);
+      served.put("heap_mb_before", heapBefore >> 20).put("heap_mb_after", usedHeapAfterGc() >> 20);
       server.close();
     }
     System.out.println(served.encode());
@@ -120,6 +122,12 @@ final class BenchServeCommand implements Callable<Integer> {
           .put("served_over_decode_and_model", Math.round(report.fps() / pipelineFps * 1000) / 1000.0).encode());
     }
     return report.errors() == 0 && report.streamFailures() == 0 ? 0 : 1;
+  }
+
+  private static long usedHeapAfterGc() {
+    Runtime rt = Runtime.getRuntime();
+    System.gc();
+    return rt.totalMemory() - rt.freeMemory();
   }
 
   /** Images per second through the detector (and the decoder, if given) on one thread. */

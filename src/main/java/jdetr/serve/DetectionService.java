@@ -50,7 +50,10 @@ public final class DetectionService implements FrameSink, Runnable {
     return scheduler.size();
   }
 
-  /** Loads the detector, then runs batches until {@link #stop()}; call on the detector thread. */
+  /**
+   * Loads the detector, then runs batches until {@link #stop()}; call on the detector thread. If
+   * loading fails or the loop dies, the service stops being ready and answers waiting frames.
+   */
   @Override
   public void run() {
     Detector d;
@@ -59,6 +62,8 @@ public final class DetectionService implements FrameSink, Runnable {
     } catch (Exception | LinkageError e) {
       LOG.error("could not load the detector", e);
       loaded.completeExceptionally(e);
+      stop();
+      decodePool.shutdownNow();
       return;
     }
     try (d) {
@@ -66,7 +71,11 @@ public final class DetectionService implements FrameSink, Runnable {
       LOG.info("detector ready: {} ({} classes)", d.description(), d.classNames().size());
       loaded.complete(d);
       new DetectionLoop(scheduler, d, new FrameDecoder(config.maxImagePixels()), decodePool, metrics).run();
+    } catch (RuntimeException | Error e) {
+      LOG.error("the detector thread failed; the server is no longer ready", e);
+      throw e;
     } finally {
+      stop();
       decodePool.shutdownNow();
     }
   }

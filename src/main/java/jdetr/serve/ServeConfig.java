@@ -78,7 +78,7 @@ public record ServeConfig(
     }
     requireRange("port", port, 0, 65535);
     if (!(threshold >= 0 && threshold <= 1)) {
-      throw new IllegalArgumentException("serve config: threshold must be in [0, 1], got " + threshold);
+      throw new IllegalArgumentException("threshold must be in [0, 1], got " + threshold);
     }
     requireRange("inputSize", inputSize, 16, 4096);
     requireRange("maxInputSize", maxInputSize, inputSize, 8192);
@@ -89,7 +89,7 @@ public record ServeConfig(
     requireRange("maxMessageBytes", maxMessageBytes, 1024, 256 << 20);
     requireRange("maxRequestBytes", maxRequestBytes, 1024, 1 << 30);
     if (maxImagePixels < 1) {
-      throw new IllegalArgumentException("serve config: maxImagePixels must be >= 1");
+      throw new IllegalArgumentException("maxImagePixels must be >= 1");
     }
     requireRange("maxStreams", maxStreams, 1, 100_000);
     requireRange("maxPendingRequests", maxPendingRequests, 1, 100_000);
@@ -174,7 +174,7 @@ public record ServeConfig(
   private static void requireRange(String field, long value, long min, long max) {
     if (value < min || value > max) {
       throw new IllegalArgumentException(
-          "serve config: " + field + " must be in [" + min + ", " + max + "], got " + value);
+          field + " must be in [" + min + ", " + max + "], got " + value);
     }
   }
 }
