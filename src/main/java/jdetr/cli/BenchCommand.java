@@ -4,9 +4,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** `jdetr bench <what>`: speed measurements printed as JSON lines. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Measure speed; each benchmark prints JSON lines.",
-    subcommands = {BenchServeCommand.class})
+@Command(
+    name = "bench",
+    description = "Benchmarks; each prints one JSON line per measurement.",
+    subcommands = {
+      BenchEvalCommand.class,
+      MatcherBenchCommand.class,
+      BenchServeCommand.class
+    })
 final class BenchCommand implements Runnable {
   @Override
   public void run() {

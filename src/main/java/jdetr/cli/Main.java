@@ -9,7 +9,16 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "jdetr 0.1.0",
     description = "DETR and Deformable DETR in Java: train, evaluate and serve transformer detectors.",
-    subcommands = {CommandLine.HelpCommand.class, EngineCommand.class, ServeCommand.class, BenchCommand.class})
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      EngineCommand.class,
+      NodeCommand.class,
+      PredictCommand.class,
+      EvalCommand.class,
+      ImportCommand.class,
+      ServeCommand.class,
+      BenchCommand.class
+    })
 public final class Main implements Runnable {
 
   static {

@@ -1,0 +1,33 @@
+package jdetr.bus;
+
+/**
+ * Every event-bus address of the pipeline, in one place. Request/reply addresses are served by
+ * worker verticles on any node; publish addresses are broadcast to every listener.
+ */
+public final class Addresses {
+  private Addresses() {}
+
+  /** Request/reply: the trainer asks for the batch of an (epoch, step); served by DataVerticle. */
+  public static final String DATA_BATCH = "jdetr.data.batch";
+
+  /** Request/reply: one (image, decoder layer) matching unit; served by MatcherVerticle. */
+  public static final String MATCH = "jdetr.match";
+
+  /** Publish: per-step training metrics (losses, lr, step rate) from the trainer. */
+  public static final String TRAIN_METRICS = "jdetr.train.metrics";
+
+  /** Request/reply: the trainer hands a written checkpoint directory to CheckpointVerticle. */
+  public static final String CHECKPOINT_SAVE = "jdetr.checkpoint.save";
+
+  /** Publish: a checkpoint was committed (its step and directory); EvalVerticle listens. */
+  public static final String CHECKPOINT_SAVED = "jdetr.checkpoint.saved";
+
+  /** Publish: COCO metrics of an evaluated checkpoint. */
+  public static final String EVAL_RESULT = "jdetr.eval.result";
+
+  /** Request/reply: run the detector on one image or frame; served by DetectorVerticle. */
+  public static final String DETECT = "jdetr.detect";
+
+  /** Publish: cluster and stage events (node joined or left, retries, local fallbacks). */
+  public static final String PIPELINE_EVENTS = "jdetr.pipeline.events";
+}

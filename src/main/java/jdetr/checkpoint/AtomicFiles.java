@@ -1,0 +1,66 @@
+package jdetr.checkpoint;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Atomic file replacement: content goes to a temporary file in the target's directory, is forced
+ * to disk, then renamed over the target, and the directory entry is flushed. A reader sees either
+ * the old file or the complete new one, never a partial write.
+ */
+public final class AtomicFiles {
+
+  /** Writes the content of a file through an open channel. */
+  @FunctionalInterface
+  public interface ChannelWriter {
+    void write(FileChannel channel) throws IOException;
+  }
+
+  private AtomicFiles() {}
+
+  public static void write(Path target, ChannelWriter writer) throws IOException {
+    Path abs = target.toAbsolutePath();
+    Path dir = abs.getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING)) {
+        writer.write(ch);
+        ch.force(true);
+      }
+      try {
+        Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException ex) {
+        throw new IOException(abs + ": the file system cannot rename atomically", ex);
+      }
+      syncDirectory(dir);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  public static void writeBytes(Path target, byte[] content) throws IOException {
+    write(target, ch -> {
+      ByteBuffer buf = ByteBuffer.wrap(content);
+      while (buf.hasRemaining()) {
+        ch.write(buf);
+      }
+    });
+  }
+
+  /** Flushes a directory's entries (the rename) to disk; a no-op where directories cannot be opened. */
+  static void syncDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException ex) {
+      // Some platforms do not allow opening a directory; the rename itself is still atomic.
+    }
+  }
+}

@@ -1,0 +1,371 @@
+package jdetr.checkpoint;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checkpoints as directories under one root:
+ *
+ * <pre>
+ * root/step-000100/  model.safetensors  optimizer.safetensors  state.json  manifest.json
+ * root/step-000200/  …
+ * root/LATEST        "step-000200"
+ * </pre>
+ *
+ * <p>A save writes into a hidden temp directory, fsyncs every file and the directory, renames it
+ * to {@code step-N}, then replaces {@code LATEST} atomically ({@link AtomicFiles}). A crash at
+ * any point leaves {@code LATEST} naming a complete checkpoint, old or new; the leftovers are
+ * removed by the next save. Only the newest {@code keepLast} checkpoints are kept.
+ *
+ * <p>Load follows {@code LATEST}, verifies every file against the manifest's SHA-256 and, if
+ * anything is wrong, falls back to the newest older checkpoint that verifies, reporting what was
+ * rejected ("checksum mismatch in step-000200/model.safetensors"). The store is format-agnostic:
+ * the caller writes and reads the files. One process writes to a root at a time.
+ */
+public final class CheckpointStore {
+  public static final String LATEST = "LATEST";
+  private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
+  private static final Pattern STEP_DIR = Pattern.compile("step-(\\d{6,18})");
+  private static final String TEMP_PREFIX = ".tmp-";
+
+  private final Path root;
+  private final int keepLast;
+
+  /**
+   * @param root directory holding the checkpoints (created on first save)
+   * @param keepLast how many checkpoints to keep (at least 1)
+   */
+  public CheckpointStore(Path root, int keepLast) {
+    if (keepLast < 1) {
+      throw new IllegalArgumentException("keepLast must be at least 1, got " + keepLast);
+    }
+    this.root = root.toAbsolutePath();
+    this.keepLast = keepLast;
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  /** Directory name of a step: {@code step-000123}. */
+  public static String dirName(long step) {
+    if (step < 0) {
+      throw new IllegalArgumentException("negative step " + step);
+    }
+    return String.format("step-%06d", step);
+  }
+
+  /**
+   * Writes a checkpoint and makes it the latest.
+   *
+   * @throws CheckpointException naming the step and root if anything fails; the previous
+   *     checkpoints and {@code LATEST} are then unchanged and no temp directory is left
+   */
+  public SavedCheckpoint save(long step, CheckpointWriter writer) {
+    String name = dirName(step);
+    Path tmp = root.resolve(TEMP_PREFIX + name + "-" + UUID.randomUUID());
+    Path target = root.resolve(name);
+    Path replaced = null;
+    try {
+      Files.createDirectories(root);
+      removeLeftovers();
+      Files.createDirectory(tmp);
+      writer.writeTo(tmp);
+      CheckpointManifest manifest = seal(step, tmp);
+      if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+        replaced = root.resolve(TEMP_PREFIX + "old-" + name + "-" + UUID.randomUUID());
+        Files.move(target, replaced, StandardCopyOption.ATOMIC_MOVE);
+      }
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      AtomicFiles.syncDirectory(root);
+      AtomicFiles.writeBytes(root.resolve(LATEST), (name + "\n").getBytes(StandardCharsets.US_ASCII));
+      tidyAfterCommit(step, replaced);
+      return new SavedCheckpoint(step, target, manifest, List.of());
+    } catch (IOException | RuntimeException e) {
+      try {
+        if (replaced != null && !Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+          Files.move(replaced, target, StandardCopyOption.ATOMIC_MOVE); // put the old one back
+        }
+        deleteTree(tmp);
+      } catch (IOException | UncheckedIOException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      if (e instanceof CheckpointException ce) {
+        throw ce;
+      }
+      throw new CheckpointException("could not save checkpoint " + name + " in " + root + ": " + e, e);
+    }
+  }
+
+  /**
+   * The newest checkpoint that verifies, starting from {@code LATEST}; empty if the root holds no
+   * checkpoint at all.
+   *
+   * @throws CheckpointException if checkpoints exist but none verifies, listing why
+   */
+  public Optional<SavedCheckpoint> loadLatest() {
+    List<String> rejected = new ArrayList<>();
+    List<Long> steps = steps();
+    long below = Long.MAX_VALUE;
+    Path latest = root.resolve(LATEST);
+    if (Files.isRegularFile(latest)) {
+      String text = readPointer(latest);
+      Matcher m = STEP_DIR.matcher(text);
+      if (m.matches() && text.equals(dirName(Long.parseLong(m.group(1))))) {
+        long step = Long.parseLong(m.group(1));
+        try {
+          return Optional.of(verify(step, rejected));
+        } catch (CheckpointException e) {
+          rejected.add(e.getMessage());
+          below = step;
+        }
+      } else {
+        rejected.add("LATEST in " + root + " does not name a checkpoint: '" + text + "'");
+      }
+    } else if (steps.isEmpty()) {
+      return Optional.empty();
+    } else {
+      rejected.add("LATEST is missing in " + root);
+    }
+    for (int i = steps.size() - 1; i >= 0; i--) {
+      long step = steps.get(i);
+      if (step >= below) {
+        continue;
+      }
+      try {
+        SavedCheckpoint found = verify(step, rejected);
+        for (String r : rejected) {
+          LOG.warn("{}; falling back to {}", r, dirName(step));
+        }
+        return Optional.of(found);
+      } catch (CheckpointException e) {
+        rejected.add(e.getMessage());
+      }
+    }
+    throw new CheckpointException("no valid checkpoint in " + root + ": " + String.join("; ", rejected));
+  }
+
+  /**
+   * Verifies one checkpoint against its manifest.
+   *
+   * @throws CheckpointException naming the step directory and the file that failed
+   */
+  public SavedCheckpoint verify(long step) {
+    return verify(step, List.of());
+  }
+
+  private SavedCheckpoint verify(long step, List<String> rejectedBefore) {
+    String name = dirName(step);
+    Path dir = root.resolve(name);
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      throw new CheckpointException("checkpoint directory " + name + " does not exist in " + root);
+    }
+    Path manifestFile = dir.resolve(CheckpointManifest.FILE_NAME);
+    String where = name + "/" + CheckpointManifest.FILE_NAME;
+    if (!Files.isRegularFile(manifestFile)) {
+      throw new CheckpointException("missing manifest " + where);
+    }
+    CheckpointManifest manifest;
+    try {
+      manifest = CheckpointManifest.parse(Files.readAllBytes(manifestFile), where);
+    } catch (IOException e) {
+      throw new CheckpointException("unreadable manifest " + where + ": " + e, e);
+    }
+    if (!manifest.digestValid()) {
+      throw new CheckpointException("manifest digest mismatch in " + where + " (edited or corrupt)");
+    }
+    if (manifest.step() != step) {
+      throw new CheckpointException(where + " is for step " + manifest.step() + ", not " + step);
+    }
+    for (CheckpointManifest.Entry e : manifest.files()) {
+      verifyFile(dir, name, e);
+    }
+    return new SavedCheckpoint(step, dir, manifest, List.copyOf(rejectedBefore));
+  }
+
+  private static void verifyFile(Path dir, String dirName, CheckpointManifest.Entry e) {
+    String where = dirName + "/" + e.name();
+    if (!isPlainName(e.name())) {
+      throw new CheckpointException("manifest of " + dirName + " lists an invalid file name '" + e.name() + "'");
+    }
+    Path file = dir.resolve(e.name());
+    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+      throw new CheckpointException("missing file " + where);
+    }
+    try {
+      long size = Files.size(file);
+      if (size != e.bytes()) {
+        throw new CheckpointException("checksum mismatch in " + where + " (size " + size
+            + " bytes, manifest says " + e.bytes() + ": truncated or overwritten)");
+      }
+      if (!FileDigest.sha256(file).equals(e.sha256())) {
+        throw new CheckpointException("checksum mismatch in " + where + " (SHA-256 differs from the manifest)");
+      }
+    } catch (IOException ex) {
+      throw new CheckpointException("cannot read " + where + ": " + ex, ex);
+    }
+  }
+
+  /** Steps of the checkpoint directories present (verified or not), ascending. */
+  public List<Long> steps() {
+    if (!Files.isDirectory(root)) {
+      return List.of();
+    }
+    List<Long> steps = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
+      for (Path p : entries) {
+        String n = p.getFileName().toString();
+        Matcher m = STEP_DIR.matcher(n);
+        if (m.matches() && n.equals(dirName(Long.parseLong(m.group(1))))
+            && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+          steps.add(Long.parseLong(m.group(1)));
+        }
+      }
+    } catch (IOException e) {
+      throw new CheckpointException("cannot list checkpoints in " + root + ": " + e, e);
+    }
+    steps.sort(Comparator.naturalOrder());
+    return steps;
+  }
+
+  /** fsyncs the files the writer made, adds the manifest, fsyncs the directory. */
+  private static CheckpointManifest seal(long step, Path dir) throws IOException {
+    List<CheckpointManifest.Entry> entries = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.sorted().toList()) {
+        String n = f.getFileName().toString();
+        if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+          throw new CheckpointException("the checkpoint writer made '" + n
+              + "', which is not a regular file; only files are stored");
+        }
+        if (n.equals(CheckpointManifest.FILE_NAME)) {
+          throw new CheckpointException("the checkpoint writer must not write " + n);
+        }
+        fsync(f);
+        entries.add(new CheckpointManifest.Entry(n, Files.size(f), FileDigest.sha256(f)));
+      }
+    }
+    CheckpointManifest manifest = CheckpointManifest.of(step, entries);
+    Path manifestFile = dir.resolve(CheckpointManifest.FILE_NAME);
+    Files.write(manifestFile, manifest.toJson());
+    fsync(manifestFile);
+    AtomicFiles.syncDirectory(dir);
+    return manifest;
+  }
+
+  /** The save is committed: failing to delete old data is only worth a warning. */
+  private void tidyAfterCommit(long step, Path replaced) {
+    try {
+      if (replaced != null) {
+        deleteTree(replaced);
+      }
+      prune(step);
+    } catch (IOException | UncheckedIOException e) {
+      LOG.warn("checkpoint {} saved, but removing older checkpoints in {} failed: {}",
+          dirName(step), root, e.toString());
+    }
+  }
+
+  /** Deletes checkpoints newer than {@code saved} (an abandoned run) and all but the newest kept. */
+  private void prune(long saved) throws IOException {
+    List<Long> older = new ArrayList<>();
+    for (long s : steps()) {
+      if (s > saved) {
+        discard(s);
+      } else if (s < saved) {
+        older.add(s);
+      }
+    }
+    for (int i = 0; i < older.size() - (keepLast - 1); i++) {
+      discard(older.get(i));
+    }
+  }
+
+  /** Renames a checkpoint out of the step namespace first, so a crash never leaves half of one. */
+  private void discard(long step) throws IOException {
+    Path trash = root.resolve(TEMP_PREFIX + "del-" + dirName(step) + "-" + UUID.randomUUID());
+    Files.move(root.resolve(dirName(step)), trash, StandardCopyOption.ATOMIC_MOVE);
+    deleteTree(trash);
+  }
+
+  /** Removes temp directories and pointer temp files left by an interrupted save. */
+  private void removeLeftovers() throws IOException {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
+      for (Path p : entries) {
+        String n = p.getFileName().toString();
+        if (isLeftover(n)) {
+          LOG.info("removing {} left by an interrupted checkpoint save", p);
+          deleteTree(p);
+        }
+      }
+    }
+  }
+
+  /** Names of the leftovers an interrupted save may leave (for tests and diagnostics). */
+  public List<String> leftovers() throws IOException {
+    if (!Files.isDirectory(root)) {
+      return List.of();
+    }
+    try (Stream<Path> entries = Files.list(root)) {
+      return entries.map(p -> p.getFileName().toString())
+          .filter(CheckpointStore::isLeftover)
+          .sorted().toList();
+    }
+  }
+
+  /** Temp directories of saves and deletions, and the temp file of a LATEST replacement. */
+  private static boolean isLeftover(String name) {
+    return name.startsWith(TEMP_PREFIX) || (name.startsWith("." + LATEST + ".") && name.endsWith(".tmp"));
+  }
+
+  /** Flushes a file's content and metadata to the device. */
+  private static void fsync(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+
+  private static String readPointer(Path latest) {
+    try {
+      byte[] bytes = Files.readAllBytes(latest);
+      String text = new String(bytes, 0, Math.min(bytes.length, 200), StandardCharsets.US_ASCII);
+      return text.strip();
+    } catch (IOException e) {
+      throw new CheckpointException("cannot read " + latest + ": " + e, e);
+    }
+  }
+
+  private static boolean isPlainName(String n) {
+    return !n.isEmpty() && !n.equals(".") && !n.equals("..") && n.indexOf('/') < 0
+        && n.indexOf('\\') < 0 && n.indexOf('\0') < 0;
+  }
+
+  private static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(p)) {
+      for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(q);
+      }
+    }
+  }
+}

@@ -1,0 +1,169 @@
+package jdetr.cli;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import jdetr.eval.ClassAp;
+import jdetr.eval.CocoCategory;
+import jdetr.eval.CocoEvaluation;
+import jdetr.eval.CocoEvaluator;
+import jdetr.eval.CocoFormatException;
+import jdetr.eval.CocoGroundTruth;
+import jdetr.eval.CocoJsonReader;
+import jdetr.eval.CocoParams;
+import jdetr.eval.CocoResult;
+import jdetr.eval.CocoSummary;
+import jdetr.eval.GroundTruthSet;
+import jdetr.eval.ScoreThresholdMetrics;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jdetr eval}: COCO box AP of a results file against an annotation file. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+    description = "COCO bounding-box evaluation (pycocotools' numbers) of a detections file.")
+final class EvalCommand implements Callable<Integer> {
+  @Option(names = "--gt", required = true, paramLabel = "FILE",
+      description = "COCO annotation file (images, categories, annotations).")
+  Path gt;
+
+  @Option(names = "--dt", required = true, paramLabel = "FILE",
+      description = "Detections in the COCO results format: [{image_id, category_id, bbox, score}].")
+  Path dt;
+
+  @Option(names = "--json", description = "Print the numbers as JSON with full precision, per-class AP included.")
+  boolean json;
+
+  @Option(names = "--per-class", description = "Also print a per-class AP table (text output).")
+  boolean perClass;
+
+  @Option(names = "--score-threshold", paramLabel = "S", defaultValue = "0.5",
+      description = "Score threshold of the precision/recall monitor at IoU 0.5 (default: ${DEFAULT-VALUE}).")
+  double scoreThreshold;
+
+  @Option(names = "--threads", paramLabel = "N",
+      description = "Categories evaluated in parallel (default: all cores).")
+  Integer threads;
+
+  @Override
+  public Integer call() {
+    try {
+      GroundTruthSet truth = CocoJsonReader.readGroundTruth(gt);
+      List<CocoResult> results = CocoJsonReader.readResults(dt);
+      warnAboutDroppedEntries(truth, results);
+      int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+      CocoEvaluation eval;
+      try {
+        eval = new CocoEvaluator(truth, CocoParams.bbox(), n).evaluate(results);
+      } catch (IllegalArgumentException e) {
+        throw new CocoFormatException(dt + " against " + gt + ": " + e.getMessage(), e);
+      }
+      if (json) {
+        printJson(eval, System.out);
+      } else {
+        eval.summaryLines().forEach(System.out::println);
+        if (perClass) {
+          printTable(eval, System.out);
+        }
+      }
+      return 0;
+    } catch (CocoFormatException | UncheckedIOException e) {
+      System.err.println("jdetr eval: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  /** pycocotools silently leaves these out; say so on stderr. */
+  private static void warnAboutDroppedEntries(GroundTruthSet truth, List<CocoResult> results) {
+    Set<Long> images = new HashSet<>(truth.imageIds());
+    Set<Long> cats = new HashSet<>();
+    for (CocoCategory c : truth.categories()) {
+      cats.add(c.id());
+    }
+    long annotations = truth.annotations().stream()
+        .filter(a -> !images.contains(a.imageId()) || !cats.contains(a.categoryId())).count();
+    if (annotations > 0) {
+      CocoGroundTruth first = truth.annotations().stream()
+          .filter(a -> !images.contains(a.imageId()) || !cats.contains(a.categoryId()))
+          .findFirst().orElseThrow();
+      System.err.printf("warning: %d annotations refer to an unknown image or category and are not"
+          + " evaluated (first: id %d)%n", annotations, first.id());
+    }
+    long detections = results.stream().filter(r -> !cats.contains(r.categoryId())).count();
+    if (detections > 0) {
+      System.err.printf("warning: %d detections have a category_id that is not among the"
+          + " categories and are not evaluated%n", detections);
+    }
+  }
+
+  private void printTable(CocoEvaluation eval, PrintStream out) {
+    out.println();
+    out.printf("%-8s %-24s %8s %8s %8s %8s%n", "id", "category", "AP", "AP50", "AR100", "objects");
+    for (ClassAp c : eval.perClass()) {
+      out.printf("%-8d %-24s %8s %8s %8s %8d%n", c.categoryId(), c.name(), pct(c.ap()),
+          pct(c.ap50()), pct(c.ar()), c.numGt());
+    }
+    ScoreThresholdMetrics s = eval.atScore(scoreThreshold);
+    out.printf("%nscore >= %s, IoU 0.50: precision %s recall %s (TP %d, FP %d, objects %d)%n",
+        scoreThreshold, pct(s.precision()), pct(s.recall()), s.truePositives(),
+        s.falsePositives(), s.numGt());
+  }
+
+  private static String pct(double v) {
+    return v < 0 ? "-" : String.format("%.1f", 100 * v);
+  }
+
+  private void printJson(CocoEvaluation eval, OutputStream out) {
+    double[] stats = eval.stats();
+    try (JsonGenerator g = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
+      g.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
+      g.writeStartObject();
+      g.writeArrayFieldStart("stats");
+      for (double v : stats) {
+        g.writeNumber(v);
+      }
+      g.writeEndArray();
+      for (int i = 0; i < stats.length; i++) {
+        g.writeNumberField(CocoSummary.NAMES.get(i), stats[i]);
+      }
+      g.writeNumberField("images", eval.numImages());
+      g.writeNumberField("detections", eval.numResults());
+      g.writeArrayFieldStart("per_class");
+      for (ClassAp c : eval.perClass()) {
+        g.writeStartObject();
+        g.writeNumberField("id", c.categoryId());
+        g.writeStringField("name", c.name());
+        g.writeNumberField("AP", c.ap());
+        g.writeNumberField("AP50", c.ap50());
+        g.writeNumberField("AP75", c.ap75());
+        g.writeNumberField("AR100", c.ar());
+        g.writeNumberField("objects", c.numGt());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      ScoreThresholdMetrics s = eval.atScore(scoreThreshold);
+      g.writeObjectFieldStart("at_score");
+      g.writeNumberField("score_threshold", s.scoreThreshold());
+      g.writeNumberField("iou", 0.5);
+      g.writeNumberField("precision", s.precision());
+      g.writeNumberField("recall", s.recall());
+      g.writeNumberField("tp", s.truePositives());
+      g.writeNumberField("fp", s.falsePositives());
+      g.writeNumberField("objects", s.numGt());
+      g.writeEndObject();
+      g.writeEndObject();
+      g.writeRaw('\n');
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    System.out.flush();
+  }
+}

@@ -1,0 +1,122 @@
+package jdetr.data;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A COCO-format detection dataset: the annotations file plus the image folder. Index {@code i}
+ * is the i-th image id in ascending order (torchvision's {@code CocoDetection} order); its target
+ * is prepared exactly as the reference's {@code ConvertCocoPolysToMask}.
+ */
+public final class CocoDataset {
+  private final CocoGroundTruth groundTruth;
+  private final Path imageFolder;
+  private final Path normalizedFolder;
+
+  public CocoDataset(CocoGroundTruth groundTruth, Path imageFolder) {
+    this.groundTruth = groundTruth;
+    this.imageFolder = imageFolder;
+    this.normalizedFolder = imageFolder.toAbsolutePath().normalize();
+  }
+
+  public static CocoDataset open(CocoPaths paths) throws IOException {
+    return new CocoDataset(CocoJsonReader.read(paths.annotations()), paths.images());
+  }
+
+  public CocoGroundTruth groundTruth() {
+    return groundTruth;
+  }
+
+  public Path imageFolder() {
+    return imageFolder;
+  }
+
+  public int size() {
+    return groundTruth.imageCount();
+  }
+
+  public long imageId(int index) {
+    return groundTruth.imageId(index);
+  }
+
+  /** {@code max category id + 1} (DETR's rule); a recipe may set a larger value instead. */
+  public int numClasses() {
+    return groundTruth.numClasses();
+  }
+
+  public Map<Integer, String> categoryNames() {
+    return groundTruth.categoryNames();
+  }
+
+  /** The file of the image at {@code index}; refuses names that leave the image folder. */
+  public Path imageFile(int index) {
+    int position = groundTruth.imagePosition(index);
+    String name = groundTruth.images().fileNames()[position];
+    if (name == null) {
+      throw new IllegalStateException(groundTruth.source() + ": image " + imageId(index)
+          + " has no file_name");
+    }
+    Path file = resolveInside(name);
+    if (file == null) {
+      throw new IllegalStateException(groundTruth.source() + ": image " + imageId(index)
+          + " file_name " + name + " leaves the image folder " + imageFolder);
+    }
+    return file;
+  }
+
+  /** {@code folder/name} if it stays inside the image folder, else null. */
+  Path resolveInside(String name) {
+    Path file;
+    try {
+      file = normalizedFolder.resolve(name).normalize();
+    } catch (java.nio.file.InvalidPathException e) {
+      return null;
+    }
+    return file.startsWith(normalizedFolder) && !file.equals(normalizedFolder) ? file : null;
+  }
+
+  /** Decodes the image at {@code index} and prepares its target. */
+  public Example load(int index, ImageDecoder decoder) throws IOException {
+    RgbImage image = decoder.decode(imageFile(index));
+    return new Example(image, target(index, image.width(), image.height()));
+  }
+
+  /**
+   * The target of the image at {@code index} on an image of {@code width x height} pixels (the
+   * decoded size), as {@code ConvertCocoPolysToMask}: crowd objects dropped; xywh to xyxy in
+   * float32; x clamped to [0, width], y to [0, height]; objects kept when x1 > x0 and y1 > y0;
+   * labels are raw category ids; area as annotated.
+   */
+  public PixelTarget target(int index, int width, int height) {
+    CocoAnnotations a = groundTruth.annotations();
+    int[] objects = groundTruth.annotationsOf(index);
+    int n = 0;
+    float[] boxes = new float[4 * objects.length];
+    int[] labels = new int[objects.length];
+    float[] area = new float[objects.length];
+    float w = width, h = height;
+    for (int k : objects) {
+      if (a.crowd()[k] || (a.defects()[k] & CocoAnnotations.REQUIRED) != 0) continue;
+      float x0 = (float) a.bboxes()[4 * k], y0 = (float) a.bboxes()[4 * k + 1];
+      float x1 = x0 + (float) a.bboxes()[4 * k + 2], y1 = y0 + (float) a.bboxes()[4 * k + 3];
+      x0 = Math.min(Math.max(x0, 0f), w);
+      x1 = Math.min(Math.max(x1, 0f), w);
+      y0 = Math.min(Math.max(y0, 0f), h);
+      y1 = Math.min(Math.max(y1, 0f), h);
+      if (!(y1 > y0 && x1 > x0)) continue;
+      boxes[4 * n] = x0;
+      boxes[4 * n + 1] = y0;
+      boxes[4 * n + 2] = x1;
+      boxes[4 * n + 3] = y1;
+      labels[n] = a.categoryIds()[k];
+      double annotated = a.areas()[k];
+      area[n] = (float) (Double.isNaN(annotated)
+          ? a.bboxes()[4 * k + 2] * a.bboxes()[4 * k + 3] : annotated);
+      n++;
+    }
+    return new PixelTarget(imageId(index), java.util.Arrays.copyOf(labels, n),
+        java.util.Arrays.copyOf(boxes, 4 * n), java.util.Arrays.copyOf(area, n), new boolean[n],
+        height, width, height, width);
+  }
+}

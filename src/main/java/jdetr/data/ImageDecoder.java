@@ -1,0 +1,153 @@
+package jdetr.data;
+
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.ComponentSampleModel;
+import java.awt.image.DataBufferByte;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+
+/**
+ * Decodes JPEG and PNG files to {@link RgbImage} (what {@code PIL.Image.open(f).convert('RGB')}
+ * gives), refusing hostile files from their header before any pixel is decoded. One instance per
+ * thread: it keeps its ImageIO readers for reuse.
+ */
+public final class ImageDecoder {
+  static {
+    ImageIO.setUseCache(false);
+  }
+
+  private final ImageLimits limits;
+  private ImageReader jpegReader;
+  private ImageReader pngReader;
+
+  public ImageDecoder(ImageLimits limits) {
+    this.limits = limits;
+  }
+
+  public RgbImage decode(Path file) throws IOException {
+    String name = file.toString();
+    byte[] bytes;
+    try {
+      limits.checkFileSize(name, Files.size(file));
+      bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw new ImageRejectedException(name, "missing");
+    }
+    return decode(name, bytes);
+  }
+
+  /** Decodes an image held in memory; {@code name} is used in error messages. */
+  public RgbImage decode(String name, byte[] bytes) throws IOException {
+    limits.checkFileSize(name, bytes.length);
+    ImageHeader header = ImageHeader.parse(name, bytes);
+    limits.check(name, header);
+    ImageReader reader = reader(header.format());
+    BufferedImage image;
+    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+      reader.setInput(in, true, true);
+      image = reader.read(0);
+    } catch (IOException | RuntimeException e) {
+      throw new ImageRejectedException(name, "corrupt(" + e.getMessage() + ")");
+    } finally {
+      reader.setInput(null);
+    }
+    if (image.getWidth() != header.width() || image.getHeight() != header.height()) {
+      throw new ImageRejectedException(name, "corrupt(decoded " + image.getWidth() + "x"
+          + image.getHeight() + ", header says " + header.width() + "x" + header.height() + ")");
+    }
+    return toRgb(image);
+  }
+
+  private ImageReader reader(ImageHeader.Format format) throws IOException {
+    if (format == ImageHeader.Format.JPEG) {
+      if (jpegReader == null) jpegReader = pick("jpeg");
+      return jpegReader;
+    }
+    if (pngReader == null) pngReader = pick("png");
+    return pngReader;
+  }
+
+  /**
+   * The JDK's own reader first (libjpeg/zlib in native code, the fastest here); the TwelveMonkeys
+   * JPEG plugin remains registered for what the JDK cannot read.
+   */
+  private static ImageReader pick(String format) throws IOException {
+    ImageReader fallback = null;
+    for (Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName(format); it.hasNext(); ) {
+      ImageReader r = it.next();
+      if (r.getClass().getName().startsWith("com.sun.imageio.")) return r;
+      if (fallback == null) fallback = r;
+    }
+    if (fallback == null) throw new IOException("no ImageIO reader for " + format);
+    return fallback;
+  }
+
+  /** Copies the pixels to interleaved RGB, straight from the raster's bytes when possible. */
+  static RgbImage toRgb(BufferedImage image) {
+    int w = image.getWidth(), h = image.getHeight();
+    byte[] rgb = new byte[3 * w * h];
+    Raster raster = image.getRaster();
+    int colorSpace = image.getColorModel().getColorSpace().getType();
+    if (raster.getDataBuffer() instanceof DataBufferByte buffer
+        && raster.getSampleModel() instanceof ComponentSampleModel sm
+        && image.getColorModel() instanceof ComponentColorModel
+        && (colorSpace == ColorSpace.TYPE_RGB || colorSpace == ColorSpace.TYPE_GRAY)) {
+      // raw decoded samples, as PIL keeps them (no ICC or gamma conversion)
+      byte[] data = buffer.getData();
+      int bands = sm.getNumBands();
+      int[] offsets = sm.getBandOffsets();
+      int[] banks = sm.getBankIndices();
+      int pixelStride = sm.getPixelStride(), lineStride = sm.getScanlineStride();
+      int base = -raster.getSampleModelTranslateY() * lineStride
+          - raster.getSampleModelTranslateX() * pixelStride;
+      boolean oneBank = true;
+      for (int bank : banks) oneBank &= bank == 0;
+      if (oneBank && bands == 1) {
+        for (int y = 0, o = 0; y < h; y++) {
+          int p = base + y * lineStride + offsets[0];
+          for (int x = 0; x < w; x++, p += pixelStride) {
+            byte v = data[p];
+            rgb[o++] = v;
+            rgb[o++] = v;
+            rgb[o++] = v;
+          }
+        }
+        return new RgbImage(w, h, rgb);
+      }
+      if (oneBank && bands >= 3) {
+        int r0 = offsets[0], g0 = offsets[1], b0 = offsets[2];
+        for (int y = 0, o = 0; y < h; y++) {
+          int p = base + y * lineStride;
+          for (int x = 0; x < w; x++, p += pixelStride) {
+            rgb[o++] = data[p + r0];
+            rgb[o++] = data[p + g0];
+            rgb[o++] = data[p + b0];
+          }
+        }
+        return new RgbImage(w, h, rgb);
+      }
+    }
+    int[] row = new int[w];
+    for (int y = 0, o = 0; y < h; y++) {
+      image.getRGB(0, y, w, 1, row, 0, w);
+      for (int x = 0; x < w; x++) {
+        int argb = row[x];
+        rgb[o++] = (byte) (argb >> 16);
+        rgb[o++] = (byte) (argb >> 8);
+        rgb[o++] = (byte) argb;
+      }
+    }
+    return new RgbImage(w, h, rgb);
+  }
+}

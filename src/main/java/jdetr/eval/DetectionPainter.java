@@ -1,0 +1,66 @@
+package jdetr.eval;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.FontMetrics;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.IntFunction;
+
+/** Draws detections (box, class name, score) over a copy of an image. */
+public final class DetectionPainter {
+
+  private static final Color[] PALETTE = {
+    new Color(0xE6194B), new Color(0x3CB44B), new Color(0x4363D8), new Color(0xF58231),
+    new Color(0x911EB4), new Color(0x42D4F4), new Color(0xF032E6), new Color(0xBFEF45),
+    new Color(0x469990), new Color(0x9A6324), new Color(0x800000), new Color(0x000075)
+  };
+
+  private DetectionPainter() {}
+
+  /**
+   * Returns a new RGB image: {@code image} with each detection drawn as a box labelled
+   * "name 0.93".
+   *
+   * @param names maps a label to its class name
+   */
+  public static BufferedImage paint(
+      BufferedImage image, List<Detection> detections, IntFunction<String> names) {
+    BufferedImage out =
+        new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = out.createGraphics();
+    try {
+      g.drawImage(image, 0, 0, null);
+      g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+      g.setRenderingHint(
+          RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+      float stroke = Math.max(2f, Math.min(image.getWidth(), image.getHeight()) / 200f);
+      g.setStroke(new BasicStroke(stroke));
+      g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, Math.max(11, Math.round(stroke * 6))));
+      FontMetrics fm = g.getFontMetrics();
+      for (Detection d : detections) {
+        Color color = PALETTE[Math.floorMod(d.label(), PALETTE.length)];
+        int x0 = Math.round(d.x0());
+        int y0 = Math.round(d.y0());
+        int w = Math.max(1, Math.round(d.x1()) - x0);
+        int h = Math.max(1, Math.round(d.y1()) - y0);
+        g.setColor(color);
+        g.drawRect(x0, y0, w, h);
+        String text = names.apply(d.label()) + String.format(Locale.ROOT, " %.2f", d.score());
+        int tw = fm.stringWidth(text) + 6;
+        int th = fm.getAscent() + 4;
+        int ty = y0 - th >= 0 ? y0 - th : y0;
+        g.fillRect(x0, ty, tw, th);
+        g.setColor(Color.WHITE);
+        g.drawString(text, x0 + 3, ty + fm.getAscent() + 1);
+      }
+    } finally {
+      g.dispose();
+    }
+    return out;
+  }
+}

@@ -1,0 +1,49 @@
+package jdetr.loss;
+
+/**
+ * What the set criterion supervises and how the terms are weighted. Defaults are the reference
+ * command-line defaults: {@link #detr()} ({@code detr/main.py}) and {@link #deformableDetr()}
+ * ({@code Deformable-DETR/main.py}).
+ *
+ * @param classLoss softmax cross entropy over C+1 logits, or sigmoid focal loss over C logits
+ * @param ceWeight weight of {@code loss_ce} (DETR 1, Deformable DETR {@code --cls_loss_coef} 2)
+ * @param bboxWeight weight of {@code loss_bbox} ({@code --bbox_loss_coef} 5)
+ * @param giouWeight weight of {@code loss_giou} ({@code --giou_loss_coef} 2)
+ * @param eosCoef cross-entropy weight of the no-object class ({@code --eos_coef} 0.1; softmax only)
+ * @param auxLoss supervise every decoder layer, not only the last ({@code --no_aux_loss} turns off)
+ * @param focalAlpha focal loss alpha ({@code --focal_alpha} 0.25; focal only, gamma is fixed at 2)
+ */
+public record CriterionConfig(
+    ClassLoss classLoss,
+    double ceWeight,
+    double bboxWeight,
+    double giouWeight,
+    double eosCoef,
+    boolean auxLoss,
+    double focalAlpha) {
+
+  public CriterionConfig {
+    if (classLoss == null) {
+      throw new IllegalArgumentException("classLoss must be set");
+    }
+    if (!(eosCoef > 0) || !(focalAlpha >= 0 && focalAlpha <= 1)) {
+      throw new IllegalArgumentException(
+          "eosCoef must be > 0 and focalAlpha in [0, 1], got " + eosCoef + " and " + focalAlpha);
+    }
+  }
+
+  /** DETR: softmax CE, weights ce 1 / bbox 5 / giou 2, eos_coef 0.1, aux on. */
+  public static CriterionConfig detr() {
+    return new CriterionConfig(ClassLoss.SOFTMAX_CE, 1, 5, 2, 0.1, true, ClassLoss.FOCAL_ALPHA);
+  }
+
+  /** Deformable DETR: sigmoid focal (alpha 0.25, gamma 2), weights ce 2 / bbox 5 / giou 2, aux on. */
+  public static CriterionConfig deformableDetr() {
+    return new CriterionConfig(ClassLoss.SIGMOID_FOCAL, 2, 5, 2, 0.1, true, ClassLoss.FOCAL_ALPHA);
+  }
+
+  /** The same configuration with auxiliary losses switched on or off. */
+  public CriterionConfig withAuxLoss(boolean on) {
+    return new CriterionConfig(classLoss, ceWeight, bboxWeight, giouWeight, eosCoef, on, focalAlpha);
+  }
+}

@@ -1,0 +1,332 @@
+package jdetr.loss;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import jdetr.autograd.GraphSafe;
+import jdetr.box.BoxOps;
+import jdetr.data.Target;
+
+/**
+ * DETR's set loss: given the matching of every decoder layer, supervises each matched (query,
+ * target) pair with a class loss and L1 + GIoU box losses, and every unmatched query with the
+ * no-object class. Term names, weights and normalisation follow the reference {@code SetCriterion}
+ * of DETR (softmax cross entropy) and Deformable DETR (sigmoid focal loss):
+ *
+ * <ul>
+ *   <li>{@code loss_ce}: softmax — cross entropy over C+1 classes with class weights (1, eos_coef
+ *       for no-object) and PyTorch's weighted mean {@code sum w[y] CE / sum w[y]} over all B x Q
+ *       queries; focal — {@link SigmoidFocalLoss} / num_boxes;
+ *   <li>{@code loss_bbox}: L1 of matched cxcywh boxes / num_boxes; {@code loss_giou}: {@code 1 -
+ *       GIoU} of matched boxes / num_boxes;
+ *   <li>{@code class_error} (last layer only) and {@code cardinality_error}: logged, no gradient;
+ *   <li>the last layer's terms are named plainly, layer i of the others gets the suffix {@code _i}.
+ * </ul>
+ *
+ * <p>The cardinality error counts queries whose arg-max is not the last logit. With focal logits
+ * (no no-object column) that is the reference's own behaviour and is kept as is.
+ */
+public final class SetCriterion {
+
+  private final CriterionConfig config;
+  private final int numClasses;
+
+  /**
+   * @param config loss switch and weights
+   * @param numClasses C, the number of real classes (max category id + 1), no-object excluded
+   */
+  public SetCriterion(CriterionConfig config, int numClasses) {
+    if (numClasses < 1) {
+      throw new IllegalArgumentException("numClasses must be >= 1, got " + numClasses);
+    }
+    this.config = config;
+    this.numClasses = numClasses;
+  }
+
+  public CriterionConfig config() {
+    return config;
+  }
+
+  /**
+   * The weight of every loss term for a model with {@code numLayers} decoder layers (the reference
+   * {@code weight_dict}, without Deformable DETR's two-stage {@code _enc} keys).
+   */
+  public Map<String, Double> weightDict(int numLayers) {
+    Map<String, Double> weights = new LinkedHashMap<>();
+    List<String> suffixes = new ArrayList<>();
+    suffixes.add("");
+    if (config.auxLoss()) {
+      for (int i = 0; i < numLayers - 1; i++) {
+        suffixes.add("_" + i);
+      }
+    }
+    for (String s : suffixes) {
+      weights.put("loss_ce" + s, config.ceWeight());
+      weights.put("loss_bbox" + s, config.bboxWeight());
+      weights.put("loss_giou" + s, config.giouWeight());
+    }
+    return weights;
+  }
+
+  /**
+   * The losses of a whole batch, normalised over this batch's own targets (what the reference does).
+   * See {@link #compute(List, List, List, Normalisers, long)}.
+   */
+  public SetLosses compute(
+      List<LayerPrediction> layers, List<Target> targets, List<List<Matching>> matchings, long step) {
+    int queries = (int) layers.get(layers.size() - 1).logits().getShape().get(1);
+    return compute(layers, targets, matchings, Normalisers.of(targets, queries, config.eosCoef()), step);
+  }
+
+  /**
+   * The losses of a batch (or of one micro-batch of a step) with the given normalisers.
+   *
+   * @param layers predictions of every decoder layer, the last decoder layer last
+   * @param targets the batch's targets, one per image
+   * @param matchings per layer (same order as {@code layers}), per image
+   * @param normalisers denominators, computed over the whole step when the step is split
+   * @param step training step, named in the error when the total is not finite
+   * @return loss terms attached to the manager of the last layer's logits
+   * @throws NonFiniteLossException when the weighted total is NaN or infinite
+   */
+  public SetLosses compute(
+      List<LayerPrediction> layers,
+      List<Target> targets,
+      List<List<Matching>> matchings,
+      Normalisers normalisers,
+      long step) {
+    if (layers.isEmpty() || layers.size() != matchings.size()) {
+      throw new IllegalArgumentException(
+          layers.size() + " decoder layers of predictions but " + matchings.size() + " layers of matchings");
+    }
+    int last = layers.size() - 1;
+    NDManager owner = layers.get(last).logits().getManager();
+    Map<String, NDArray> terms = new LinkedHashMap<>();
+    Map<String, Float> logged = new LinkedHashMap<>();
+    Map<String, Double> weights = weightDict(layers.size());
+    NDArray total = null;
+    try (NDManager scope = owner.newSubManager()) {
+      // intermediates live in the scope and are closed on return: everything autograd keeps for the
+      // backward pass must then be libtorch memory, so constants and scalars go through GraphSafe
+      for (LayerPrediction p : layers) {
+        scope.tempAttachAll(p.logits(), p.boxes());
+      }
+      // the reference's order: the last layer, then the auxiliary layers 0 .. L-2
+      List<Integer> order = new ArrayList<>();
+      order.add(last);
+      for (int l = 0; config.auxLoss() && l < last; l++) {
+        order.add(l);
+      }
+      for (int l : order) {
+        String suffix = l == last ? "" : "_" + l;
+        LayerTerms t = layerTerms(scope, l, layers.get(l), targets, matchings.get(l), normalisers);
+        terms.put("loss_ce" + suffix, t.ce);
+        if (l == last) {
+          logged.put("class_error", t.classError);
+        }
+        terms.put("loss_bbox" + suffix, t.bbox);
+        terms.put("loss_giou" + suffix, t.giou);
+        logged.put("cardinality_error" + suffix, t.cardinalityError);
+      }
+      // weighted total summed term by term in the reference's key order
+      for (Map.Entry<String, NDArray> e : terms.entrySet()) {
+        NDArray weighted = GraphSafe.mul(e.getValue(), weights.get(e.getKey()).floatValue());
+        total = total == null ? weighted : total.add(weighted);
+      }
+      total.attach(owner);
+      terms.values().forEach(a -> a.attach(owner));
+    }
+    SetLosses losses = new SetLosses(total, terms, logged);
+    float value = total.getFloat();
+    if (!Float.isFinite(value)) {
+      throw new NonFiniteLossException(step, value, losses.values());
+    }
+    return losses;
+  }
+
+  private record LayerTerms(
+      NDArray ce, NDArray bbox, NDArray giou, float classError, float cardinalityError) {}
+
+  private LayerTerms layerTerms(
+      NDManager scope,
+      int layer,
+      LayerPrediction prediction,
+      List<Target> targets,
+      List<Matching> matchings,
+      Normalisers norm) {
+    NDArray logits = prediction.logits(); // [B, Q, K]
+    NDArray boxes = prediction.boxes(); // [B, Q, 4] cxcywh
+    boolean focal = config.classLoss() == ClassLoss.SIGMOID_FOCAL;
+    int b = targets.size();
+    Shape ls = logits.getShape();
+    int k = focal ? numClasses : numClasses + 1;
+    if (ls.dimension() != 3 || ls.get(0) != b || ls.get(2) != k) {
+      throw new IllegalArgumentException(
+          "layer " + layer + ": logits must be [" + b + ", Q, " + k + "] for " + config.classLoss()
+              + " with " + numClasses + " classes, got " + ls);
+    }
+    int q = (int) ls.get(1);
+    if (!boxes.getShape().equals(new Shape(b, q, 4))) {
+      throw new IllegalArgumentException(
+          "layer " + layer + ": boxes must be [" + b + ", " + q + ", 4], got " + boxes.getShape());
+    }
+    if (matchings.size() != b) {
+      throw new IllegalArgumentException(
+          "layer " + layer + ": " + matchings.size() + " matchings for " + b + " images");
+    }
+    MatchedPairs pairs = MatchedPairs.of(layer, targets, matchings, q, numClasses);
+
+    // class targets: matched label, or the no-object index C for the rest
+    int[] classes = new int[b * q]; // [B * Q]
+    Arrays.fill(classes, numClasses);
+    for (int i = 0; i < pairs.size(); i++) {
+      classes[pairs.flatQuery[i]] = pairs.labels[i];
+    }
+    NDArray ce;
+    if (focal) {
+      float[] onehot = new float[b * q * numClasses]; // [B, Q, C]
+      for (int i = 0; i < pairs.size(); i++) {
+        onehot[pairs.flatQuery[i] * numClasses + pairs.labels[i]] = 1f;
+      }
+      NDArray t = GraphSafe.create(scope, onehot, new Shape(b, q, numClasses));
+      ce = SigmoidFocalLoss.loss(logits, t, norm.numBoxes(), config.focalAlpha(), ClassLoss.FOCAL_GAMMA);
+    } else {
+      float[] weight = new float[b * q]; // w[y] per query
+      for (int i = 0; i < weight.length; i++) {
+        weight[i] = classes[i] == numClasses ? (float) config.eosCoef() : 1f;
+      }
+      NDArray y = GraphSafe.create(scope, toLong(classes), new Shape(b, q, 1));
+      NDArray nll = logits.logSoftmax(2).gather(y, 2).squeeze(2).neg(); // [B, Q]
+      NDArray w = GraphSafe.create(scope, weight, new Shape(b, q));
+      ce = GraphSafe.div(nll.mul(w).sum(), (float) norm.ceWeightSum());
+    }
+
+    // matched boxes: [N, 4] cxcywh, gathered from the flattened [B * Q, 4]
+    long[] gatherIdx = new long[pairs.size() * 4];
+    for (int i = 0; i < gatherIdx.length; i++) {
+      gatherIdx[i] = pairs.flatQuery[i / 4];
+    }
+    NDArray idx = GraphSafe.create(scope, gatherIdx, new Shape(pairs.size(), 4));
+    NDArray src = boxes.reshape(b * q, 4).gather(idx, 0); // [N, 4]
+    NDArray tgt = GraphSafe.create(scope, pairs.boxes, new Shape(pairs.size(), 4));
+    NDArray bbox = GraphSafe.div(src.sub(tgt).abs().sum(), (float) norm.numBoxes());
+    NDArray oneMinusGiou = // [N]
+        BoxOps.elementwiseGeneralizedIou(BoxOps.cxcywhToXyxy(src), BoxOps.cxcywhToXyxy(tgt)).neg().add(1f);
+    NDArray giou = GraphSafe.div(oneMinusGiou.sum(), (float) norm.numBoxes());
+
+    float classError = classError(logits, pairs, b, q, k);
+    float cardinalityError = cardinalityError(logits, targets, b, q, k);
+    return new LayerTerms(ce, bbox, giou, classError, cardinalityError);
+  }
+
+  /** 100 - top-1 accuracy (%) of the matched queries; 100 when nothing is matched (reference). */
+  private static float classError(NDArray logits, MatchedPairs pairs, int b, int q, int k) {
+    if (pairs.size() == 0) {
+      return 100f;
+    }
+    long[] predicted = logits.stopGradient().reshape(b * q, k).argMax(1).toLongArray(); // [B * Q]
+    int correct = 0;
+    for (int i = 0; i < pairs.size(); i++) {
+      if (predicted[pairs.flatQuery[i]] == pairs.labels[i]) {
+        correct++;
+      }
+    }
+    // float arithmetic as in the reference: correct * (100 / N), then 100 - that
+    float accuracy = (float) correct * (float) (100.0 / pairs.size());
+    return 100f - accuracy;
+  }
+
+  /** Mean over images of |#queries whose arg-max is not the last logit - #targets|. */
+  private static float cardinalityError(NDArray logits, List<Target> targets, int b, int q, int k) {
+    long[] predicted = logits.stopGradient().argMax(2).toLongArray(); // [B, Q]
+    float sum = 0;
+    for (int i = 0; i < b; i++) {
+      int count = 0;
+      for (int j = 0; j < q; j++) {
+        if (predicted[i * q + j] != k - 1) {
+          count++;
+        }
+      }
+      sum += Math.abs(count - targets.get(i).size());
+    }
+    return sum / b;
+  }
+
+  private static long[] toLong(int[] v) {
+    long[] out = new long[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = v[i];
+    }
+    return out;
+  }
+
+  /** The matched pairs of a layer over the batch, in image order then matching order. */
+  private static final class MatchedPairs {
+    final int[] flatQuery; // b * Q + query
+    final int[] labels;
+    final float[] boxes; // [N, 4] target cxcywh
+
+    private MatchedPairs(int n) {
+      flatQuery = new int[n];
+      labels = new int[n];
+      boxes = new float[4 * n];
+    }
+
+    int size() {
+      return flatQuery.length;
+    }
+
+    static MatchedPairs of(
+        int layer, List<Target> targets, List<Matching> matchings, int q, int numClasses) {
+      int n = 0;
+      for (int i = 0; i < targets.size(); i++) {
+        Target t = targets.get(i);
+        Matching m = matchings.get(i);
+        if (m.size() != t.size()) {
+          throw new IllegalArgumentException(
+              "layer " + layer + ", image " + i + " (id " + t.imageId() + "): " + m.size()
+                  + " matched pairs for " + t.size() + " targets (every target must be matched)");
+        }
+        n += m.size();
+      }
+      MatchedPairs p = new MatchedPairs(n);
+      int k = 0;
+      for (int i = 0; i < targets.size(); i++) {
+        Target t = targets.get(i);
+        Matching m = matchings.get(i);
+        boolean[] queryUsed = new boolean[q];
+        boolean[] targetUsed = new boolean[t.size()];
+        for (int j = 0; j < m.size(); j++, k++) {
+          int qi = m.queryIdx()[j];
+          int ti = m.targetIdx()[j];
+          String where = "layer " + layer + ", image " + i + " (id " + t.imageId() + "), pair " + j;
+          if (qi < 0 || qi >= q || queryUsed[qi]) {
+            throw new IllegalArgumentException(where + ": query " + qi + " out of [0, " + q + ") or repeated");
+          }
+          if (ti < 0 || ti >= t.size() || targetUsed[ti]) {
+            throw new IllegalArgumentException(
+                where + ": target " + ti + " out of [0, " + t.size() + ") or repeated");
+          }
+          queryUsed[qi] = true;
+          targetUsed[ti] = true;
+          int label = t.labels()[ti];
+          if (label < 0 || label >= numClasses) {
+            throw new IllegalArgumentException(
+                "image " + i + " (id " + t.imageId() + "), target " + ti + ": label " + label
+                    + " outside [0, " + numClasses + ")");
+          }
+          p.flatQuery[k] = i * q + qi;
+          p.labels[k] = label;
+          System.arraycopy(t.boxes(), 4 * ti, p.boxes, 4 * k, 4);
+        }
+      }
+      return p;
+    }
+  }
+}

@@ -1,0 +1,36 @@
+package jdetr.loss;
+
+import ai.djl.ndarray.NDArray;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What {@link SetCriterion} computes for one batch.
+ *
+ * @param total the weighted sum of all loss terms (scalar, differentiable): call backward on it
+ * @param terms every differentiable loss term by its reference name ({@code loss_ce},
+ *     {@code loss_bbox}, {@code loss_giou}, then {@code _0 .. _{L-2}} for auxiliary layers), scalars
+ * @param logged the errors that are only logged: {@code class_error} (last layer) and
+ *     {@code cardinality_error[_i]}
+ */
+public record SetLosses(NDArray total, Map<String, NDArray> terms, Map<String, Float> logged) {
+
+  public SetLosses {
+    terms = Collections.unmodifiableMap(new LinkedHashMap<>(terms));
+    logged = Collections.unmodifiableMap(new LinkedHashMap<>(logged));
+  }
+
+  /** The value of every term and logged error, loss terms first (copies to the CPU). */
+  public Map<String, Float> values() {
+    Map<String, Float> out = new LinkedHashMap<>();
+    terms.forEach((k, v) -> out.put(k, v.getFloat()));
+    out.putAll(logged);
+    return out;
+  }
+
+  /** The value of the total loss. */
+  public float totalValue() {
+    return total.getFloat();
+  }
+}

@@ -1,0 +1,61 @@
+package jdetr.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import jdetr.model.nn.TorchBlock;
+import jdetr.model.nn.TorchInit;
+
+/**
+ * BatchNorm2d with fixed statistics and affine parameters, all four held as buffers (never
+ * trained): y = x * scale + shift with scale = weight * rsqrt(running_var + 1e-5) and
+ * shift = bias - running_mean * scale. The eps sits inside the rsqrt as in DETR.
+ */
+public final class FrozenBatchNorm2d extends TorchBlock {
+
+  private static final float EPS = 1e-5f;
+  private final long channels;
+  private final Parameter weight;
+  private final Parameter bias;
+  private final Parameter runningMean;
+  private final Parameter runningVar;
+
+  public FrozenBatchNorm2d(long channels) {
+    this.channels = channels;
+    Shape s = new Shape(channels);
+    weight = param("weight", Parameter.Type.OTHER, s, TorchInit.constant(1f), false);
+    bias = param("bias", Parameter.Type.OTHER, s, TorchInit.constant(0f), false);
+    runningMean = param("running_mean", Parameter.Type.RUNNING_MEAN, s, TorchInit.constant(0f), false);
+    runningVar = param("running_var", Parameter.Type.RUNNING_VAR, s, TorchInit.constant(1f), false);
+  }
+
+  /** x [B, C, H, W] -> [B, C, H, W]. */
+  public NDArray forward(NDArray x) {
+    NDArray w = perChannel(x, weight);
+    NDArray b = perChannel(x, bias);
+    NDArray rv = perChannel(x, runningVar);
+    NDArray rm = perChannel(x, runningMean);
+    NDArray scale = w.mul(rv.add(EPS).pow(-0.5f)); // pow(-0.5) runs libtorch's rsqrt
+    NDArray shift = b.sub(rm.mul(scale));
+    return x.mul(scale).add(shift);
+  }
+
+  private static NDArray perChannel(NDArray like, Parameter p) {
+    return onManagerOf(like, p.getArray().reshape(1, -1, 1, 1)); // [1, C, 1, 1]
+  }
+
+  public long channels() {
+    return channels;
+  }
+
+  @Override
+  protected NDList forwardList(NDList inputs, boolean training) {
+    return new NDList(forward(inputs.singletonOrThrow()));
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    return new Shape[] {inputShapes[0]};
+  }
+}

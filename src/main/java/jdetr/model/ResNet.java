@@ -1,0 +1,147 @@
+package jdetr.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.pooling.Pool;
+import java.util.ArrayList;
+import java.util.List;
+import jdetr.model.nn.Conv2d;
+import jdetr.model.nn.TorchBlock;
+import jdetr.model.nn.TorchInit;
+
+/**
+ * The torchvision ResNet body up to layer4 (no avgpool/fc), with FrozenBatchNorm2d and
+ * torchvision's parameter names ({@code conv1, bn1, layer1.0.conv1, layer1.0.downsample.0, …}).
+ * The stem (conv1, bn1) and layer1 never train; layer2-4 train when {@code trainable}.
+ */
+public final class ResNet extends TorchBlock {
+
+  private final Conv2d conv1;
+  private final FrozenBatchNorm2d bn1;
+  private final List<Stage> stages = new ArrayList<>();
+
+  /**
+   * @param name resnet18 | resnet34 | resnet50 | resnet101
+   * @param dilateLast replace the stride of layer4 with dilation 2 (DC5)
+   * @param trainable layer2-4 require gradients
+   */
+  public ResNet(String name, boolean dilateLast, boolean trainable) {
+    int[] depths = switch (name) {
+      case "resnet18" -> new int[] {2, 2, 2, 2};
+      case "resnet34", "resnet50" -> new int[] {3, 4, 6, 3};
+      case "resnet101" -> new int[] {3, 4, 23, 3};
+      default -> throw new IllegalArgumentException("unknown backbone " + name
+          + " (resnet18, resnet34, resnet50, resnet101)");
+    };
+    boolean bottleneck = name.equals("resnet50") || name.equals("resnet101");
+    conv1 = child("conv1", new Conv2d(3, 64, 7, 2, 3, 1, false,
+        TorchInit.kaimingNormalFanOut(), null, false));
+    bn1 = child("bn1", new FrozenBatchNorm2d(64));
+    long inplanes = 64;
+    int dilation = 1;
+    for (int i = 0; i < 4; i++) {
+      long planes = 64L << i;
+      int stride = i == 0 ? 1 : 2;
+      int previousDilation = dilation;
+      if (i == 3 && dilateLast) {
+        dilation *= stride;
+        stride = 1;
+      }
+      boolean train = trainable && i > 0;
+      long out = bottleneck ? planes * 4 : planes;
+      ResidualBlock.Downsample down = stride != 1 || inplanes != out
+          ? new ResidualBlock.Downsample(inplanes, out, stride, train) : null;
+      Stage stage = new Stage();
+      stage.add(block(bottleneck, inplanes, planes, stride, down, previousDilation, train));
+      for (int j = 1; j < depths[i]; j++) {
+        stage.add(block(bottleneck, out, planes, 1, null, dilation, train));
+      }
+      inplanes = out;
+      stages.add(child("layer" + (i + 1), stage));
+    }
+  }
+
+  private static ResidualBlock block(boolean bottleneck, long in, long planes, int stride,
+      ResidualBlock.Downsample down, int dilation, boolean train) {
+    return bottleneck
+        ? new ResidualBlock.Bottleneck(in, planes, stride, down, dilation, train)
+        : new ResidualBlock.Basic(in, planes, stride, down, dilation, train);
+  }
+
+  /**
+   * Runs the stem and the stages up to the deepest one requested.
+   *
+   * @param images [B, 3, H, W]
+   * @param returnStages stage numbers (1..4) whose outputs are returned, ascending
+   * @return one feature map per requested stage, [B, C_s, H_s, W_s]
+   */
+  public List<NDArray> forward(NDArray images, List<Integer> returnStages) {
+    NDArray x = Activation.relu(bn1.forward(conv1.forward(images)));
+    x = Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false);
+    List<NDArray> out = new ArrayList<>();
+    int last = returnStages.get(returnStages.size() - 1);
+    for (int i = 1; i <= last; i++) {
+      x = stages.get(i - 1).forward(x);
+      if (returnStages.contains(i)) {
+        out.add(x);
+      }
+    }
+    return out;
+  }
+
+  /** Output channels of stage s (1..4). */
+  public long channels(int stage) {
+    return stages.get(stage - 1).outChannels();
+  }
+
+  @Override
+  protected NDList forwardList(NDList inputs, boolean training) {
+    return new NDList(forward(inputs.singletonOrThrow(), List.of(4)));
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    Shape s = conv1.getOutputShapes(inputShapes)[0];
+    s = new Shape(s.get(0), s.get(1), (s.get(2) - 1) / 2 + 1, (s.get(3) - 1) / 2 + 1); // maxpool
+    for (Stage stage : stages) {
+      s = stage.getOutputShapes(new Shape[] {s})[0];
+    }
+    return new Shape[] {s};
+  }
+
+  /** One layerN: residual blocks named 0, 1, 2, … */
+  static final class Stage extends TorchBlock {
+    private final List<ResidualBlock> blocks = new ArrayList<>();
+
+    void add(ResidualBlock b) {
+      blocks.add(child(Integer.toString(blocks.size()), b));
+    }
+
+    NDArray forward(NDArray x) {
+      for (ResidualBlock b : blocks) {
+        x = b.forward(x);
+      }
+      return x;
+    }
+
+    long outChannels() {
+      return blocks.get(blocks.size() - 1).outChannels();
+    }
+
+    @Override
+    protected NDList forwardList(NDList inputs, boolean training) {
+      return new NDList(forward(inputs.singletonOrThrow()));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+      Shape[] s = inputShapes;
+      for (ResidualBlock b : blocks) {
+        s = b.getOutputShapes(s);
+      }
+      return s;
+    }
+  }
+}

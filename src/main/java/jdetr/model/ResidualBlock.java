@@ -1,0 +1,155 @@
+package jdetr.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import jdetr.model.nn.Conv2d;
+import jdetr.model.nn.TorchBlock;
+import jdetr.model.nn.TorchInit;
+
+/**
+ * A torchvision ResNet residual block: {@link Basic} (two 3x3 convs, ResNet-18/34) or
+ * {@link Bottleneck} (1x1, 3x3, 1x1 with 4x expansion, ResNet-50/101; the stride sits on the 3x3
+ * conv). Convolutions have no bias and are followed by {@link FrozenBatchNorm2d}.
+ */
+public abstract sealed class ResidualBlock extends TorchBlock
+    permits ResidualBlock.Basic, ResidualBlock.Bottleneck {
+
+  protected final Downsample downsample;
+  protected final int stride;
+
+  ResidualBlock(Downsample downsample, int stride) {
+    this.downsample = downsample;
+    this.stride = stride;
+  }
+
+  /** x [B, Cin, H, W] -> [B, Cout, H/stride, W/stride]. */
+  public abstract NDArray forward(NDArray x);
+
+  public abstract long outChannels();
+
+  protected final NDArray addIdentityAndRelu(NDArray x, NDArray out) {
+    NDArray identity = downsample == null ? x : downsample.forward(x);
+    return Activation.relu(out.add(identity));
+  }
+
+  @Override
+  protected NDList forwardList(NDList inputs, boolean training) {
+    return new NDList(forward(inputs.singletonOrThrow()));
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    Shape s = inputShapes[0];
+    return new Shape[] {new Shape(s.get(0), outChannels(), (s.get(2) - 1) / stride + 1,
+        (s.get(3) - 1) / stride + 1)};
+  }
+
+  static Conv2d conv(long in, long out, int kernel, int stride, int dilation, boolean trainable) {
+    int padding = kernel == 3 ? dilation : 0;
+    return new Conv2d(in, out, kernel, stride, padding, dilation, false,
+        TorchInit.kaimingNormalFanOut(), null, trainable);
+  }
+
+  /** The projection shortcut: 1x1 conv with the block's stride, then FrozenBN. */
+  public static final class Downsample extends TorchBlock {
+    private final Conv2d conv;
+    private final FrozenBatchNorm2d bn;
+
+    Downsample(long in, long out, int stride, boolean trainable) {
+      conv = child("0", conv(in, out, 1, stride, 1, trainable));
+      bn = child("1", new FrozenBatchNorm2d(out));
+    }
+
+    NDArray forward(NDArray x) {
+      return bn.forward(conv.forward(x));
+    }
+
+    @Override
+    protected NDList forwardList(NDList inputs, boolean training) {
+      return new NDList(forward(inputs.singletonOrThrow()));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+      return conv.getOutputShapes(inputShapes);
+    }
+  }
+
+  /** ResNet-18/34 block (expansion 1). */
+  public static final class Basic extends ResidualBlock {
+    private final Conv2d conv1;
+    private final FrozenBatchNorm2d bn1;
+    private final Conv2d conv2;
+    private final FrozenBatchNorm2d bn2;
+    private final long planes;
+
+    Basic(long inplanes, long planes, int stride, Downsample downsample, int dilation,
+        boolean trainable) {
+      super(downsample, stride);
+      if (dilation > 1) {
+        throw new IllegalArgumentException("dilation > 1 is not supported by ResNet-18/34 blocks");
+      }
+      this.planes = planes;
+      conv1 = child("conv1", conv(inplanes, planes, 3, stride, 1, trainable));
+      bn1 = child("bn1", new FrozenBatchNorm2d(planes));
+      conv2 = child("conv2", conv(planes, planes, 3, 1, 1, trainable));
+      bn2 = child("bn2", new FrozenBatchNorm2d(planes));
+      if (downsample != null) {
+        child("downsample", downsample);
+      }
+    }
+
+    @Override
+    public NDArray forward(NDArray x) {
+      NDArray out = Activation.relu(bn1.forward(conv1.forward(x)));
+      out = bn2.forward(conv2.forward(out));
+      return addIdentityAndRelu(x, out);
+    }
+
+    @Override
+    public long outChannels() {
+      return planes;
+    }
+  }
+
+  /** ResNet-50/101 block (expansion 4). */
+  public static final class Bottleneck extends ResidualBlock {
+    private final Conv2d conv1;
+    private final FrozenBatchNorm2d bn1;
+    private final Conv2d conv2;
+    private final FrozenBatchNorm2d bn2;
+    private final Conv2d conv3;
+    private final FrozenBatchNorm2d bn3;
+    private final long outChannels;
+
+    Bottleneck(long inplanes, long planes, int stride, Downsample downsample, int dilation,
+        boolean trainable) {
+      super(downsample, stride);
+      outChannels = planes * 4;
+      conv1 = child("conv1", conv(inplanes, planes, 1, 1, 1, trainable));
+      bn1 = child("bn1", new FrozenBatchNorm2d(planes));
+      conv2 = child("conv2", conv(planes, planes, 3, stride, dilation, trainable));
+      bn2 = child("bn2", new FrozenBatchNorm2d(planes));
+      conv3 = child("conv3", conv(planes, outChannels, 1, 1, 1, trainable));
+      bn3 = child("bn3", new FrozenBatchNorm2d(outChannels));
+      if (downsample != null) {
+        child("downsample", downsample);
+      }
+    }
+
+    @Override
+    public NDArray forward(NDArray x) {
+      NDArray out = Activation.relu(bn1.forward(conv1.forward(x)));
+      out = Activation.relu(bn2.forward(conv2.forward(out)));
+      out = bn3.forward(conv3.forward(out));
+      return addIdentityAndRelu(x, out);
+    }
+
+    @Override
+    public long outChannels() {
+      return outChannels;
+    }
+  }
+}

@@ -1,0 +1,142 @@
+package jdetr.verticles;
+
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/** Reads the {@code verticles/*.json} stage descriptors, in file-name (data-flow) order. */
+public final class StageDescriptors {
+  private static final Set<String> FIELDS = Set.of("name", "verticle", "threadingModel",
+      "instances", "workerPool", "roles", "config");
+
+  private StageDescriptors() {}
+
+  /**
+   * Every descriptor in {@code dir}, sorted by file name.
+   *
+   * @throws IllegalArgumentException naming the file and field of the first bad descriptor
+   */
+  public static List<StageDescriptor> load(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new IllegalArgumentException("stage descriptor directory " + dir + " does not exist");
+    }
+    List<StageDescriptor> out = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList()) {
+        out.add(parse(f.getFileName().toString(), Files.readString(f)));
+      }
+    }
+    return out;
+  }
+
+  /** The descriptors of one role, in order; fails if the role is unknown or has none. */
+  public static List<StageDescriptor> forRole(List<StageDescriptor> all, String role) {
+    if (!StageDescriptor.ROLES.contains(role)) {
+      throw new IllegalArgumentException("unknown role '" + role + "'; roles are "
+          + StageDescriptor.ROLES.stream().sorted().toList());
+    }
+    List<StageDescriptor> mine = all.stream().filter(d -> d.belongsTo(role)).toList();
+    if (mine.isEmpty()) {
+      throw new IllegalArgumentException("no stage descriptor has role '" + role + "' (files: "
+          + all.stream().map(StageDescriptor::file).toList() + ")");
+    }
+    return mine;
+  }
+
+  /** Parses one descriptor; {@code file} names it in errors. */
+  public static StageDescriptor parse(String file, String json) {
+    JsonObject o;
+    try {
+      o = new JsonObject(json);
+    } catch (DecodeException e) {
+      throw new IllegalArgumentException(file + ": not a JSON object: " + e.getMessage(), e);
+    }
+    for (String key : o.fieldNames()) {
+      if (!FIELDS.contains(key)) {
+        throw new IllegalArgumentException(file + ": unknown field '" + key + "'; fields are "
+            + FIELDS.stream().sorted().toList());
+      }
+    }
+    String name = text(file, o, "name");
+    String verticle = text(file, o, "verticle");
+    ThreadingModel threading;
+    String model = o.getValue("threadingModel") == null ? "EVENT_LOOP" : text(file, o, "threadingModel");
+    try {
+      threading = ThreadingModel.valueOf(model);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(file + ": field threadingModel is '" + model
+          + "', expected EVENT_LOOP or WORKER");
+    }
+    if (threading == ThreadingModel.VIRTUAL_THREAD) {
+      throw new IllegalArgumentException(file + ": threadingModel VIRTUAL_THREAD is not allowed:"
+          + " libtorch state is per OS thread and a virtual thread may change carrier");
+    }
+    int instances = integer(file, o, "instances", 1);
+    if (instances < 1) {
+      throw new IllegalArgumentException(file + ": field instances must be at least 1, got " + instances);
+    }
+    String poolName = null;
+    int poolSize = 0;
+    Object pool = o.getValue("workerPool");
+    if (pool != null) {
+      if (!(pool instanceof JsonObject p)) {
+        throw new IllegalArgumentException(file + ": field workerPool must be {\"name\": …, \"size\": …}");
+      }
+      poolName = text(file, p, "name");
+      poolSize = integer(file, p, "size", 0);
+      if (poolSize < 1) {
+        throw new IllegalArgumentException(file + ": field workerPool.size must be at least 1");
+      }
+      if (threading != ThreadingModel.WORKER) {
+        throw new IllegalArgumentException(file + ": field workerPool needs threadingModel WORKER");
+      }
+    }
+    Object rolesValue = o.getValue("roles");
+    if (!(rolesValue instanceof JsonArray rolesArray) || rolesArray.isEmpty()) {
+      throw new IllegalArgumentException(file + ": field roles must be a non-empty array of "
+          + StageDescriptor.ROLES.stream().sorted().toList());
+    }
+    Set<String> roles = new LinkedHashSet<>();
+    for (Object r : rolesArray) {
+      if (!(r instanceof String s) || !StageDescriptor.ROLES.contains(s)) {
+        throw new IllegalArgumentException(file + ": field roles has unknown role '" + r + "'; roles are "
+            + StageDescriptor.ROLES.stream().sorted().toList());
+      }
+      roles.add(s);
+    }
+    Object config = o.getValue("config");
+    if (config != null && !(config instanceof JsonObject)) {
+      throw new IllegalArgumentException(file + ": field config must be an object");
+    }
+    return new StageDescriptor(file, name, verticle, threading, instances, poolName, poolSize,
+        roles, config == null ? new JsonObject() : (JsonObject) config);
+  }
+
+  private static String text(String file, JsonObject o, String field) {
+    Object v = o.getValue(field);
+    if (!(v instanceof String s) || s.isBlank()) {
+      throw new IllegalArgumentException(file + ": field " + field + " must be a non-empty string");
+    }
+    return s;
+  }
+
+  private static int integer(String file, JsonObject o, String field, int absent) {
+    Object v = o.getValue(field);
+    if (v == null) {
+      return absent;
+    }
+    if (!(v instanceof Integer i)) {
+      throw new IllegalArgumentException(file + ": field " + field + " must be an integer, got " + v);
+    }
+    return i;
+  }
+}

@@ -1,0 +1,87 @@
+package jdetr.verticles;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.ThreadingModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StageDescriptorsTest {
+  static final String MATCHER = """
+      {"name": "matcher", "verticle": "jdetr.verticles.MatcherVerticle", "threadingModel": "WORKER",
+       "instances": 2, "workerPool": {"name": "jdetr-matcher", "size": 2},
+       "roles": ["train", "matcher"], "config": {"solver": "jdetr.matcher.HungarianMatchSolver"}}
+      """;
+
+  @Test
+  void parsesADescriptor() {
+    StageDescriptor d = StageDescriptors.parse("30-matcher.json", MATCHER);
+    assertThat(d.name()).isEqualTo("matcher");
+    assertThat(d.threadingModel()).isEqualTo(ThreadingModel.WORKER);
+    assertThat(d.instances()).isEqualTo(2);
+    assertThat(d.belongsTo("matcher")).isTrue();
+    assertThat(d.belongsTo("data")).isFalse();
+    assertThat(d.deploymentOptions().getWorkerPoolName()).isEqualTo("jdetr-matcher");
+    assertThat(d.deploymentOptions().getWorkerPoolSize()).isEqualTo(2);
+    assertThat(d.deploymentOptions().getConfig().getString("solver")).endsWith("HungarianMatchSolver");
+  }
+
+  @Test
+  void badDescriptorsNameTheFileAndField() {
+    String base = "{\"name\":\"x\",\"verticle\":\"a.B\",\"roles\":[\"data\"]";
+    assertThatThrownBy(() -> StageDescriptors.parse("10-data.json", base + ",\"instanses\":2}"))
+        .hasMessageStartingWith("10-data.json: unknown field 'instanses'");
+    assertThatThrownBy(() -> StageDescriptors.parse("10-data.json", base + ",\"threadingModel\":\"POOL\"}"))
+        .hasMessage("10-data.json: field threadingModel is 'POOL', expected EVENT_LOOP or WORKER");
+    assertThatThrownBy(() -> StageDescriptors.parse("10-data.json", base + ",\"threadingModel\":\"VIRTUAL_THREAD\"}"))
+        .hasMessageContaining("VIRTUAL_THREAD is not allowed");
+    assertThatThrownBy(() -> StageDescriptors.parse("10-data.json", base + ",\"instances\":0}"))
+        .hasMessage("10-data.json: field instances must be at least 1, got 0");
+    assertThatThrownBy(() -> StageDescriptors.parse("10-data.json", base + ",\"workerPool\":{\"name\":\"p\",\"size\":2}}"))
+        .hasMessage("10-data.json: field workerPool needs threadingModel WORKER");
+    assertThatThrownBy(() -> StageDescriptors.parse("10-data.json",
+        "{\"name\":\"x\",\"verticle\":\"a.B\",\"roles\":[\"dta\"]}"))
+        .hasMessageStartingWith("10-data.json: field roles has unknown role 'dta'");
+    assertThatThrownBy(() -> StageDescriptors.parse("10-data.json", "{\"name\":\"x\",\"roles\":[\"data\"]}"))
+        .hasMessage("10-data.json: field verticle must be a non-empty string");
+    assertThatThrownBy(() -> StageDescriptors.parse("10-data.json", "[1,2]"))
+        .hasMessageStartingWith("10-data.json: not a JSON object");
+  }
+
+  @Test
+  void loadsInFileOrderAndSelectsByRole(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("30-matcher.json"), MATCHER);
+    Files.writeString(dir.resolve("10-data.json"),
+        "{\"name\":\"data\",\"verticle\":\"a.Data\",\"threadingModel\":\"WORKER\",\"roles\":[\"train\",\"data\"]}");
+    Files.writeString(dir.resolve("README.md"), "not a descriptor");
+    List<StageDescriptor> all = StageDescriptors.load(dir);
+    assertThat(all).extracting(StageDescriptor::file).containsExactly("10-data.json", "30-matcher.json");
+    assertThat(StageDescriptors.forRole(all, "train")).hasSize(2);
+    assertThat(StageDescriptors.forRole(all, "matcher")).extracting(StageDescriptor::name).containsExactly("matcher");
+    assertThatThrownBy(() -> StageDescriptors.forRole(all, "eval"))
+        .hasMessageStartingWith("no stage descriptor has role 'eval'");
+    assertThatThrownBy(() -> StageDescriptors.forRole(all, "matchr"))
+        .hasMessageStartingWith("unknown role 'matchr'");
+  }
+
+  @Test
+  void theRepositoryDescriptorsParseAndNameExistingVerticles() throws Exception {
+    Path dir = Path.of("verticles");
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    List<StageDescriptor> all = StageDescriptors.load(dir);
+    assertThat(all).isNotEmpty();
+    for (StageDescriptor d : all) {
+      assertThat(Class.forName(d.verticle())).as(d.file()).isNotNull();
+      if (d.verticle().equals(MatcherVerticle.class.getName())) {
+        assertThat(MatcherVerticle.instantiate(d.config().getString("solver"))).isNotNull();
+      }
+    }
+  }
+}
