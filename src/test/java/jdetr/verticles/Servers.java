@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import jdetr.serve.DetectorFactory;
 import jdetr.serve.ServeConfig;
 import jdetr.serve.ShapesScene;
 import jdetr.serve.ShapesThresholdDetector;
@@ -15,12 +16,21 @@ final class Servers {
 
   /** A server on a free loopback port with the given JSON overrides, detector loaded. */
   static DetectionServer start(String overridesJson) throws Exception {
-    ServeConfig config = ServeConfig.defaults()
-        .with(new ObjectMapper().readTree("{\"host\":\"127.0.0.1\",\"port\":0,\"threshold\":0.5}"), "test")
-        .with(new ObjectMapper().readTree(overridesJson), "test");
-    DetectionServer server = DetectionServer.start(config, c -> new ShapesThresholdDetector());
+    return start(overridesJson, c -> new ShapesThresholdDetector());
+  }
+
+  /** A server with another detector. */
+  static DetectionServer start(String overridesJson, DetectorFactory factory) throws Exception {
+    DetectionServer server = DetectionServer.start(config(overridesJson), factory);
     server.loaded().get(60, TimeUnit.SECONDS);
     return server;
+  }
+
+  /** Test settings (loopback, free port, threshold 0.5) with JSON overrides. */
+  static ServeConfig config(String overridesJson) throws Exception {
+    return ServeConfig.defaults()
+        .with(new ObjectMapper().readTree("{\"host\":\"127.0.0.1\",\"port\":0,\"threshold\":0.5}"), "test")
+        .with(new ObjectMapper().readTree(overridesJson), "test");
   }
 
   /** JPEG frames of 4 still shapes. */
