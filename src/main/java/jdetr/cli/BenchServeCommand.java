@@ -4,6 +4,10 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.awt.image.BufferedImage;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,6 +86,7 @@ final class BenchServeCommand implements Callable<Integer> {
         .put("in_flight", inFlight).put("fps_per_stream", fps).put("width", width).put("height", height)
         .put("server", server == null ? host + ":" + target : "in-process").put("max_batch", config.maxBatch())
         .put("max_delay_ms", config.maxDelayMs()).put("cores", Runtime.getRuntime().availableProcessors()).encode());
+    warmUp(server == null ? host : "127.0.0.1", target, frames.get(0));
     long heapBefore = usedHeapAfterGc();
     Vertx vertx = Vertx.vertx();
     StreamLoadClient.Report report;
@@ -112,6 +117,7 @@ final class BenchServeCommand implements Callable<Integer> {
         decoded.add(decoder.decode(f, 0, f.length));
       }
       double rawSeconds = Math.max(2, Math.min(10, seconds / 3));
+      rawFps(d, decoded, config.maxBatch(), 0, null, frames); // one warm-up batch
       double modelFps = rawFps(d, decoded, config.maxBatch(), rawSeconds, null, frames);
       double pipelineFps = rawFps(d, decoded, config.maxBatch(), rawSeconds, decoder, frames);
       System.out.println(new JsonObject().put("kind", "raw").put("batch", config.maxBatch())
@@ -122,6 +128,17 @@ final class BenchServeCommand implements Callable<Integer> {
           .put("served_over_decode_and_model", Math.round(report.fps() / pipelineFps * 1000) / 1000.0).encode());
     }
     return report.errors() == 0 && report.streamFailures() == 0 ? 0 : 1;
+  }
+
+  /** One request through the server first, so that the measured run does not include warm-up. */
+  private static void warmUp(String host, int port, byte[] frame) throws Exception {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/v1/detect"))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(frame)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException("warm-up request failed: HTTP " + r.statusCode() + " " + r.body());
+    }
   }
 
   private static long usedHeapAfterGc() {
@@ -137,7 +154,7 @@ final class BenchServeCommand implements Callable<Integer> {
     long end = start + (long) (seconds * 1e9);
     long images = 0;
     int next = 0;
-    while (System.nanoTime() < end) {
+    while (images < 3L * batch || System.nanoTime() < end) { // at least three batches
       List<BufferedImage> input = new ArrayList<>(batch);
       for (int i = 0; i < batch; i++, next++) {
         int k = next % decoded.size();

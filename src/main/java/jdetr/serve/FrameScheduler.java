@@ -8,16 +8,20 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Frames waiting for the detector: at most one per stream (the newest), handed out in batches.
+ * Frames waiting for the detector: at most one per stream (the newest) in line, handed out in
+ * batches.
  *
- * <p>A frame that arrives while an older frame of the same stream is still waiting replaces it; the
- * older one is returned to the caller as dropped and counted in the newer one's {@link
- * Waiting#superseded()}. The number of waiting frames is therefore bounded by the number of streams.
- * A replaced slot keeps its place in line, so a busy stream cannot push others back.
+ * <p>A frame that arrives while an older frame of the same stream is still in line replaces it;
+ * the older one is returned to the caller as dropped and counted in the newer one's {@link
+ * Waiting#superseded()}. A replaced slot keeps its place in line, so a busy stream cannot push
+ * others back.
  *
- * <p>{@link #takeBatch()} blocks until a frame waits, then until {@code maxBatch} frames wait or the
- * oldest slot has waited {@code maxDelayNanos}, and returns up to {@code maxBatch} frames, oldest
- * slot first. Thread-safe; producers never block on a consumer.
+ * <p>{@link #takeBatch()} blocks until a frame is in line, then claims frames for the batch, oldest
+ * slot first and at most one per stream, until {@code maxBatch} are claimed or the oldest has waited
+ * {@code maxDelayNanos}. A claimed frame is no longer replaced: a newer frame of its stream gets in
+ * line for a later batch. So a stream holds at most two frames here (one claimed, one in line), and
+ * a client that keeps two frames in flight has its next frame ready when a batch ends. Thread-safe;
+ * producers never block on a consumer.
  *
  * @param <T> the frame payload
  */
@@ -37,6 +41,8 @@ public final class FrameScheduler<T> {
   private final int maxBatch;
   private final long maxDelayNanos;
   private final LinkedHashMap<Long, Waiting<T>> waiting = new LinkedHashMap<>();
+  /** Frames claimed by the batch being formed, by stream. */
+  private final LinkedHashMap<Long, Waiting<T>> forming = new LinkedHashMap<>();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private boolean closed;
@@ -75,7 +81,10 @@ public final class FrameScheduler<T> {
     }
   }
 
-  /** Empties a stream's slot (the stream closed); returns the frame that was waiting, or null. */
+  /**
+   * Empties a stream's slot (the stream closed); returns the frame that was in line, or null. A
+   * frame already claimed by the forming batch is still processed.
+   */
   public Waiting<T> remove(long stream) {
     lock.lock();
     try {
@@ -88,7 +97,7 @@ public final class FrameScheduler<T> {
   /**
    * Waits for the next batch.
    *
-   * @return 1..maxBatch frames, oldest slot first; empty once closed
+   * @return 1..maxBatch frames of distinct streams, oldest slot first; empty once closed
    */
   public List<Waiting<T>> takeBatch() throws InterruptedException {
     lock.lock();
@@ -96,44 +105,69 @@ public final class FrameScheduler<T> {
       while (!closed && waiting.isEmpty()) {
         changed.await();
       }
-      while (!closed && waiting.size() < maxBatch) {
-        long left = waiting.values().iterator().next().slotSinceNanos() + maxDelayNanos - System.nanoTime();
-        if (left <= 0) {
+      if (closed) {
+        return List.of();
+      }
+      long deadline = waiting.values().iterator().next().slotSinceNanos() + maxDelayNanos;
+      while (true) {
+        claim();
+        if (closed) {
+          return List.of(); // close() handed the claimed frames back
+        }
+        long left = deadline - System.nanoTime();
+        if (forming.size() >= maxBatch || left <= 0) {
           break;
         }
         changed.awaitNanos(left);
       }
-      if (closed) {
-        return List.of();
-      }
-      List<Waiting<T>> batch = new ArrayList<>(Math.min(maxBatch, waiting.size()));
-      Iterator<Waiting<T>> it = waiting.values().iterator();
-      while (it.hasNext() && batch.size() < maxBatch) {
-        batch.add(it.next());
-        it.remove();
-      }
+      List<Waiting<T>> batch = new ArrayList<>(forming.values());
+      forming.clear();
       return batch;
     } finally {
       lock.unlock();
     }
   }
 
-  /** Frames waiting now (at most one per stream). */
+  /** Moves frames in line into the forming batch: oldest first, one per stream, up to maxBatch. */
+  private void claim() {
+    Iterator<Waiting<T>> it = waiting.values().iterator();
+    while (it.hasNext() && forming.size() < maxBatch) {
+      Waiting<T> w = it.next();
+      if (!forming.containsKey(w.stream())) {
+        forming.put(w.stream(), w);
+        it.remove();
+      }
+    }
+  }
+
+  /** Frames here now: in line and claimed (at most two per stream). */
   public int size() {
     lock.lock();
     try {
-      return waiting.size();
+      return waiting.size() + forming.size();
     } finally {
       lock.unlock();
     }
   }
 
-  /** Stops handing out batches and returns the frames still waiting (they will not be processed). */
+  /** Frames claimed by the batch being formed (for tests). */
+  int claimed() {
+    lock.lock();
+    try {
+      return forming.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Stops handing out batches and returns the frames still here (they will not be processed). */
   public List<Waiting<T>> close() {
     lock.lock();
     try {
       closed = true;
-      List<Waiting<T>> left = new ArrayList<>(waiting.values());
+      List<Waiting<T>> left = new ArrayList<>(forming.values());
+      left.addAll(waiting.values());
+      forming.clear();
       waiting.clear();
       changed.signalAll();
       return left;

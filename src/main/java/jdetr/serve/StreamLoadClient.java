@@ -47,6 +47,7 @@ public final class StreamLoadClient {
    * @param errors error answers
    * @param unanswered frames without any answer when the run ended
    * @param streamFailures streams that failed to connect or closed before the end
+   * @param seconds from the start of sending to the last result
    * @param latenciesMs send-to-result latency of every processed frame, sorted
    */
   public record Report(int streams, double seconds, long sent, long processed, long dropped, long errors,
@@ -82,6 +83,10 @@ public final class StreamLoadClient {
 
   private StreamLoadClient() {}
 
+  private static long drainMillis(Options o) {
+    return Math.max(10_000, (long) (o.seconds() * 1000));
+  }
+
   /** Runs the load and blocks until done (call off the Vert.x threads). */
   public static Report run(Vertx vertx, Options o) throws Exception {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
@@ -103,11 +108,12 @@ public final class StreamLoadClient {
     }
     try {
       Future.join(done).toCompletionStage().toCompletableFuture()
-          .get((long) o.seconds() + 60, TimeUnit.SECONDS);
+          .get((long) o.seconds() * 1000 + drainMillis(o) + 60_000, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       // streams that did not finish are reported as failures below
     }
     long sent = 0, processed = 0, dropped = 0, errors = 0, unanswered = 0;
+    long lastResult = sendUntil;
     int failures = 0;
     List<double[]> all = new ArrayList<>();
     for (Stream s : streams) {
@@ -118,12 +124,15 @@ public final class StreamLoadClient {
         errors += s.errors;
         unanswered += s.inFlight.size();
         failures += s.failed ? 1 : 0;
+        lastResult = Math.max(lastResult, s.lastResultNanos);
         all.add(Arrays.copyOf(s.latencies, s.count));
       }
     }
     double[] latencies = all.stream().flatMapToDouble(Arrays::stream).sorted().toArray();
     client.close();
-    return new Report(o.streams(), o.seconds(), sent, processed, dropped, errors, unanswered, failures, latencies);
+    // from the start of sending to the last result (the answers to the last frames count too)
+    double seconds = o.seconds() + (lastResult - sendUntil) / 1e9;
+    return new Report(o.streams(), seconds, sent, processed, dropped, errors, unanswered, failures, latencies);
   }
 
   /** One stream; all its callbacks run on one event loop. */
@@ -141,6 +150,7 @@ public final class StreamLoadClient {
     private long processed;
     private long dropped;
     private long errors;
+    private long lastResultNanos;
     private boolean failed;
     private double[] latencies = new double[1024];
     private int count;
@@ -195,8 +205,8 @@ public final class StreamLoadClient {
         } else {
           fill();
         }
-        // the last answers have a while to arrive after sending stops
-        vertx.setTimer(Math.max(1, (sendUntil - System.nanoTime()) / 1_000_000) + 10_000, t -> finish());
+        // the last answers have a while (the sending time, at least 10 s) to arrive after sending stops
+        vertx.setTimer(Math.max(1, (sendUntil - System.nanoTime()) / 1_000_000) + drainMillis(o), t -> finish());
       });
       return finished.future();
     }
@@ -231,6 +241,7 @@ public final class StreamLoadClient {
           errors++;
         } else if (frame != null) {
           processed++;
+          lastResultNanos = now;
           Long sentAt = inFlight.get(frame);
           if (sentAt != null) {
             record((now - sentAt) / 1e6);
