@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
       BenchInferCommand.class,
       BenchDataCommand.class,
       BenchEvalCommand.class,
-      MatcherBenchCommand.class
+      MatcherBenchCommand.class,
+      BenchServeCommand.class
     })
 final class BenchCommand implements Runnable {
   @Override

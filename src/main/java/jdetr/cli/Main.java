@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       SynthCommand.class,
       ValidateCommand.class,
       ImportCommand.class,
+      ServeCommand.class,
       BenchCommand.class
     })
 public final class Main implements Runnable {

@@ -1,0 +1,168 @@
+package jdetr.cli;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.awt.image.BufferedImage;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import jdetr.serve.Detector;
+import jdetr.serve.FrameDecoder;
+import jdetr.serve.ServeConfig;
+import jdetr.serve.ShapesScene;
+import jdetr.serve.StreamLoadClient;
+import jdetr.verticles.DetectionServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * `jdetr bench serve`: N WebSocket streams on loopback against a server (started in this JVM
+ * unless --port names a running one), then the raw batched detector throughput on the same frames.
+ * Prints JSON lines: kind=bench (settings), served (fps, latency percentiles), raw, ratio.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Drive N streams on loopback; print served fps and latency percentiles, and the raw "
+        + "detector throughput on the same frames, as JSON lines.")
+final class BenchServeCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
+
+  @Mixin
+  DetectorOptions detector;
+
+  @Option(names = "--streams", defaultValue = "16", description = "Concurrent streams (default ${DEFAULT-VALUE}).")
+  int streams;
+
+  @Option(names = "--seconds", defaultValue = "30", description = "Sending time (default ${DEFAULT-VALUE}).")
+  double seconds;
+
+  @Option(names = "--in-flight", defaultValue = "2", description = "Unanswered frames per stream (default ${DEFAULT-VALUE}).")
+  int inFlight;
+
+  @Option(names = "--fps", defaultValue = "0", description = "Frames per second per stream; 0: as fast as answers come.")
+  double fps;
+
+  @Option(names = "--width", defaultValue = "640") int width;
+  @Option(names = "--height", defaultValue = "480") int height;
+
+  @Option(names = "--host", defaultValue = "127.0.0.1", description = "Server host with --port.")
+  String host;
+
+  @Option(names = "--port", description = "Bench a running server on this port instead of starting one.")
+  Integer port;
+
+  @Option(names = "--conf", paramLabel = "<file>", description = "Serve config for the server started here.")
+  Path conf;
+
+  @Option(names = "--set", paramLabel = "key=value", description = "Override one serve config key (repeatable).")
+  List<String> settings = List.of();
+
+  @Override
+  public Integer call() throws Exception {
+    List<byte[]> frames = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      ShapesScene scene = ShapesScene.random(1000 + i, width, height, 4, 0);
+      frames.add(ShapesScene.jpeg(scene.render(0), 0.8f));
+    }
+    ServeConfig config = ServeCommand.resolve(spec, conf, settings, 0).withSetting("host", "\"127.0.0.1\"");
+    DetectionServer server = null;
+    if (port == null) {
+      var factory = detector.factory();
+      server = DetectionServer.start(config, factory);
+      server.loaded().get();
+    }
+    int target = server == null ? port : server.port();
+    System.out.println(new JsonObject().put("kind", "bench").put("streams", streams).put("seconds", seconds)
+        .put("in_flight", inFlight).put("fps_per_stream", fps).put("width", width).put("height", height)
+        .put("server", server == null ? host + ":" + target : "in-process").put("max_batch", config.maxBatch())
+        .put("max_delay_ms", config.maxDelayMs()).put("cores", Runtime.getRuntime().availableProcessors()).encode());
+    warmUp(server == null ? host : "127.0.0.1", target, frames.get(0));
+    long heapBefore = usedHeapAfterGc();
+    Vertx vertx = Vertx.vertx();
+    StreamLoadClient.Report report;
+    try {
+      report = StreamLoadClient.run(vertx, new StreamLoadClient.Options(
+          server == null ? host : "127.0.0.1", target, "threshold=0.5", streams, seconds, inFlight, fps, frames));
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get();
+    }
+    JsonObject served = new JsonObject(report.toJson())
+        .put("balanced", report.sent() == report.processed() + report.dropped() + report.errors() + report.unanswered());
+    if (server != null) {
+      DistributionSummary batches = server.registry().find("jdetr.batch.size").summary();
+      served.put("mean_batch", batches == null ? 0 : Math.round(batches.mean() * 100) / 100.0);
+      served.put("heap_mb_before", heapBefore >> 20).put("heap_mb_after", usedHeapAfterGc() >> 20);
+      server.close();
+    }
+    System.out.println(served.encode());
+    if (server == null) {
+      return report.errors() == 0 && report.streamFailures() == 0 ? 0 : 1;
+    }
+
+    // raw throughput of the same detector on the same frames, batched as the server batches
+    FrameDecoder decoder = new FrameDecoder(config.maxImagePixels());
+    try (Detector d = detector.factory().create(config)) {
+      List<BufferedImage> decoded = new ArrayList<>();
+      for (byte[] f : frames) {
+        decoded.add(decoder.decode(f, 0, f.length));
+      }
+      double rawSeconds = Math.max(2, Math.min(10, seconds / 3));
+      rawFps(d, decoded, config.maxBatch(), 0, null, frames); // one warm-up batch
+      double modelFps = rawFps(d, decoded, config.maxBatch(), rawSeconds, null, frames);
+      double pipelineFps = rawFps(d, decoded, config.maxBatch(), rawSeconds, decoder, frames);
+      System.out.println(new JsonObject().put("kind", "raw").put("batch", config.maxBatch())
+          .put("model_fps", Math.round(modelFps * 100) / 100.0)
+          .put("decode_and_model_fps", Math.round(pipelineFps * 100) / 100.0).encode());
+      System.out.println(new JsonObject().put("kind", "ratio")
+          .put("served_over_model", Math.round(report.fps() / modelFps * 1000) / 1000.0)
+          .put("served_over_decode_and_model", Math.round(report.fps() / pipelineFps * 1000) / 1000.0).encode());
+    }
+    return report.errors() == 0 && report.streamFailures() == 0 ? 0 : 1;
+  }
+
+  /** One request through the server first, so that the measured run does not include warm-up. */
+  private static void warmUp(String host, int port, byte[] frame) throws Exception {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/v1/detect"))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(frame)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException("warm-up request failed: HTTP " + r.statusCode() + " " + r.body());
+    }
+  }
+
+  private static long usedHeapAfterGc() {
+    Runtime rt = Runtime.getRuntime();
+    System.gc();
+    return rt.totalMemory() - rt.freeMemory();
+  }
+
+  /** Images per second through the detector (and the decoder, if given) on one thread. */
+  private static double rawFps(Detector d, List<BufferedImage> decoded, int batch, double seconds,
+      FrameDecoder decoder, List<byte[]> encoded) throws Exception {
+    long start = System.nanoTime();
+    long end = start + (long) (seconds * 1e9);
+    long images = 0;
+    int next = 0;
+    while (images < 3L * batch || System.nanoTime() < end) { // at least three batches
+      List<BufferedImage> input = new ArrayList<>(batch);
+      for (int i = 0; i < batch; i++, next++) {
+        int k = next % decoded.size();
+        input.add(decoder == null ? decoded.get(k) : decoder.decode(encoded.get(k), 0, encoded.get(k).length));
+      }
+      d.detect(input);
+      images += batch;
+    }
+    return images / ((System.nanoTime() - start) / 1e9);
+  }
+}

@@ -1,0 +1,106 @@
+package jdetr.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import jdetr.serve.Detector;
+import jdetr.serve.ServeConfig;
+import jdetr.verticles.DetectionServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** `jdetr serve`: detection over HTTP and WebSocket, with the browser page at `/`. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = {"Serve detection: POST /v1/detect, WebSocket /v1/stream, the page at /, /health/live, "
+        + "/health/ready, /metrics.",
+        "Prints JSON lines {\"event\":\"listening\",...} and {\"event\":\"ready\",...} on stdout; stops on SIGTERM/SIGINT."})
+final class ServeCommand implements Callable<Integer> {
+
+  static final Path DEFAULT_CONF = Path.of("conf", "serve.json");
+
+  @Spec
+  CommandSpec spec;
+
+  @Mixin
+  DetectorOptions detector;
+
+  @Option(names = "--port", description = "TCP port (0: any free port); overrides the config.")
+  Integer port;
+
+  @Option(names = "--conf", paramLabel = "<file>",
+      description = "JSON overrides of the serve defaults (default: conf/serve.json if it exists).")
+  Path conf;
+
+  @Option(names = "--set", paramLabel = "key=value", description = "Override one config key (repeatable).")
+  List<String> settings = List.of();
+
+  @Override
+  public Integer call() throws Exception {
+    ServeConfig config = resolve(spec, conf, settings, port);
+    var factory = detector.factory();
+    System.err.println("serve config: " + config.toRedactedJson());
+    DetectionServer server = DetectionServer.start(config, factory);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        server.close();
+      } catch (Exception e) {
+        System.err.println("error while stopping: " + e);
+      } finally {
+        stopped.countDown();
+      }
+    }, "jdetr-serve-stop"));
+    System.out.printf("{\"event\":\"listening\",\"port\":%d}%n", server.port());
+    System.out.flush();
+    Detector d;
+    try {
+      d = server.loaded().get();
+    } catch (ExecutionException e) {
+      System.err.println("serve: the detector could not be loaded: " + e.getCause());
+      server.close();
+      return 1;
+    }
+    System.out.printf("{\"event\":\"ready\",\"detector\":\"%s\",\"classes\":%d}%n",
+        d.description().replace("\"", "'"), d.classNames().size());
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+
+  /** Defaults, then the config file, then --set, then --port. */
+  static ServeConfig resolve(CommandSpec spec, Path conf, List<String> settings, Integer port) {
+    try {
+      ServeConfig config;
+      if (conf != null) {
+        if (!Files.isRegularFile(conf)) {
+          throw new ParameterException(spec.commandLine(), "--conf " + conf + ": no such file");
+        }
+        config = ServeConfig.load(conf);
+      } else if (Files.isRegularFile(DEFAULT_CONF)) {
+        config = ServeConfig.load(DEFAULT_CONF);
+      } else {
+        config = ServeConfig.defaults();
+      }
+      for (String s : settings) {
+        int eq = s.indexOf('=');
+        if (eq <= 0) {
+          throw new ParameterException(spec.commandLine(), "--set " + s + ": expected key=value");
+        }
+        config = config.withSetting(s.substring(0, eq), s.substring(eq + 1));
+      }
+      if (port != null) {
+        config = config.withSetting("port", Integer.toString(port));
+      }
+      return config;
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,180 @@
+package jdetr.serve;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Settings of `jdetr serve`, read once at start. A configuration file is a small JSON object that
+ * overrides some of these defaults; unknown keys are an error naming the key.
+ *
+ * @param host address to listen on
+ * @param port TCP port (0 picks a free one)
+ * @param threshold default score threshold for reported detections (per request/stream overridable)
+ * @param inputSize shorter side the model input is resized to (the reference val transform uses 800)
+ * @param maxInputSize longer side cap of the model input (reference: 1333)
+ * @param maxBatch most frames the detector runs in one batch
+ * @param maxDelayMs longest a frame waits for its batch to fill
+ * @param decodeThreads threads decoding images next to the detector thread
+ * @param maxFrameBytes largest WebSocket frame accepted (larger: close 1009)
+ * @param maxMessageBytes largest WebSocket message accepted (larger: close 1009)
+ * @param maxRequestBytes largest `POST /v1/detect` body (larger: HTTP 413)
+ * @param maxImagePixels largest width*height decoded (checked on the image header, before decoding)
+ * @param maxStreams most open WebSocket streams (more: HTTP 503 at the upgrade)
+ * @param maxPendingRequests most `POST /v1/detect` requests in progress (more: HTTP 503)
+ * @param idleTimeoutSeconds a stream with no message for this long is closed
+ * @param handshakeTimeoutSeconds a connection must send a complete request head within this time
+ * @param requestTimeoutSeconds a plain HTTP request must be answered within this time
+ * @param writeQueueBytes per-stream outbound queue; results that do not fit are dropped
+ * @param socketSendBufferBytes kernel send buffer per connection (0: the OS default, which grows to
+ *     megabytes and so delays the detection of a slow reader)
+ * @param slowReaderSeconds a stream whose outbound queue stays full this long is closed (1008)
+ * @param token bearer token required on `/v1/*` (null: none)
+ * @param allowedOrigins Origins accepted on `/v1/*`; empty: same origin only; "*": any
+ * @param maxJsonDepth nesting depth limit of a JSON control message
+ * @param maxJsonStringLength string length limit of a JSON control message
+ * @param maxJsonNumberLength number length limit of a JSON control message
+ */
+public record ServeConfig(
+    String host,
+    int port,
+    double threshold,
+    int inputSize,
+    int maxInputSize,
+    int maxBatch,
+    int maxDelayMs,
+    int decodeThreads,
+    int maxFrameBytes,
+    int maxMessageBytes,
+    int maxRequestBytes,
+    long maxImagePixels,
+    int maxStreams,
+    int maxPendingRequests,
+    int idleTimeoutSeconds,
+    int handshakeTimeoutSeconds,
+    int requestTimeoutSeconds,
+    int writeQueueBytes,
+    int socketSendBufferBytes,
+    int slowReaderSeconds,
+    String token,
+    List<String> allowedOrigins,
+    int maxJsonDepth,
+    int maxJsonStringLength,
+    int maxJsonNumberLength) {
+
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+  public ServeConfig {
+    allowedOrigins = List.copyOf(allowedOrigins == null ? List.of() : allowedOrigins);
+    if (token != null && token.isBlank()) {
+      token = null;
+    }
+    requireRange("port", port, 0, 65535);
+    if (!(threshold >= 0 && threshold <= 1)) {
+      throw new IllegalArgumentException("threshold must be in [0, 1], got " + threshold);
+    }
+    requireRange("inputSize", inputSize, 16, 4096);
+    requireRange("maxInputSize", maxInputSize, inputSize, 8192);
+    requireRange("maxBatch", maxBatch, 1, 256);
+    requireRange("maxDelayMs", maxDelayMs, 0, 10_000);
+    requireRange("decodeThreads", decodeThreads, 1, 64);
+    requireRange("maxFrameBytes", maxFrameBytes, 1024, 256 << 20);
+    requireRange("maxMessageBytes", maxMessageBytes, 1024, 256 << 20);
+    requireRange("maxRequestBytes", maxRequestBytes, 1024, 1 << 30);
+    if (maxImagePixels < 1) {
+      throw new IllegalArgumentException("maxImagePixels must be >= 1");
+    }
+    requireRange("maxStreams", maxStreams, 1, 100_000);
+    requireRange("maxPendingRequests", maxPendingRequests, 1, 100_000);
+    requireRange("idleTimeoutSeconds", idleTimeoutSeconds, 1, 86_400);
+    requireRange("handshakeTimeoutSeconds", handshakeTimeoutSeconds, 1, 3600);
+    requireRange("requestTimeoutSeconds", requestTimeoutSeconds, 1, 3600);
+    requireRange("writeQueueBytes", writeQueueBytes, 1024, 256 << 20);
+    requireRange("socketSendBufferBytes", socketSendBufferBytes, 0, 256 << 20);
+    requireRange("slowReaderSeconds", slowReaderSeconds, 1, 3600);
+    requireRange("maxJsonDepth", maxJsonDepth, 1, 1000);
+    requireRange("maxJsonStringLength", maxJsonStringLength, 1, 1 << 20);
+    requireRange("maxJsonNumberLength", maxJsonNumberLength, 1, 1000);
+  }
+
+  /** The defaults; DETR's val transform sizes (800, max 1333). */
+  public static ServeConfig defaults() {
+    return new ServeConfig(
+        "0.0.0.0", 8080, 0.7, 800, 1333, 8, 10, Math.max(1, Runtime.getRuntime().availableProcessors()),
+        1 << 20, 1 << 20, 8 << 20, 4096L * 4096L, 64, 16, 60, 10, 30, 64 << 10, 0, 5, null, List.of(),
+        32, 1000, 64);
+  }
+
+  /** Reads a JSON object of overrides from a file over the defaults. */
+  public static ServeConfig load(Path file) {
+    JsonNode node;
+    try {
+      node = MAPPER.readTree(Files.readAllBytes(file));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("serve config " + file + ": " + e.getMessage(), e);
+    }
+    return defaults().with(node, file.toString());
+  }
+
+  /** These settings with the fields of a JSON object replaced; {@code source} names it in errors. */
+  public ServeConfig with(JsonNode overrides, String source) {
+    if (overrides == null || !overrides.isObject()) {
+      throw new IllegalArgumentException("serve config " + source + ": expected a JSON object");
+    }
+    ObjectNode merged = MAPPER.valueToTree(this);
+    for (Map.Entry<String, JsonNode> field : overrides.properties()) {
+      if (!merged.has(field.getKey())) {
+        throw new IllegalArgumentException(
+            "serve config " + source + ": unknown key '" + field.getKey() + "' (known: "
+                + String.join(", ", iterable(merged.fieldNames())) + ")");
+      }
+      merged.set(field.getKey(), field.getValue());
+    }
+    try {
+      return MAPPER.treeToValue(merged, ServeConfig.class);
+    } catch (IOException e) {
+      Throwable cause = e.getCause() instanceof IllegalArgumentException ? e.getCause() : e;
+      throw new IllegalArgumentException("serve config " + source + ": " + cause.getMessage(), e);
+    }
+  }
+
+  /** These settings with one key set from text (`--set key=value`); the value is JSON or a string. */
+  public ServeConfig withSetting(String key, String value) {
+    JsonNode parsed;
+    try {
+      parsed = MAPPER.readTree(value);
+    } catch (IOException e) {
+      parsed = null;
+    }
+    ObjectNode one = MAPPER.createObjectNode();
+    one.set(key, parsed == null || parsed.isMissingNode() ? MAPPER.getNodeFactory().textNode(value) : parsed);
+    return with(one, "--set " + key);
+  }
+
+  /** The settings as JSON, the token replaced by "***". */
+  public String toRedactedJson() {
+    ObjectNode node = MAPPER.valueToTree(this);
+    if (token != null) {
+      node.put("token", "***");
+    }
+    return node.toString();
+  }
+
+  private static Iterable<String> iterable(java.util.Iterator<String> it) {
+    return () -> it;
+  }
+
+  private static void requireRange(String field, long value, long min, long max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(
+          field + " must be in [" + min + ", " + max + "], got " + value);
+    }
+  }
+}

@@ -1,0 +1,122 @@
+package jdetr.serve;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The server's own meters (Prometheus names in brackets): frames in [jdetr_frames_in_total],
+ * processed [jdetr_frames_processed_total], dropped by reason [jdetr_frames_dropped_total],
+ * rejected by code [jdetr_frames_rejected_total], results not delivered to slow readers
+ * [jdetr_results_undelivered_total], streams closed as slow readers
+ * [jdetr_ws_slow_consumer_total], upgrades refused by status [jdetr_ws_refused_total], open streams
+ * [jdetr_streams_open], waiting frames [jdetr_frames_waiting], and histograms of batch size, decode,
+ * inference and total latency.
+ */
+public final class ServeMetrics {
+
+  private static final Duration[] LATENCY_BUCKETS = buckets(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000);
+
+  private final MeterRegistry registry;
+  private final Counter framesIn;
+  private final Counter processed;
+  private final Counter undelivered;
+  private final Counter slowConsumers;
+  private final Timer decode;
+  private final Timer infer;
+  private final Timer latency;
+  private final DistributionSummary batchSize;
+
+  public ServeMetrics(MeterRegistry registry, int maxBatch) {
+    this.registry = registry;
+    framesIn = Counter.builder("jdetr.frames.in").description("Frames received").register(registry);
+    processed = Counter.builder("jdetr.frames.processed").description("Frames run through the detector").register(registry);
+    undelivered = Counter.builder("jdetr.results.undelivered")
+        .description("Results not written because the stream's write queue was full").register(registry);
+    slowConsumers = Counter.builder("jdetr.ws.slow.consumer")
+        .description("Streams closed because they did not read their results").register(registry);
+    decode = timer("jdetr.frame.decode", "Time to decode one image");
+    infer = timer("jdetr.batch.infer", "Detector time per batch");
+    latency = timer("jdetr.frame.latency", "Time from frame arrival to its result");
+    double[] sizes = new double[maxBatch];
+    for (int i = 0; i < maxBatch; i++) {
+      sizes[i] = i + 1;
+    }
+    batchSize = DistributionSummary.builder("jdetr.batch.size").description("Frames per detector batch")
+        .serviceLevelObjectives(sizes).register(registry);
+    // pre-register the dropped reasons so they show as 0 before the first drop
+    for (String reason : new String[] {"superseded", "closed"}) {
+      dropped(reason, 0);
+    }
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** Registers gauges read on every scrape. */
+  public void gauges(Supplier<Number> openStreams, Supplier<Number> waitingFrames) {
+    Gauge.builder("jdetr.streams.open", openStreams).description("Open WebSocket streams").register(registry);
+    Gauge.builder("jdetr.frames.waiting", waitingFrames).description("Frames waiting for the detector").register(registry);
+  }
+
+  public void frameIn() {
+    framesIn.increment();
+  }
+
+  public void dropped(String reason, int count) {
+    Counter.builder("jdetr.frames.dropped").tag("reason", reason)
+        .description("Frames dropped without processing (superseded by a newer frame, or stream closed)")
+        .register(registry).increment(count);
+  }
+
+  public void rejected(String code) {
+    Counter.builder("jdetr.frames.rejected").tag("code", code).description("Frames answered with an error")
+        .register(registry).increment();
+  }
+
+  public void refused(int status) {
+    Counter.builder("jdetr.ws.refused").tag("status", Integer.toString(status))
+        .description("WebSocket upgrades refused").register(registry).increment();
+  }
+
+  public void batch(int size, long inferNanos) {
+    batchSize.record(size);
+    infer.record(inferNanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void decoded(long nanos) {
+    decode.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void processed(long totalNanos) {
+    processed.increment();
+    latency.record(totalNanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void undelivered() {
+    undelivered.increment();
+  }
+
+  public void slowConsumer() {
+    slowConsumers.increment();
+  }
+
+  private Timer timer(String name, String description) {
+    return Timer.builder(name).description(description).serviceLevelObjectives(LATENCY_BUCKETS)
+        .register(registry);
+  }
+
+  private static Duration[] buckets(long... millis) {
+    Duration[] d = new Duration[millis.length];
+    for (int i = 0; i < millis.length; i++) {
+      d[i] = Duration.ofMillis(millis[i]);
+    }
+    return d;
+  }
+}

@@ -1,0 +1,152 @@
+package jdetr.serve;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferInt;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import jdetr.eval.Detection;
+
+/**
+ * A classical detector for flat, saturated shapes on a grey background (the {@link ShapesScene}
+ * pictures): it thresholds colour saturation, splits the saturated pixels by hue, finds
+ * 4-connected regions, and names each region rectangle, ellipse or triangle by how much of its
+ * bounding box it fills (1, pi/4, 1/2). The score falls with the distance of that fill ratio from
+ * the ideal one. It serves `jdetr serve --detector shapes-threshold` for demos without a trained
+ * model, and drives the server mechanics tests on real decoded frames.
+ */
+public final class ShapesThresholdDetector implements Detector {
+
+  private static final double[] IDEAL_FILL = {1.0, Math.PI / 4, 0.5};
+  private static final int MIN_CHROMA = 60;
+  private static final int MIN_VALUE = 80;
+
+  private int[] marks = new int[0];
+  private int[] stack = new int[0];
+
+  @Override
+  public List<String> classNames() {
+    return ShapesScene.CLASSES;
+  }
+
+  @Override
+  public String description() {
+    return "shapes-threshold (colour-threshold shape finder, no learned weights)";
+  }
+
+  @Override
+  public List<List<Detection>> detect(List<BufferedImage> images) {
+    List<List<Detection>> out = new ArrayList<>(images.size());
+    for (BufferedImage image : images) {
+      out.add(detect(image));
+    }
+    return out;
+  }
+
+  private List<Detection> detect(BufferedImage image) {
+    if (image.getType() != BufferedImage.TYPE_INT_RGB) {
+      throw new IllegalArgumentException("expected a TYPE_INT_RGB image, got type " + image.getType());
+    }
+    int w = image.getWidth();
+    int h = image.getHeight();
+    int[] rgb = ((DataBufferInt) image.getRaster().getDataBuffer()).getData();
+    int n = w * h;
+    if (marks.length < n) {
+      marks = new int[n];
+      stack = new int[n];
+    }
+    int[] hue = marks; // hue bucket + 1 per pixel (0 = background); -1 once visited
+    for (int i = 0; i < n; i++) {
+      hue[i] = hueBucket(rgb[i]);
+    }
+    int minArea = Math.max(24, n / 2500);
+    List<Detection> found = new ArrayList<>();
+    for (int start = 0; start < n; start++) {
+      int bucket = hue[start];
+      if (bucket <= 0) {
+        continue;
+      }
+      // flood fill the region of this bucket; visited pixels are marked -1
+      int top = 0;
+      stack[top++] = start;
+      hue[start] = -1;
+      int area = 0;
+      int minX = w;
+      int minY = h;
+      int maxX = -1;
+      int maxY = -1;
+      while (top > 0) {
+        int p = stack[--top];
+        int x = p % w;
+        int y = p / w;
+        area++;
+        minX = Math.min(minX, x);
+        maxX = Math.max(maxX, x);
+        minY = Math.min(minY, y);
+        maxY = Math.max(maxY, y);
+        if (x > 0 && hue[p - 1] == bucket) {
+          hue[p - 1] = -1;
+          stack[top++] = p - 1;
+        }
+        if (x < w - 1 && hue[p + 1] == bucket) {
+          hue[p + 1] = -1;
+          stack[top++] = p + 1;
+        }
+        if (y > 0 && hue[p - w] == bucket) {
+          hue[p - w] = -1;
+          stack[top++] = p - w;
+        }
+        if (y < h - 1 && hue[p + w] == bucket) {
+          hue[p + w] = -1;
+          stack[top++] = p + w;
+        }
+      }
+      int bw = maxX - minX + 1;
+      int bh = maxY - minY + 1;
+      if (area < minArea || bw < 4 || bh < 4) {
+        continue;
+      }
+      double fill = area / (double) (bw * bh);
+      int label = nearestShape(fill);
+      double score = Math.max(0.05, 1 - Math.abs(fill - IDEAL_FILL[label]) / 0.2);
+      found.add(new Detection(label, (float) score, minX, minY, maxX + 1, maxY + 1));
+    }
+    found.sort(Comparator.comparingDouble(Detection::score).reversed());
+    return found;
+  }
+
+  private static int nearestShape(double fill) {
+    int best = 0;
+    for (int k = 1; k < IDEAL_FILL.length; k++) {
+      if (Math.abs(fill - IDEAL_FILL[k]) < Math.abs(fill - IDEAL_FILL[best])) {
+        best = k;
+      }
+    }
+    return best;
+  }
+
+  /** 1..6 for red, yellow, green, cyan, blue, magenta; 0 for unsaturated or dark pixels. */
+  private static int hueBucket(int pixel) {
+    int r = (pixel >> 16) & 0xFF;
+    int g = (pixel >> 8) & 0xFF;
+    int b = pixel & 0xFF;
+    int max = Math.max(r, Math.max(g, b));
+    int min = Math.min(r, Math.min(g, b));
+    int chroma = max - min;
+    if (chroma < MIN_CHROMA || max < MIN_VALUE) {
+      return 0;
+    }
+    double sector; // hue / 60 degrees, in [0, 6)
+    if (max == r) {
+      sector = (g - b) / (double) chroma;
+      if (sector < 0) {
+        sector += 6;
+      }
+    } else if (max == g) {
+      sector = 2 + (b - r) / (double) chroma;
+    } else {
+      sector = 4 + (r - g) / (double) chroma;
+    }
+    return (int) Math.round(sector) % 6 + 1;
+  }
+}

@@ -1,0 +1,284 @@
+package jdetr.serve;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Drives N WebSocket streams against a server, each keeping at most {@code inFlight} frames
+ * unanswered (like the page), optionally paced to {@code fps} per stream, for a fixed time; then
+ * waits for the last answers and reports counts and send-to-result latency percentiles. A frame
+ * counts as answered when its result, its error, or a later result covering it as dropped arrives.
+ */
+public final class StreamLoadClient {
+
+  /**
+   * @param host server host
+   * @param port server port
+   * @param query query string appended to /v1/stream (may be empty), e.g. "threshold=0.5"
+   * @param streams concurrent streams
+   * @param seconds how long to send
+   * @param inFlight most unanswered frames per stream
+   * @param fps frames per second per stream; 0 sends whenever fewer than inFlight are unanswered
+   * @param frames encoded images, sent in turn
+   */
+  public record Options(String host, int port, String query, int streams, double seconds, int inFlight,
+      double fps, List<byte[]> frames) {}
+
+  /**
+   * What happened.
+   *
+   * @param sent frames sent
+   * @param processed results with detections
+   * @param dropped frames the server reported dropped
+   * @param errors error answers
+   * @param unanswered frames without any answer when the run ended
+   * @param streamFailures streams that failed to connect or closed before the end
+   * @param seconds from the start of sending to the last result
+   * @param latenciesMs send-to-result latency of every processed frame, sorted
+   */
+  public record Report(int streams, double seconds, long sent, long processed, long dropped, long errors,
+      long unanswered, int streamFailures, double[] latenciesMs) {
+
+    public double fps() {
+      return processed / seconds;
+    }
+
+    /** The q-quantile of latency (nearest rank), NaN without results. */
+    public double latencyMs(double q) {
+      if (latenciesMs.length == 0) {
+        return Double.NaN;
+      }
+      int rank = (int) Math.ceil(q * latenciesMs.length);
+      return latenciesMs[Math.max(0, Math.min(latenciesMs.length - 1, rank - 1))];
+    }
+
+    public String toJson() {
+      return new JsonObject()
+          .put("kind", "served").put("streams", streams).put("seconds", round(seconds))
+          .put("sent", sent).put("processed", processed).put("dropped", dropped).put("errors", errors)
+          .put("unanswered", unanswered).put("stream_failures", streamFailures)
+          .put("fps", round(fps())).put("p50_ms", round(latencyMs(0.5))).put("p90_ms", round(latencyMs(0.9)))
+          .put("p99_ms", round(latencyMs(0.99))).put("max_ms", round(latencyMs(1.0)))
+          .encode();
+    }
+
+    private static double round(double v) {
+      return Double.isNaN(v) ? -1 : Math.round(v * 100) / 100.0;
+    }
+  }
+
+  private StreamLoadClient() {}
+
+  private static long drainMillis(Options o) {
+    return Math.max(10_000, (long) (o.seconds() * 1000));
+  }
+
+  /** Runs the load and blocks until done (call off the Vert.x threads). */
+  public static Report run(Vertx vertx, Options o) throws Exception {
+    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
+        .setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20));
+    List<Stream> streams = new ArrayList<>();
+    List<Future<Void>> connected = new ArrayList<>();
+    for (int i = 0; i < o.streams(); i++) {
+      Stream s = new Stream(vertx, o, i);
+      streams.add(s);
+      connected.add(s.connect(client));
+    }
+    // every stream connects first, then all send for the same time
+    Future.join(connected).toCompletionStage().toCompletableFuture().exceptionally(e -> null)
+        .get(60, TimeUnit.SECONDS);
+    long sendUntil = System.nanoTime() + (long) (o.seconds() * 1e9);
+    List<Future<Void>> done = new ArrayList<>();
+    for (Stream s : streams) {
+      done.add(s.start(sendUntil));
+    }
+    try {
+      Future.join(done).toCompletionStage().toCompletableFuture()
+          .get((long) o.seconds() * 1000 + drainMillis(o) + 60_000, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      // streams that did not finish are reported as failures below
+    }
+    long sent = 0, processed = 0, dropped = 0, errors = 0, unanswered = 0;
+    long lastResult = sendUntil;
+    int failures = 0;
+    List<double[]> all = new ArrayList<>();
+    for (Stream s : streams) {
+      synchronized (s) {
+        sent += s.sent;
+        processed += s.processed;
+        dropped += s.dropped;
+        errors += s.errors;
+        unanswered += s.inFlight.size();
+        failures += s.failed ? 1 : 0;
+        lastResult = Math.max(lastResult, s.lastResultNanos);
+        all.add(Arrays.copyOf(s.latencies, s.count));
+      }
+    }
+    double[] latencies = all.stream().flatMapToDouble(Arrays::stream).sorted().toArray();
+    client.close();
+    // from the start of sending to the last result (the answers to the last frames count too)
+    double seconds = o.seconds() + (lastResult - sendUntil) / 1e9;
+    return new Report(o.streams(), seconds, sent, processed, dropped, errors, unanswered, failures, latencies);
+  }
+
+  /** One stream; all its callbacks run on one event loop. */
+  private static final class Stream {
+    private final Vertx vertx;
+    private final Options o;
+    private final int index;
+    private long sendUntil;
+    private final Map<Long, Long> inFlight = new LinkedHashMap<>(); // frame id -> send time
+    private final Promise<Void> finished = Promise.promise();
+    private WebSocket ws;
+    private Context context;
+    private long nextId = 1;
+    private long sent;
+    private long processed;
+    private long dropped;
+    private long errors;
+    private long lastResultNanos;
+    private boolean failed;
+    private double[] latencies = new double[1024];
+    private int count;
+
+    Stream(Vertx vertx, Options o, int index) {
+      this.vertx = vertx;
+      this.o = o;
+      this.index = index;
+    }
+
+    Future<Void> connect(WebSocketClient client) {
+      String uri = "/v1/stream" + (o.query() == null || o.query().isEmpty() ? "" : "?" + o.query());
+      return client.connect(new WebSocketConnectOptions().setHost(o.host()).setPort(o.port()).setURI(uri))
+          .onSuccess(w -> {
+            ws = w;
+            context = Vertx.currentContext();
+            w.textMessageHandler(this::onMessage);
+            w.closeHandler(v -> {
+              synchronized (this) {
+                if (!finished.future().isComplete()) {
+                  failed = true;
+                }
+              }
+              finished.tryComplete();
+            });
+          })
+          .onFailure(e -> {
+            synchronized (this) {
+              failed = true;
+            }
+            finished.tryComplete();
+          })
+          .mapEmpty();
+    }
+
+    Future<Void> start(long sendUntil) {
+      this.sendUntil = sendUntil;
+      if (ws == null) {
+        return finished.future();
+      }
+      context.runOnContext(v -> {
+        if (o.fps() > 0) {
+          long period = Math.max(1, (long) (1000 / o.fps()));
+          vertx.setPeriodic(period, t -> {
+            if (System.nanoTime() >= sendUntil) {
+              vertx.cancelTimer(t);
+              maybeFinish();
+            } else {
+              sendOne();
+            }
+          });
+        } else {
+          fill();
+        }
+        // the last answers have a while (the sending time, at least 10 s) to arrive after sending stops
+        vertx.setTimer(Math.max(1, (sendUntil - System.nanoTime()) / 1_000_000) + drainMillis(o), t -> finish());
+      });
+      return finished.future();
+    }
+
+    private void fill() {
+      while (System.nanoTime() < sendUntil && sendOne()) {
+        // keep inFlight frames unanswered
+      }
+      maybeFinish();
+    }
+
+    private synchronized boolean sendOne() {
+      if (inFlight.size() >= o.inFlight() || ws == null) {
+        return false;
+      }
+      long id = nextId++;
+      byte[] image = o.frames().get((int) ((id + index) % o.frames().size()));
+      Buffer message = Buffer.buffer(8 + image.length).appendLong(id).appendBytes(image);
+      inFlight.put(id, System.nanoTime());
+      sent++;
+      ws.writeBinaryMessage(message);
+      return true;
+    }
+
+    private void onMessage(String text) {
+      JsonObject msg = new JsonObject(text);
+      Long frame = msg.getLong("frame");
+      long now = System.nanoTime();
+      synchronized (this) {
+        dropped += msg.getLong("dropped_since_last", 0L);
+        if (msg.containsKey("error")) {
+          errors++;
+        } else if (frame != null) {
+          processed++;
+          lastResultNanos = now;
+          Long sentAt = inFlight.get(frame);
+          if (sentAt != null) {
+            record((now - sentAt) / 1e6);
+          }
+        }
+        if (frame != null) {
+          inFlight.keySet().removeIf(id -> id <= frame);
+        }
+      }
+      if (o.fps() <= 0) {
+        fill();
+      } else {
+        maybeFinish();
+      }
+    }
+
+    private void record(double ms) {
+      if (count == latencies.length) {
+        latencies = Arrays.copyOf(latencies, count * 2);
+      }
+      latencies[count++] = ms;
+    }
+
+    private void maybeFinish() {
+      boolean idle;
+      synchronized (this) {
+        idle = inFlight.isEmpty();
+      }
+      if (System.nanoTime() >= sendUntil && idle) {
+        finish();
+      }
+    }
+
+    private void finish() {
+      if (finished.tryComplete() && ws != null) {
+        ws.close();
+      }
+    }
+  }
+}

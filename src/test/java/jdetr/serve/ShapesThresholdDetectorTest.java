@@ -1,0 +1,63 @@
+package jdetr.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.awt.image.BufferedImage;
+import java.util.List;
+import jdetr.eval.Detection;
+import org.junit.jupiter.api.Test;
+
+class ShapesThresholdDetectorTest {
+
+  private final ShapesThresholdDetector detector = new ShapesThresholdDetector();
+  private final FrameDecoder decoder = new FrameDecoder(1 << 24);
+
+  @Test
+  void findsEveryShapeOfJpegScenesWithItsClass() throws Exception {
+    int shapes = 0;
+    for (long seed = 1; seed <= 12; seed++) {
+      ShapesScene scene = ShapesScene.random(seed, 640, 480, 5, 0); // shapes do not overlap at rest
+      double t = 0;
+      byte[] jpeg = ShapesScene.jpeg(scene.render(t), 0.8f);
+      BufferedImage image = decoder.decode(jpeg, 0, jpeg.length);
+      List<Detection> found = detector.detect(List.of(image)).get(0).stream()
+          .filter(d -> d.score() >= 0.5).toList();
+      List<Detection> truth = scene.truth(t);
+      assertThat(found).as("seed %d", seed).hasSameSizeAs(truth);
+      for (Detection want : truth) {
+        assertThat(found).as("seed %d: %s", seed, want)
+            .anySatisfy(got -> {
+              assertThat(got.label()).isEqualTo(want.label());
+              assertThat(iou(got, want)).isGreaterThan(0.85);
+            });
+      }
+      shapes += truth.size();
+    }
+    assertThat(shapes).isGreaterThan(40);
+  }
+
+  @Test
+  void aGreyPictureHasNoDetections() throws Exception {
+    byte[] jpeg = ShapesScene.jpeg(ShapesScene.random(3, 320, 240, 0, 0).render(0), 0.8f);
+    assertThat(detector.detect(List.of(decoder.decode(jpeg, 0, jpeg.length))).get(0)).isEmpty();
+  }
+
+  @Test
+  void answersEveryImageOfABatchInOrder() throws Exception {
+    ShapesScene a = ShapesScene.random(1, 320, 240, 2, 0);
+    ShapesScene b = ShapesScene.random(2, 320, 240, 5, 0);
+    List<List<Detection>> out = detector.detect(List.of(a.render(0), b.render(0), a.render(0)));
+    assertThat(out).hasSize(3);
+    assertThat(out.get(0)).hasSize(2);
+    assertThat(out.get(1)).hasSize(5);
+    assertThat(out.get(2)).isEqualTo(out.get(0));
+  }
+
+  static double iou(Detection a, Detection b) {
+    double ix = Math.max(0, Math.min(a.x1(), b.x1()) - Math.max(a.x0(), b.x0()));
+    double iy = Math.max(0, Math.min(a.y1(), b.y1()) - Math.max(a.y0(), b.y0()));
+    double inter = ix * iy;
+    double union = (a.x1() - a.x0()) * (a.y1() - a.y0()) + (b.x1() - b.x0()) * (b.y1() - b.y0()) - inter;
+    return inter / union;
+  }
+}
