@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
       PredictCommand.class,
       EvalCommand.class,
       ImportCommand.class,
-      BenchCommand.class
+      BenchCommand.class,
+      SynthCommand.class
     })
 public final class Main implements Runnable {
 
