@@ -2,12 +2,14 @@ package jdetr.checkpoint;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -29,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>A save writes into a hidden temp directory, fsyncs every file and the directory, renames it
- * to {@code step-N}, then replaces {@code LATEST} atomically (temp file, fsync, rename). A crash at
+ * to {@code step-N}, then replaces {@code LATEST} atomically ({@link AtomicFiles}). A crash at
  * any point leaves {@code LATEST} naming a complete checkpoint, old or new; the leftovers are
  * removed by the next save. Only the newest {@code keepLast} checkpoints are kept.
  *
@@ -93,9 +95,8 @@ public final class CheckpointStore {
         Files.move(target, replaced, StandardCopyOption.ATOMIC_MOVE);
       }
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-      DurableFiles.fsyncDirectory(root);
-      DurableFiles.replaceAtomically(root.resolve(LATEST),
-          (name + "\n").getBytes(StandardCharsets.US_ASCII));
+      AtomicFiles.syncDirectory(root);
+      AtomicFiles.writeBytes(root.resolve(LATEST), (name + "\n").getBytes(StandardCharsets.US_ASCII));
       tidyAfterCommit(step, replaced);
       return new SavedCheckpoint(step, target, manifest, List.of());
     } catch (IOException | RuntimeException e) {
@@ -258,15 +259,15 @@ public final class CheckpointStore {
         if (n.equals(CheckpointManifest.FILE_NAME)) {
           throw new CheckpointException("the checkpoint writer must not write " + n);
         }
-        DurableFiles.fsync(f);
+        fsync(f);
         entries.add(new CheckpointManifest.Entry(n, Files.size(f), FileDigest.sha256(f)));
       }
     }
     CheckpointManifest manifest = CheckpointManifest.of(step, entries);
     Path manifestFile = dir.resolve(CheckpointManifest.FILE_NAME);
     Files.write(manifestFile, manifest.toJson());
-    DurableFiles.fsync(manifestFile);
-    DurableFiles.fsyncDirectory(dir);
+    fsync(manifestFile);
+    AtomicFiles.syncDirectory(dir);
     return manifest;
   }
 
@@ -310,7 +311,7 @@ public final class CheckpointStore {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
       for (Path p : entries) {
         String n = p.getFileName().toString();
-        if (n.startsWith(TEMP_PREFIX) || n.startsWith(LATEST + ".tmp-")) {
+        if (isLeftover(n)) {
           LOG.info("removing {} left by an interrupted checkpoint save", p);
           deleteTree(p);
         }
@@ -325,8 +326,20 @@ public final class CheckpointStore {
     }
     try (Stream<Path> entries = Files.list(root)) {
       return entries.map(p -> p.getFileName().toString())
-          .filter(n -> n.startsWith(TEMP_PREFIX) || n.startsWith(LATEST + ".tmp-"))
+          .filter(CheckpointStore::isLeftover)
           .sorted().toList();
+    }
+  }
+
+  /** Temp directories of saves and deletions, and the temp file of a LATEST replacement. */
+  private static boolean isLeftover(String name) {
+    return name.startsWith(TEMP_PREFIX) || (name.startsWith("." + LATEST + ".") && name.endsWith(".tmp"));
+  }
+
+  /** Flushes a file's content and metadata to the device. */
+  private static void fsync(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      ch.force(true);
     }
   }
 

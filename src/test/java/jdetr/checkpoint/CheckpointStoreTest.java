@@ -156,7 +156,7 @@ class CheckpointStoreTest {
     store.save(1, writer(1));
     Files.createDirectories(root.resolve(".tmp-step-000002-dead/sub"));
     Files.write(root.resolve(".tmp-step-000002-dead/model.safetensors"), new byte[10]);
-    Files.writeString(root.resolve("LATEST.tmp-dead"), "step-000002");
+    Files.writeString(root.resolve(".LATEST.12345.tmp"), "step-000002");
     assertThat(store.leftovers()).hasSize(2);
     assertThat(store.loadLatest().orElseThrow().step()).isEqualTo(1);
     store.save(2, writer(2));

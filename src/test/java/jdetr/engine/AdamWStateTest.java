@@ -8,7 +8,15 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import jdetr.checkpoint.CheckpointStore;
+import jdetr.checkpoint.SavedCheckpoint;
+import jdetr.checkpoint.Safetensors;
+import org.junit.jupiter.api.io.TempDir;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -132,6 +140,71 @@ class AdamWStateTest {
         adamw.state(m).moments().forEach((k, v) ->
             assertThat(v.toByteArray()).as(k).isEqualTo(uninterruptedMoments.get(k)));
         assertThat(adamw.lr(0)).isEqualTo(1e-2 * 0.1 * 0.1);
+      }
+    }
+  }
+
+  @Test
+  void continuingFromASavedCheckpointDirectoryGivesByteEqualParameters(@TempDir Path dir) throws Exception {
+    Map<String, byte[]> uninterrupted = new HashMap<>();
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      List<NamedParameter> params = parameters(m, initialParameters());
+      try (AdamW adamw = newOptimizer(m, params)) {
+        StepLR lr = new StepLR(adamw, 2, 0.1);
+        for (int step = 1; step <= 5; step++) {
+          trainStep(m, adamw, params, step);
+          lr.step();
+        }
+        params.forEach(p -> uninterrupted.put(p.name(), p.array().toByteArray()));
+      }
+    }
+    ObjectMapper json = new ObjectMapper();
+    CheckpointStore store = new CheckpointStore(dir, 2);
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      List<NamedParameter> params = parameters(m, initialParameters());
+      try (AdamW adamw = newOptimizer(m, params)) {
+        StepLR lr = new StepLR(adamw, 2, 0.1);
+        for (int step = 1; step <= 3; step++) {
+          trainStep(m, adamw, params, step);
+          lr.step();
+        }
+        AdamWState state = adamw.state(m);
+        Map<String, NDArray> weights = new LinkedHashMap<>();
+        params.forEach(p -> weights.put(p.name(), p.array()));
+        store.save(3, out -> {
+          Safetensors.write(out.resolve("model.safetensors"), weights, Map.of());
+          Safetensors.write(out.resolve("optimizer.safetensors"), state.moments(), Map.of());
+          json.writeValue(out.resolve("state.json").toFile(), Map.of(
+              "steps", state.steps(), "lrs", state.lrs(), "lastEpoch", lr.lastEpoch()));
+        });
+      }
+    }
+    SavedCheckpoint saved = store.loadLatest().orElseThrow();
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      Map<String, NDArray> weights = Safetensors.read(saved.file("model.safetensors"), m).tensors();
+      List<NamedParameter> params = new ArrayList<>();
+      for (String name : NAMES) {
+        NDArray a = weights.get(name);
+        a.setRequiresGradient(true);
+        params.add(new NamedParameter(name, a));
+      }
+      JsonNode state = json.readTree(saved.file("state.json").toFile());
+      Map<String, Long> steps = new HashMap<>();
+      state.get("steps").fields().forEachRemaining(e -> steps.put(e.getKey(), e.getValue().asLong()));
+      List<Double> lrs = new ArrayList<>();
+      state.get("lrs").forEach(v -> lrs.add(v.asDouble()));
+      try (AdamW adamw = newOptimizer(m, params)) {
+        adamw.restore(new AdamWState(
+            Safetensors.read(saved.file("optimizer.safetensors"), m).tensors(), steps, lrs));
+        StepLR lr = new StepLR(adamw, 2, 0.1);
+        lr.restore(state.get("lastEpoch").asInt());
+        for (int step = 4; step <= 5; step++) {
+          trainStep(m, adamw, params, step);
+          lr.step();
+        }
+        for (NamedParameter p : params) {
+          assertThat(p.array().toByteArray()).as(p.name()).isEqualTo(uninterrupted.get(p.name()));
+        }
       }
     }
   }

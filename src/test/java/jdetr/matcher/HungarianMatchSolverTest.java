@@ -9,6 +9,7 @@ import jdetr.bus.MatchCosts;
 import jdetr.bus.MatchReply;
 import jdetr.bus.MatchRequest;
 import jdetr.loss.ClassLoss;
+import jdetr.loss.Matching;
 import org.junit.jupiter.api.Test;
 
 class HungarianMatchSolverTest {
@@ -27,8 +28,8 @@ class HungarianMatchSolverTest {
         Matching expected = new HungarianMatcher(new MatcherConfig(costs.classCost(), costs.bboxCost(),
             costs.giouCost(), loss)).match(new MatchInput(r.logits(), r.boxes(), r.targetLabels(), r.targetBoxes()));
         assertThat(reply.answers(r)).isTrue();
-        assertThat(reply.queryIndices()).isEqualTo(expected.queries());
-        assertThat(reply.targetIndices()).isEqualTo(expected.targets());
+        assertThat(reply.queryIndices()).isEqualTo(expected.queryIdx());
+        assertThat(reply.targetIndices()).isEqualTo(expected.targetIdx());
         assertThat(reply.size()).isEqualTo(r.numTargets());
       }
     }

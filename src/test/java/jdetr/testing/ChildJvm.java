@@ -73,6 +73,9 @@ public final class ChildJvm implements AutoCloseable {
     cmd.add("-Xmx512m");
     cmd.add("-XX:+UseSerialGC");
     cmd.add("-XX:TieredStopAtLevel=1");
+    // Start-up speed on a busy machine: the test classpath is trusted, skip bytecode verification.
+    cmd.add("-XX:+UnlockDiagnosticVMOptions");
+    cmd.add("-XX:-BytecodeVerificationRemote");
     cmd.add("-Dai.djl.offline=true");
     cmd.addAll(jvmArgs);
     cmd.add("-cp");
