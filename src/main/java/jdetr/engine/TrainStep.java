@@ -6,7 +6,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import jdetr.data.Batch;
@@ -103,10 +105,10 @@ public final class TrainStep {
     try (NDManager stepScope = manager.newSubManager();
         GradientCollector collector = Engine.getInstance().newGradientCollector()) {
       ModelInput input = ModelInput.of(batch, stepScope); // kept open until every backward is done
-      InFlight next = forward(input, batch, bounds(b, parts, 0), stepScope);
+      InFlight next = forward(input, batch, bounds(b, parts, 0), stepScope, step);
       for (int j = 0; j < parts; j++) {
         InFlight current = next;
-        next = j + 1 < parts ? forward(input, batch, bounds(b, parts, j + 1), stepScope) : null;
+        next = j + 1 < parts ? forward(input, batch, bounds(b, parts, j + 1), stepScope, step) : null;
         try (NDManager scope = current.scope()) {
           List<List<Matching>> matchings = await(current.matchings());
           SetLosses losses =
@@ -137,7 +139,8 @@ public final class TrainStep {
     return new int[] {(int) ((long) batch * j / parts), (int) ((long) batch * (j + 1) / parts)};
   }
 
-  private InFlight forward(ModelInput input, Batch batch, int[] range, NDManager stepScope) {
+  private InFlight forward(ModelInput input, Batch batch, int[] range, NDManager stepScope,
+      long step) {
     NDManager scope = stepScope.newSubManager();
     NDIndex rows = new NDIndex("{}:{}", range[0], range[1]);
     NDArray images = input.images().get(rows); // [b, 3, H, W], padded like the whole batch
@@ -155,10 +158,30 @@ public final class TrainStep {
     try (NDArray logits = out.logits().stopGradient(); // [L, b, Q, K]
         NDArray boxes = out.boxes().stopGradient()) { // [L, b, Q, 4] cxcywh
       int k = (int) logits.getShape().get(3);
-      units = MatchInput.ofLayers(logits.toFloatArray(), boxes.toFloatArray(), layers,
-          detr.config().numQueries(), k, targets);
+      float[] l = logits.toFloatArray();
+      float[] bx = boxes.toFloatArray();
+      requireFinite(l, bx, step);
+      units = MatchInput.ofLayers(l, bx, layers, detr.config().numQueries(), k, targets);
     }
     return new InFlight(scope, predictions, targets, matching.match(units, targets.size()));
+  }
+
+  /** NaN or infinite predictions cannot be matched: the step stops as for a non-finite loss. */
+  private static void requireFinite(float[] logits, float[] boxes, long step) {
+    int badLogits = 0;
+    int badBoxes = 0;
+    for (float v : logits) {
+      badLogits += Float.isFinite(v) ? 0 : 1;
+    }
+    for (float v : boxes) {
+      badBoxes += Float.isFinite(v) ? 0 : 1;
+    }
+    if (badLogits + badBoxes > 0) {
+      Map<String, Float> counts = new LinkedHashMap<>();
+      counts.put("non_finite_pred_logits", (float) badLogits);
+      counts.put("non_finite_pred_boxes", (float) badBoxes);
+      throw new NonFiniteLossException(step, Float.NaN, counts);
+    }
   }
 
   private static List<List<Matching>> await(CompletableFuture<List<List<Matching>>> f) {

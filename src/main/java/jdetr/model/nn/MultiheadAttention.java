@@ -73,7 +73,8 @@ public final class MultiheadAttention extends TorchBlock {
     NDArray q = project(query, w, bi, rows[0]).reshape(b, l, heads, d).transpose(0, 2, 1, 3);
     NDArray k = project(key, w, bi, rows[1]).reshape(b, s, heads, d).transpose(0, 2, 3, 1);
     NDArray v = project(value, w, bi, rows[2]).reshape(b, s, heads, d).transpose(0, 2, 1, 3);
-    NDArray scores = q.div((float) Math.sqrt(d)).matMul(k); // [B, h, L, S]
+    // GraphSafe: autograd keeps the divisor, which must not be Java memory the collector can free
+    NDArray scores = jdetr.autograd.GraphSafe.div(q, (float) Math.sqrt(d)).matMul(k); // [B, h, L, S]
     if (bias != null) {
       scores = scores.add(bias);
     }
