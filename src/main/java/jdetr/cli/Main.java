@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
       EvalCommand.class,
       ImportCommand.class,
       BenchCommand.class,
-      SynthCommand.class
+      SynthCommand.class,
+      TrainCommand.class
     })
 public final class Main implements Runnable {
 
