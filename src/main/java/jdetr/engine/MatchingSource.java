@@ -17,15 +17,16 @@ public interface MatchingSource {
   /**
    * Matches the units of one micro-batch.
    *
+   * @param step the global training step (for tracing)
    * @param units layer-major units ({@link MatchInput#ofLayers}): unit {@code layer * batch + image}
    * @param batch images in the micro-batch
    * @return per decoder layer, per image (the shape {@link jdetr.loss.SetCriterion} takes)
    */
-  CompletableFuture<List<List<Matching>>> match(List<MatchInput> units, int batch);
+  CompletableFuture<List<List<Matching>>> match(long step, List<MatchInput> units, int batch);
 
   /** Matches on the calling thread with {@code matcher}; the future is already complete. */
   static MatchingSource local(HungarianMatcher matcher) {
-    return (units, batch) -> {
+    return (step, units, batch) -> {
       try {
         return CompletableFuture.completedFuture(
             HungarianMatcher.byLayer(matcher.matchAll(units), batch));

@@ -163,7 +163,7 @@ public final class TrainStep {
       requireFinite(l, bx, step);
       units = MatchInput.ofLayers(l, bx, layers, detr.config().numQueries(), k, targets);
     }
-    return new InFlight(scope, predictions, targets, matching.match(units, targets.size()));
+    return new InFlight(scope, predictions, targets, matching.match(step, units, targets.size()));
   }
 
   /** NaN or infinite predictions cannot be matched: the step stops as for a non-finite loss. */

@@ -42,9 +42,9 @@ class TrainStepTest {
       // live in memory only Java keeps alive
       List<CollectedJavaMemory> overwritten = new ArrayList<>();
       HungarianMatcher matcher = new HungarianMatcher(MatcherConfig.DETR);
-      MatchingSource collecting = (units, n) -> {
+      MatchingSource collecting = (step, units, n) -> {
         overwritten.add(CollectedJavaMemory.collectAndOverwrite());
-        return MatchingSource.local(matcher).match(units, n);
+        return MatchingSource.local(matcher).match(step, units, n);
       };
       Setup split = new Setup(m, full.detr, 2, collecting);
       for (long step = 1; step <= 2; step++) {
