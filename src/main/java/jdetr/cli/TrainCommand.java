@@ -29,6 +29,14 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Continue from the newest good checkpoint of the output directory.")
   boolean resume;
 
+  @Option(names = "--pipeline", description = "Run as Vert.x stages in this JVM (data, trainer and"
+      + " matcher verticles over the local event bus), deployed from the descriptors in --stages.")
+  boolean pipeline;
+
+  @Option(names = "--stages", paramLabel = "DIR", defaultValue = "verticles",
+      description = "Stage descriptors for --pipeline (default: ${DEFAULT-VALUE}).")
+  Path stages;
+
   @Option(names = "--print-config", description = "Print the resolved recipe as JSON and exit.")
   boolean printConfig;
 
@@ -44,6 +52,9 @@ final class TrainCommand implements Callable<Integer> {
     if (printConfig) {
       System.out.println(config.toJson().toPrettyString());
       return 0;
+    }
+    if (pipeline) {
+      return new TrainPipeline(config, stages, resume).run();
     }
     try {
       Trainer.Result r = new Trainer(config, System.out).run(resume);

@@ -136,6 +136,19 @@ public record TrainConfig(
     return resolve((ObjectNode) tree, overrides, recipe.toString());
   }
 
+  /** A configuration from the full recipe JSON {@link #toJson} wrote (state.json, stage configs). */
+  public static TrainConfig fromStored(String json) {
+    try {
+      JsonNode tree = JSON.readTree(json);
+      if (tree == null || !tree.isObject()) {
+        throw new IllegalArgumentException("stored recipe: expected a JSON object");
+      }
+      return resolve((ObjectNode) tree, List.of(), "stored recipe");
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("stored recipe: not valid JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
   /** The defaults, then {@code recipe} (deep merge), then the overrides. */
   public static TrainConfig resolve(ObjectNode recipe, List<String> overrides, String source) {
     ObjectNode merged = defaults();

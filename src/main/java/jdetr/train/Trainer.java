@@ -54,10 +54,22 @@ public final class Trainer {
 
   private final TrainConfig config;
   private final PrintStream progress;
+  private BatchSource batches;
+  private MatchingSource matching;
 
   public Trainer(TrainConfig config, PrintStream progress) {
     this.config = config;
     this.progress = progress;
+  }
+
+  /**
+   * Takes batches and matchings from the given sources (the data and matcher stages) instead of
+   * the local loader thread and the local matcher.
+   */
+  public Trainer withSources(BatchSource batches, MatchingSource matching) {
+    this.batches = batches;
+    this.matching = matching;
+    return this;
   }
 
   /** What a finished run reports. */
@@ -86,7 +98,8 @@ public final class Trainer {
       SetCriterion criterion = new SetCriterion(
           CriterionConfig.detr().withAuxLoss(modelConfig.auxLoss()), modelConfig.numClasses());
       TrainStep trainStep = new TrainStep(detr, criterion,
-          MatchingSource.local(new HungarianMatcher(MatcherConfig.DETR)), optimizer,
+          matching != null ? matching : MatchingSource.local(new HungarianMatcher(MatcherConfig.DETR)),
+          optimizer,
           config.clipMaxNorm(), config.microBatches(), manager);
       TrainData data = new TrainData(train, new TrainTransform(config.augmentation()),
           config.batchSize(), config.seed());
@@ -117,6 +130,8 @@ public final class Trainer {
               + "%d steps per epoch%n", modelConfig.backbone(), train.size(), val.dataset().size(),
           modelConfig.numClasses(), nParameters, data.stepsPerEpoch());
 
+      BatchSource source = batches != null ? batches
+          : (e, s) -> CompletableFuture.supplyAsync(() -> data.batch(e, s), loader);
       Map<String, Object> lastLog = Map.of();
       Path lastCheckpoint = null;
       int steps = config.maxStepsPerEpoch() > 0
@@ -124,13 +139,12 @@ public final class Trainer {
       for (int epoch = firstEpoch; epoch < config.epochs(); epoch++) {
         EpochMeter meter = new EpochMeter();
         long started = System.nanoTime();
-        int e = epoch;
-        CompletableFuture<Batch> next = CompletableFuture.supplyAsync(() -> data.batch(e, 0), loader);
+        final int e = epoch;
+        CompletableFuture<Batch> next = source.batch(e, 0);
         for (int s = 0; s < steps; s++) {
           Batch batch = next.join();
           int following = s + 1;
-          next = following < steps
-              ? CompletableFuture.supplyAsync(() -> data.batch(e, following), loader) : null;
+          next = following < steps ? source.batch(e, following) : null;
           StepLog log = trainStep.run(batch, step);
           step++;
           meter.add(log);
