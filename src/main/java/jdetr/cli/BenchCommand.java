@@ -9,11 +9,11 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = "Benchmarks; each prints one JSON line per measurement.",
     subcommands = {
-      BenchInferCommand.class,
       BenchDataCommand.class,
       BenchEvalCommand.class,
-      MatcherBenchCommand.class,
-      BenchServeCommand.class
+      BenchInferCommand.class,
+      BenchServeCommand.class,
+      MatcherBenchCommand.class
     })
 final class BenchCommand implements Runnable {
   @Override

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       EngineCommand.class,
+      TrainCommand.class,
       NodeCommand.class,
       PredictCommand.class,
       EvalCommand.class,

@@ -1,0 +1,197 @@
+package jdetr.engine;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.training.GradientCollector;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import jdetr.data.Batch;
+import jdetr.data.Target;
+import jdetr.loss.LayerPrediction;
+import jdetr.loss.Matching;
+import jdetr.loss.NonFiniteLossException;
+import jdetr.loss.Normalisers;
+import jdetr.loss.SetCriterion;
+import jdetr.loss.SetLosses;
+import jdetr.matcher.MatchInput;
+import jdetr.model.Detr;
+import jdetr.model.DetrOutput;
+import jdetr.model.ModelInput;
+
+/**
+ * One optimisation step of DETR on the calling thread, the batch split into micro-batches:
+ *
+ * <pre>
+ * normalisers from every target of the step
+ * forward(0), request matching(0)
+ * for j: forward(j+1), request matching(j+1) ; await matching(j) ; loss(j) ; backward(j)
+ * clip the global gradient norm ; AdamW step ; zero gradients
+ * </pre>
+ *
+ * Gradients of the micro-batches accumulate, and every micro-batch loss is divided by the whole
+ * step's {@link Normalisers}, so the step equals the full-batch step of the reference
+ * ({@code detr/engine.py train_one_epoch}) up to float rounding. At most two micro-batch graphs
+ * are alive at a time. libtorch's grad mode is per OS thread and DJL allows one gradient collector
+ * per JVM: one thread owns the model and runs every step.
+ */
+public final class TrainStep {
+
+  private final Detr detr;
+  private final SetCriterion criterion;
+  private final MatchingSource matching;
+  private final AdamW optimizer;
+  private final double clipMaxNorm;
+  private final int microBatches;
+  private final NDManager manager;
+
+  /**
+   * @param detr the model; its trainable parameters are those of {@code optimizer}
+   * @param criterion the set loss
+   * @param matching where the matchings of each micro-batch come from
+   * @param optimizer AdamW over the model's trainable parameters
+   * @param clipMaxNorm global gradient norm bound ({@code --clip_max_norm}); 0 turns clipping off
+   * @param microBatches how many parts a step's batch is split into (at most one image each)
+   * @param manager parent of the per-step arrays (closed at the end of each step)
+   */
+  public TrainStep(Detr detr, SetCriterion criterion, MatchingSource matching, AdamW optimizer,
+      double clipMaxNorm, int microBatches, NDManager manager) {
+    if (microBatches < 1) {
+      throw new IllegalArgumentException("micro-batches must be >= 1, got " + microBatches);
+    }
+    if (clipMaxNorm < 0) {
+      throw new IllegalArgumentException("clip max norm must be >= 0, got " + clipMaxNorm);
+    }
+    this.detr = detr;
+    this.criterion = criterion;
+    this.matching = matching;
+    this.optimizer = optimizer;
+    this.clipMaxNorm = clipMaxNorm;
+    this.microBatches = microBatches;
+    this.manager = manager;
+  }
+
+  public AdamW optimizer() {
+    return optimizer;
+  }
+
+  public Detr detr() {
+    return detr;
+  }
+
+  /** A micro-batch whose forward has run and whose matching is under way. */
+  private record InFlight(NDManager scope, List<LayerPrediction> layers, List<Target> targets,
+      CompletableFuture<List<List<Matching>>> matchings) {}
+
+  /**
+   * Runs one step on {@code batch}.
+   *
+   * @param step the global step number (named in errors)
+   * @return the step's logged values under the reference's keys
+   * @throws NonFiniteLossException when the loss is NaN or infinite; the parameters are unchanged
+   */
+  public StepLog run(Batch batch, long step) {
+    int b = batch.size();
+    int parts = Math.min(microBatches, b);
+    int queries = detr.config().numQueries();
+    Normalisers normalisers = Normalisers.of(batch.targets(), queries, criterion.config().eosCoef());
+    StepLog.Tally tally = new StepLog.Tally(criterion.weightDict(detr.config().decLayers()));
+    optimizer.zeroGrad();
+    try (NDManager stepScope = manager.newSubManager();
+        GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      ModelInput input = ModelInput.of(batch, stepScope); // kept open until every backward is done
+      InFlight next = forward(input, batch, bounds(b, parts, 0), stepScope, step);
+      for (int j = 0; j < parts; j++) {
+        InFlight current = next;
+        next = j + 1 < parts ? forward(input, batch, bounds(b, parts, j + 1), stepScope, step) : null;
+        try (NDManager scope = current.scope()) {
+          List<List<Matching>> matchings = await(current.matchings());
+          SetLosses losses =
+              criterion.compute(current.layers(), current.targets(), matchings, normalisers, step);
+          tally.add(losses, current.targets());
+          collector.backward(losses.total());
+        }
+      }
+    } catch (RuntimeException e) {
+      optimizer.zeroGrad(); // nothing of a failed step reaches the next one
+      throw e;
+    }
+    double total = tally.total();
+    if (!Double.isFinite(total)) {
+      optimizer.zeroGrad();
+      throw new NonFiniteLossException(step, (float) total, tally.floatValues());
+    }
+    float gradNorm = clipMaxNorm > 0
+        ? GradientClipping.clipGlobalNorm(optimizer.parameterArrays(), clipMaxNorm)
+        : Float.NaN;
+    optimizer.step();
+    optimizer.zeroGrad();
+    return tally.log(step, b, optimizer.lr(0), gradNorm);
+  }
+
+  /** Images [from, to) of micro-batch {@code j} of {@code parts} equal contiguous parts. */
+  static int[] bounds(int batch, int parts, int j) {
+    return new int[] {(int) ((long) batch * j / parts), (int) ((long) batch * (j + 1) / parts)};
+  }
+
+  private InFlight forward(ModelInput input, Batch batch, int[] range, NDManager stepScope,
+      long step) {
+    NDManager scope = stepScope.newSubManager();
+    NDIndex rows = new NDIndex("{}:{}", range[0], range[1]);
+    NDArray images = input.images().get(rows); // [b, 3, H, W], padded like the whole batch
+    NDArray mask = input.mask().get(rows); // [b, H, W]
+    images.attach(scope);
+    mask.attach(scope);
+    DetrOutput out = detr.forward(images, mask, true);
+    List<Target> targets = batch.targets().subList(range[0], range[1]);
+    int layers = out.numLayers();
+    List<LayerPrediction> predictions = new ArrayList<>(layers);
+    for (int l = 0; l < layers; l++) {
+      predictions.add(new LayerPrediction(out.layerLogits(l), out.layerBoxes(l)));
+    }
+    List<MatchInput> units;
+    try (NDArray logits = out.logits().stopGradient(); // [L, b, Q, K]
+        NDArray boxes = out.boxes().stopGradient()) { // [L, b, Q, 4] cxcywh
+      int k = (int) logits.getShape().get(3);
+      float[] l = logits.toFloatArray();
+      float[] bx = boxes.toFloatArray();
+      requireFinite(l, bx, step);
+      units = MatchInput.ofLayers(l, bx, layers, detr.config().numQueries(), k, targets);
+    }
+    return new InFlight(scope, predictions, targets, matching.match(step, units, targets.size()));
+  }
+
+  /** NaN or infinite predictions cannot be matched: the step stops as for a non-finite loss. */
+  private static void requireFinite(float[] logits, float[] boxes, long step) {
+    int badLogits = 0;
+    int badBoxes = 0;
+    for (float v : logits) {
+      badLogits += Float.isFinite(v) ? 0 : 1;
+    }
+    for (float v : boxes) {
+      badBoxes += Float.isFinite(v) ? 0 : 1;
+    }
+    if (badLogits + badBoxes > 0) {
+      Map<String, Float> counts = new LinkedHashMap<>();
+      counts.put("non_finite_pred_logits", (float) badLogits);
+      counts.put("non_finite_pred_boxes", (float) badBoxes);
+      throw new NonFiniteLossException(step, Float.NaN, counts);
+    }
+  }
+
+  private static List<List<Matching>> await(CompletableFuture<List<List<Matching>>> f) {
+    try {
+      return f.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      throw e;
+    }
+  }
+}

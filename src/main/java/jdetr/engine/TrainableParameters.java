@@ -1,0 +1,32 @@
+package jdetr.engine;
+
+import ai.djl.nn.Parameter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import jdetr.model.nn.TorchBlock;
+
+/** The parameters of a model that require a gradient, by state-dict name, in model order. */
+public final class TrainableParameters {
+  private TrainableParameters() {}
+
+  /** The reference optimises {@code [p for n, p in model.named_parameters() if p.requires_grad]}. */
+  public static List<NamedParameter> of(TorchBlock model) {
+    List<NamedParameter> out = new ArrayList<>();
+    for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+      if (e.getValue().requiresGradient()) {
+        out.add(new NamedParameter(e.getKey(), e.getValue().getArray()));
+      }
+    }
+    return out;
+  }
+
+  /** The reference's {@code n_parameters}: elements of every trainable parameter. */
+  public static long count(TorchBlock model) {
+    long n = 0;
+    for (NamedParameter p : of(model)) {
+      n += p.array().size();
+    }
+    return n;
+  }
+}

@@ -1,0 +1,110 @@
+package jdetr.train;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import jdetr.data.Batch;
+import jdetr.data.CocoDataset;
+import jdetr.data.CocoPaths;
+import jdetr.data.Collate;
+import jdetr.data.ImageDecoder;
+import jdetr.data.ImageLimits;
+import jdetr.data.Sample;
+import jdetr.data.SynthConfig;
+import jdetr.data.SyntheticDataset;
+import jdetr.data.transforms.TrainTransform;
+
+/**
+ * The train split as batches keyed by (epoch, step): the image order of an epoch is a shuffle
+ * keyed by (seed, epoch), the last incomplete batch is dropped (the reference's
+ * {@code BatchSampler(drop_last=True)}), and augmentation is keyed by (seed, epoch, image index).
+ * Whoever prepares a batch, and whenever, it is the same batch.
+ */
+public final class TrainData {
+
+  private final CocoDataset dataset;
+  private final TrainTransform transform;
+  private final int batchSize;
+  private final long seed;
+  private final ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
+
+  public TrainData(CocoDataset dataset, TrainTransform transform, int batchSize, long seed) {
+    if (dataset.size() < batchSize) {
+      throw new IllegalArgumentException(dataset.groundTruth().source() + ": " + dataset.size()
+          + " train images, fewer than one batch of " + batchSize);
+    }
+    this.dataset = dataset;
+    this.transform = transform;
+    this.batchSize = batchSize;
+    this.seed = seed;
+  }
+
+  /**
+   * Opens the train and val splits under {@code root}; when they are missing and a synthetic
+   * recipe is given, writes that dataset there first.
+   */
+  public static CocoPaths[] openOrGenerate(Path root, TrainConfig.SynthRecipe synth)
+      throws IOException {
+    try {
+      return new CocoPaths[] {CocoPaths.resolve(root, "train"), CocoPaths.resolve(root, "val")};
+    } catch (FileNotFoundException missing) {
+      if (synth == null) {
+        throw missing;
+      }
+      System.err.printf("dataset %s is missing: generating %d train / %d val synthetic images%n",
+          root, synth.train(), synth.val());
+      SyntheticDataset.write(root, new SynthConfig(synth.train(), synth.val(), synth.size(),
+          synth.seed(), synth.classes(), "jpg", 0, 0, 1, 6), false);
+      return new CocoPaths[] {CocoPaths.resolve(root, "train"), CocoPaths.resolve(root, "val")};
+    }
+  }
+
+  public CocoDataset dataset() {
+    return dataset;
+  }
+
+  /** Full batches per epoch. */
+  public int stepsPerEpoch() {
+    return dataset.size() / batchSize;
+  }
+
+  /** Dataset indices of an epoch, in training order. */
+  public int[] order(int epoch) {
+    int[] order = new int[dataset.size()];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Random r = new Random(seed * 1_000_003L + epoch);
+    for (int i = order.length - 1; i > 0; i--) {
+      int j = r.nextInt(i + 1);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    return order;
+  }
+
+  /** Batch {@code step} (0-based, within the epoch) of {@code epoch}. */
+  public Batch batch(int epoch, int step) {
+    if (step < 0 || step >= stepsPerEpoch()) {
+      throw new IllegalArgumentException("step " + step + " outside the " + stepsPerEpoch()
+          + " steps of an epoch");
+    }
+    int[] order = order(epoch);
+    List<Sample> samples = new ArrayList<>(batchSize);
+    for (int k = step * batchSize; k < (step + 1) * batchSize; k++) {
+      int index = order[k];
+      try {
+        samples.add(transform.apply(dataset.load(index, decoder), seed, epoch, index));
+      } catch (IOException e) {
+        throw new UncheckedIOException("image " + dataset.imageId(index) + " ("
+            + dataset.imageFile(index) + "): " + e.getMessage(), e);
+      }
+    }
+    return Collate.of(samples);
+  }
+}

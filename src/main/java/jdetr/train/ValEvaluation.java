@@ -1,0 +1,78 @@
+package jdetr.train;
+
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import jdetr.data.Batch;
+import jdetr.data.CocoDataset;
+import jdetr.data.CocoPaths;
+import jdetr.data.Collate;
+import jdetr.data.ImageDecoder;
+import jdetr.data.ImageLimits;
+import jdetr.data.Sample;
+import jdetr.data.transforms.ValTransform;
+import jdetr.eval.CocoEvaluation;
+import jdetr.eval.CocoEvaluator;
+import jdetr.eval.CocoJsonReader;
+import jdetr.eval.CocoParams;
+import jdetr.eval.CocoResult;
+import jdetr.eval.Detection;
+import jdetr.eval.GroundTruthSet;
+import jdetr.eval.PostProcess;
+import jdetr.loss.ClassLoss;
+import jdetr.model.Detr;
+import jdetr.model.DetrOutput;
+import jdetr.model.ModelInput;
+import jdetr.model.NoGrad;
+
+/** COCO box evaluation of a model on the val split (the reference's {@code evaluate}). */
+public final class ValEvaluation {
+
+  private final CocoDataset dataset;
+  private final GroundTruthSet groundTruth;
+  private final ValTransform transform;
+  private final int batchSize;
+  private final ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
+
+  public ValEvaluation(CocoPaths paths, ValTransform transform, int batchSize) throws IOException {
+    this.dataset = CocoDataset.open(paths);
+    this.groundTruth = CocoJsonReader.readGroundTruth(paths.annotations());
+    this.transform = transform;
+    this.batchSize = batchSize;
+  }
+
+  public CocoDataset dataset() {
+    return dataset;
+  }
+
+  /** The 12 COCO summary numbers (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl). */
+  public double[] run(Detr detr, NDManager manager) throws IOException {
+    List<CocoResult> results = new ArrayList<>();
+    PostProcess post = new PostProcess(ClassLoss.SOFTMAX_CE);
+    try (NoGrad off = NoGrad.enter()) {
+      for (int from = 0; from < dataset.size(); from += batchSize) {
+        List<Sample> samples = new ArrayList<>();
+        for (int i = from; i < Math.min(dataset.size(), from + batchSize); i++) {
+          samples.add(transform.apply(dataset.load(i, decoder)));
+        }
+        Batch batch = Collate.of(samples);
+        try (NDManager scope = manager.newSubManager()) {
+          ModelInput input = ModelInput.of(batch, scope);
+          DetrOutput out = detr.forward(input.images(), input.mask(), false);
+          List<List<Detection>> detections =
+              post.apply(out.predLogits(), out.predBoxes(), batch.targets()).detections();
+          for (int i = 0; i < detections.size(); i++) {
+            long id = batch.targets().get(i).imageId();
+            for (Detection d : detections.get(i)) {
+              results.add(CocoResult.of(id, d));
+            }
+          }
+        }
+      }
+    }
+    CocoEvaluation eval = new CocoEvaluator(groundTruth, CocoParams.bbox(),
+        Math.max(1, Runtime.getRuntime().availableProcessors())).evaluate(results);
+    return eval.stats();
+  }
+}

@@ -1,0 +1,54 @@
+package jdetr.verticles;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import jdetr.bus.Addresses;
+import jdetr.data.BatchCodec;
+import jdetr.data.CocoDataset;
+import jdetr.data.CocoPaths;
+import jdetr.data.transforms.TrainTransform;
+import jdetr.train.TrainConfig;
+import jdetr.train.TrainData;
+
+/**
+ * The data stage: serves batch {@code {epoch, step}} of the train split on
+ * {@code jdetr.data.batch} as a binary {@link BatchCodec} message. Deployed as a worker; its
+ * config holds the run's recipe under {@code recipe}.
+ */
+public final class DataVerticle extends VerticleBase {
+  /** Failure code of a batch that could not be prepared. */
+  public static final int BATCH_FAILED = 500;
+
+  private TrainData data;
+
+  @Override
+  public Future<?> start() {
+    JsonObject recipe = config().getJsonObject("recipe");
+    if (recipe == null) {
+      return Future.failedFuture(new IllegalArgumentException(
+          "DataVerticle config has no 'recipe' (jdetr train passes the run's recipe)"));
+    }
+    try {
+      TrainConfig c = TrainConfig.fromStored(recipe.encode());
+      CocoPaths[] splits = TrainData.openOrGenerate(c.dataRoot(), c.synth());
+      data = new TrainData(CocoDataset.open(splits[0]), new TrainTransform(c.augmentation()),
+          c.batchSize(), c.seed());
+    } catch (Exception e) {
+      return Future.failedFuture(e);
+    }
+    return vertx.eventBus().<JsonObject>consumer(Addresses.DATA_BATCH, this::serve).completion();
+  }
+
+  private void serve(Message<JsonObject> message) {
+    int epoch = message.body().getInteger("epoch", -1);
+    int step = message.body().getInteger("step", -1);
+    try {
+      message.reply(Buffer.buffer(BatchCodec.encode(data.batch(epoch, step))));
+    } catch (RuntimeException e) {
+      message.fail(BATCH_FAILED, "batch " + step + " of epoch " + epoch + ": " + e.getMessage());
+    }
+  }
+}
