@@ -107,7 +107,7 @@ public final class Trainer {
           config.batchSize());
       CheckpointStore store = new CheckpointStore(out.resolve("checkpoints"),
           config.keepCheckpoints());
-      Map<Integer, String> categories = new TreeMap<>(train.categoryNames());
+      TreeMap<Integer, String> categories = new TreeMap<>(train.categoryNames());
       long nParameters = TrainableParameters.count(detr);
 
       int firstEpoch = 0;
@@ -165,6 +165,7 @@ public final class Trainer {
         line.put("n_parameters", nParameters);
         appendLog(out.resolve("log.jsonl"), line);
         lastLog = line;
+        figures(out, last ? detr : null, categories);
         if ((epoch + 1) % config.checkpointEvery() == 0 || last) {
           lastCheckpoint = TrainCheckpoint.save(store, detr, optimizer, scheduler, epoch + 1, step,
               config, categories, line, manager).dir();
@@ -186,6 +187,20 @@ public final class Trainer {
             + " class_error %.1f lr %.2e%n", epoch, done, steps, rate, (steps - done) / rate,
         log.loss(), log.values().get("loss_ce"), log.values().get("loss_bbox"),
         log.values().get("loss_giou"), log.values().get("class_error"), log.values().get("lr"));
+  }
+
+  /** Plots after every epoch; drawn val predictions after the last (a failure is only reported). */
+  private void figures(Path out, Detr finalModel, TreeMap<Integer, String> categories) {
+    try {
+      RunFigures.plots(out.resolve("log.jsonl"), out.resolve("plots"));
+      if (finalModel != null) {
+        CocoDataset val = CocoDataset.open(TrainData.openOrGenerate(config.dataRoot(), null)[1]);
+        RunFigures.predictions(finalModel, categories, new ValTransform(config.augmentation()), val,
+            4, 0.5, out.resolve("predictions"));
+      }
+    } catch (IOException | RuntimeException e) {
+      progress.println("warning: could not draw the run's figures: " + e);
+    }
   }
 
   /** Starts from {@code weights}: an official {@code .pth} or a jdetr weights directory. */

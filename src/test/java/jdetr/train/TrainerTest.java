@@ -80,6 +80,12 @@ class TrainerTest {
         org.assertj.core.data.Offset.offset(1e-12));
     assertThat(text.toString(StandardCharsets.UTF_8)).contains("epoch 1 [2/2]").contains("val AP");
 
+    assertThat(out.resolve("plots/loss.png")).isNotEmptyFile();
+    assertThat(out.resolve("plots/ap.png")).isNotEmptyFile();
+    try (var drawn = Files.list(out.resolve("predictions"))) {
+      assertThat(drawn.filter(p -> p.toString().endsWith(".png")).count()).isEqualTo(3);
+    }
+    assertThat(text.toString(StandardCharsets.UTF_8)).doesNotContain("could not draw");
     // the checkpoint is a weights directory that loads
     try (NDManager m = NDManager.newBaseManager("PyTorch")) {
       ModelWeights.Loaded loaded = ModelWeights.load(r.checkpoint(), m);

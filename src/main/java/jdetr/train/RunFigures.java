@@ -1,0 +1,112 @@
+package jdetr.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SortedMap;
+import javax.imageio.ImageIO;
+import jdetr.data.CocoDataset;
+import jdetr.data.ImageDecoder;
+import jdetr.data.ImageLimits;
+import jdetr.data.RgbImage;
+import jdetr.data.transforms.ValTransform;
+import jdetr.eval.DetectionPainter;
+import jdetr.eval.Detection;
+import jdetr.eval.DetrPredictor;
+import jdetr.model.Detr;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+
+/**
+ * The pictures of a run: {@code plots/loss.png} (train loss terms per epoch) and
+ * {@code plots/ap.png} (val AP and AP50 per epoch) from {@code log.jsonl}, and
+ * {@code predictions/<image id>.png}, a few val images with the model's detections drawn.
+ */
+public final class RunFigures {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private RunFigures() {}
+
+  /** Draws both plots from the lines of {@code log.jsonl}. */
+  public static void plots(Path log, Path dir) throws IOException {
+    List<JsonNode> lines = new ArrayList<>();
+    for (String l : Files.readAllLines(log)) {
+      if (!l.isBlank()) {
+        lines.add(JSON.readTree(l));
+      }
+    }
+    if (lines.isEmpty()) {
+      return;
+    }
+    Files.createDirectories(dir);
+    XYChart loss = new XYChartBuilder().width(800).height(500).title("train loss")
+        .xAxisTitle("epoch").yAxisTitle("loss").build();
+    for (String key : List.of("train_loss", "train_loss_ce", "train_loss_bbox", "train_loss_giou")) {
+      series(loss, key, lines, n -> n.path(key).asDouble(Double.NaN));
+    }
+    BitmapEncoder.saveBitmap(loss, dir.resolve("loss.png").toString(), BitmapEncoder.BitmapFormat.PNG);
+    XYChart ap = new XYChartBuilder().width(800).height(500).title("val COCO box AP")
+        .xAxisTitle("epoch").yAxisTitle("AP").build();
+    series(ap, "AP", lines, n -> n.path("test_coco_eval_bbox").path(0).asDouble(Double.NaN));
+    series(ap, "AP50", lines, n -> n.path("test_coco_eval_bbox").path(1).asDouble(Double.NaN));
+    BitmapEncoder.saveBitmap(ap, dir.resolve("ap.png").toString(), BitmapEncoder.BitmapFormat.PNG);
+  }
+
+  private static void series(XYChart chart, String name, List<JsonNode> lines,
+      java.util.function.ToDoubleFunction<JsonNode> value) {
+    List<Double> x = new ArrayList<>();
+    List<Double> y = new ArrayList<>();
+    for (JsonNode n : lines) {
+      double v = value.applyAsDouble(n);
+      if (Double.isFinite(v)) {
+        x.add(n.path("epoch").asDouble());
+        y.add(v);
+      }
+    }
+    if (!x.isEmpty()) {
+      chart.addSeries(name, x, y);
+    }
+  }
+
+  /**
+   * Draws the detections of the first {@code count} val images: those scoring at least
+   * {@code threshold}, or the best three when none does.
+   */
+  public static void predictions(Detr detr, SortedMap<Integer, String> categories,
+      ValTransform transform, CocoDataset val, int count, double threshold, Path dir)
+      throws IOException {
+    Files.createDirectories(dir);
+    DetrPredictor predictor = new DetrPredictor(detr, categories, transform);
+    ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
+    for (int i = 0; i < Math.min(count, val.size()); i++) {
+      RgbImage rgb = decoder.decode(val.imageFile(i));
+      List<Detection> all = new ArrayList<>(predictor.predict(List.of(rgb)).detections().get(0));
+      all.sort(Comparator.comparingDouble(Detection::score).reversed());
+      List<Detection> kept = all.stream().filter(d -> d.score() >= threshold).toList();
+      if (kept.isEmpty()) {
+        kept = all.subList(0, Math.min(3, all.size()));
+      }
+      BufferedImage drawn = DetectionPainter.paint(toBufferedImage(rgb), kept, predictor::name);
+      ImageIO.write(drawn, "png", dir.resolve(val.imageId(i) + ".png").toFile());
+    }
+  }
+
+  private static BufferedImage toBufferedImage(RgbImage rgb) {
+    BufferedImage img = new BufferedImage(rgb.width(), rgb.height(), BufferedImage.TYPE_INT_RGB);
+    byte[] px = rgb.pixels(); // [H, W, 3] RGB
+    for (int y = 0; y < rgb.height(); y++) {
+      for (int x = 0; x < rgb.width(); x++) {
+        int i = 3 * (y * rgb.width() + x);
+        img.setRGB(x, y, (px[i] & 0xff) << 16 | (px[i + 1] & 0xff) << 8 | (px[i + 2] & 0xff));
+      }
+    }
+    return img;
+  }
+}
