@@ -140,9 +140,9 @@ final class BenchEvalCommand implements Callable<Integer> {
   private JsonNode runPycocotools(Path gtFile, Path dtFile) throws IOException, InterruptedException {
     Path script = Files.createTempFile("pycocotools_eval", ".py");
     try {
-      try (InputStream in = BenchEvalCommand.class.getResourceAsStream("/bench/pycocotools_eval.py")) {
+      try (InputStream in = BenchEvalCommand.class.getResourceAsStream("/jdetr/bench/pycocotools_eval.py")) {
         if (in == null) {
-          throw new IOException("resource /bench/pycocotools_eval.py missing from the jar");
+          throw new IOException("resource /jdetr/bench/pycocotools_eval.py missing from the jar");
         }
         Files.write(script, in.readAllBytes());
       }
