@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.LongPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -45,6 +46,7 @@ public final class CheckpointStore {
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
   private static final Pattern STEP_DIR = Pattern.compile("step-(\\d{6,18})");
   private static final String TEMP_PREFIX = ".tmp-";
+  private static final Pattern STAGED_DIR = Pattern.compile("\\.tmp-step-(\\d{6,18})-.*");
 
   private final Path root;
   private final int keepLast;
@@ -65,6 +67,11 @@ public final class CheckpointStore {
     return root;
   }
 
+  /** How many checkpoints are kept. */
+  public int keepLast() {
+    return keepLast;
+  }
+
   /** Directory name of a step: {@code step-000123}. */
   public static String dirName(long step) {
     if (step < 0) {
@@ -80,15 +87,70 @@ public final class CheckpointStore {
    *     checkpoints and {@code LATEST} are then unchanged and no temp directory is left
    */
   public SavedCheckpoint save(long step, CheckpointWriter writer) {
-    String name = dirName(step);
-    Path tmp = root.resolve(TEMP_PREFIX + name + "-" + UUID.randomUUID());
-    Path target = root.resolve(name);
-    Path replaced = null;
     try {
       Files.createDirectories(root);
       removeLeftovers();
+    } catch (IOException e) {
+      throw new CheckpointException("could not save checkpoint " + dirName(step) + " in " + root
+          + ": " + e, e);
+    }
+    return commit(stage(step, writer), s -> false);
+  }
+
+  /** A checkpoint written into a hidden temp directory of the root, not yet committed. */
+  public record Staged(long step, Path dir) {}
+
+  /**
+   * First half of a save: runs the writer into a fresh temp directory of the root. Nothing is
+   * visible to a loader until {@link #commit}; a crash leaves only a temp directory, removed later.
+   * One thread may stage while another commits an earlier step.
+   *
+   * @throws CheckpointException naming the step and root; the temp directory is then removed
+   */
+  public Staged stage(long step, CheckpointWriter writer) {
+    String name = dirName(step);
+    Path tmp = root.resolve(TEMP_PREFIX + name + "-" + UUID.randomUUID());
+    try {
+      Files.createDirectories(root);
       Files.createDirectory(tmp);
       writer.writeTo(tmp);
+      return new Staged(step, tmp);
+    } catch (IOException | RuntimeException e) {
+      try {
+        deleteTree(tmp);
+      } catch (IOException | UncheckedIOException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      if (e instanceof CheckpointException ce) {
+        throw ce;
+      }
+      throw new CheckpointException("could not save checkpoint " + name + " in " + root + ": " + e, e);
+    }
+  }
+
+  /**
+   * Second half of a save: fsyncs the staged files, adds the manifest, renames the directory to
+   * {@code step-N} and makes it the latest, then removes what interrupted saves of this or
+   * earlier steps left and prunes to the newest {@code keepLast} checkpoints, sparing those
+   * {@code pinned} (for example, still to be evaluated). Commits happen in step order.
+   *
+   * @throws CheckpointException naming the step and root if anything fails; the previous
+   *     checkpoints and {@code LATEST} are then unchanged and the staged directory is removed
+   */
+  public SavedCheckpoint commit(Staged staged, LongPredicate pinned) {
+    long step = staged.step();
+    String name = dirName(step);
+    Path tmp = staged.dir();
+    Path target = root.resolve(name);
+    Path replaced = null;
+    try {
+      if (!tmp.getParent().equals(root) || !tmp.getFileName().toString().startsWith(TEMP_PREFIX + name + "-")) {
+        throw new CheckpointException("staged directory " + tmp + " is not a staged " + name + " of " + root);
+      }
+      if (!Files.isDirectory(tmp, LinkOption.NOFOLLOW_LINKS)) {
+        throw new CheckpointException("staged directory " + tmp + " of " + name + " does not exist");
+      }
+      removeLeftoversUpTo(step, tmp);
       CheckpointManifest manifest = seal(step, tmp);
       if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
         replaced = root.resolve(TEMP_PREFIX + "old-" + name + "-" + UUID.randomUUID());
@@ -97,7 +159,7 @@ public final class CheckpointStore {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
       AtomicFiles.syncDirectory(root);
       AtomicFiles.writeBytes(root.resolve(LATEST), (name + "\n").getBytes(StandardCharsets.US_ASCII));
-      tidyAfterCommit(step, replaced);
+      tidyAfterCommit(step, replaced, pinned);
       return new SavedCheckpoint(step, target, manifest, List.of());
     } catch (IOException | RuntimeException e) {
       try {
@@ -272,25 +334,28 @@ public final class CheckpointStore {
   }
 
   /** The save is committed: failing to delete old data is only worth a warning. */
-  private void tidyAfterCommit(long step, Path replaced) {
+  private void tidyAfterCommit(long step, Path replaced, LongPredicate pinned) {
     try {
       if (replaced != null) {
         deleteTree(replaced);
       }
-      prune(step);
+      prune(step, pinned);
     } catch (IOException | UncheckedIOException e) {
       LOG.warn("checkpoint {} saved, but removing older checkpoints in {} failed: {}",
           dirName(step), root, e.toString());
     }
   }
 
-  /** Deletes checkpoints newer than {@code saved} (an abandoned run) and all but the newest kept. */
-  private void prune(long saved) throws IOException {
+  /**
+   * Deletes checkpoints newer than {@code saved} (an abandoned run) and all but the newest kept;
+   * pinned older ones stay and do not count.
+   */
+  private void prune(long saved, LongPredicate pinned) throws IOException {
     List<Long> older = new ArrayList<>();
     for (long s : steps()) {
       if (s > saved) {
         discard(s);
-      } else if (s < saved) {
+      } else if (s < saved && !pinned.test(s)) {
         older.add(s);
       }
     }
@@ -306,17 +371,37 @@ public final class CheckpointStore {
     deleteTree(trash);
   }
 
-  /** Removes temp directories and pointer temp files left by an interrupted save. */
-  private void removeLeftovers() throws IOException {
+  /**
+   * Removes temp directories and pointer temp files left by interrupted saves. Call it only while
+   * nothing is being staged (for example when a run starts).
+   */
+  public void removeLeftovers() throws IOException {
+    removeLeftoversUpTo(Long.MAX_VALUE, null);
+  }
+
+  /**
+   * Removes leftovers, except {@code keep} and the staged directories of steps after
+   * {@code step} (they may be in flight).
+   */
+  private void removeLeftoversUpTo(long step, Path keep) throws IOException {
+    if (!Files.isDirectory(root)) {
+      return;
+    }
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
       for (Path p : entries) {
         String n = p.getFileName().toString();
-        if (isLeftover(n)) {
+        if (isLeftover(n) && !p.equals(keep) && stagedStep(n) <= step) {
           LOG.info("removing {} left by an interrupted checkpoint save", p);
           deleteTree(p);
         }
       }
     }
+  }
+
+  /** The step of a staged directory name ({@code .tmp-step-N-uuid}); -1 for other leftovers. */
+  private static long stagedStep(String name) {
+    Matcher m = STAGED_DIR.matcher(name);
+    return m.matches() ? Long.parseLong(m.group(1)) : -1;
   }
 
   /** Names of the leftovers an interrupted save may leave (for tests and diagnostics). */

@@ -42,7 +42,8 @@ class TrainPipelineTest {
     TrainConfig plain = TrainConfig.resolve(JSON.createObjectNode(), tiny(root, tmp.resolve("plain")), "t");
     Trainer.Result a = new Trainer(plain, System.out).run(false);
     TrainConfig staged = TrainConfig.resolve(JSON.createObjectNode(), tiny(root, tmp.resolve("staged")), "t");
-    int code = new TrainPipeline(staged, Path.of("verticles"), false).run();
+    int code = new TrainPipeline(staged, Path.of("verticles"), false,
+        new jdetr.train.TrainProgress(jdetr.train.TrainProgress.Mode.LINES, System.out, 1)).run();
     assertThat(code).isZero();
 
     JsonNode la = JSON.readTree(Files.readAllLines(tmp.resolve("plain/log.jsonl")).get(0));
