@@ -17,6 +17,8 @@ import jdetr.train.BusCheckpoints;
 import jdetr.train.BusMatchingSource;
 import jdetr.train.TrainConfig;
 import jdetr.train.Trainer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The trainer stage: one dedicated platform thread owns the model and runs {@link Trainer}, asking
@@ -28,6 +30,7 @@ import jdetr.train.Trainer;
  * Publishes {@code {event: finished|failed}} on {@code jdetr.pipeline.events} when the run ends.
  */
 public final class TrainerVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainerVerticle.class);
 
   private Thread owner;
 
@@ -66,7 +69,9 @@ public final class TrainerVerticle extends VerticleBase {
         event = new JsonObject().put("event", "finished").put("epochs", r.epochs())
             .put("steps", r.steps()).put("checkpoint", String.valueOf(r.checkpoint()));
       } catch (Exception | Error e) {
-        event = new JsonObject().put("event", "failed").put("message", String.valueOf(e.getMessage()));
+        LOG.error("training failed", e);
+        event = new JsonObject().put("event", "failed")
+            .put("message", e.getMessage() != null ? e.getMessage() : e.toString());
       }
       vertx.eventBus().publish(Addresses.PIPELINE_EVENTS, event);
     }, "jdetr-trainer");
