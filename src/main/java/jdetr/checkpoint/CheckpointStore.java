@@ -142,14 +142,14 @@ public final class CheckpointStore {
     String name = dirName(step);
     Path tmp = staged.dir();
     Path target = root.resolve(name);
+    if (!root.equals(tmp.getParent()) || !tmp.getFileName().toString().startsWith(TEMP_PREFIX + name + "-")) {
+      throw new CheckpointException("staged directory " + tmp + " is not a staged " + name + " of " + root);
+    }
+    if (!Files.isDirectory(tmp, LinkOption.NOFOLLOW_LINKS)) {
+      throw new CheckpointException("staged directory " + tmp + " of " + name + " does not exist");
+    }
     Path replaced = null;
     try {
-      if (!tmp.getParent().equals(root) || !tmp.getFileName().toString().startsWith(TEMP_PREFIX + name + "-")) {
-        throw new CheckpointException("staged directory " + tmp + " is not a staged " + name + " of " + root);
-      }
-      if (!Files.isDirectory(tmp, LinkOption.NOFOLLOW_LINKS)) {
-        throw new CheckpointException("staged directory " + tmp + " of " + name + " does not exist");
-      }
       removeLeftoversUpTo(step, tmp);
       CheckpointManifest manifest = seal(step, tmp);
       if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {

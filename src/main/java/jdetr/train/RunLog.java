@@ -150,7 +150,7 @@ public final class RunLog {
       if (left <= 0) {
         for (Pending p : pending.values()) {
           if (!p.complete()) {
-            p.failure = "no evaluation within " + timeout.toSeconds() + " s";
+            p.failure = String.format("no evaluation within %.1f s", timeout.toMillis() / 1000.0);
             progress.printf("warning: epoch %d: %s%n", p.epoch.epoch(), p.failure);
           }
         }

@@ -14,7 +14,9 @@ import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * Shows training progress from the per-step metrics: on a terminal, a progress bar per epoch with
- * the step rate, the ETA and the current losses; otherwise (CI, tests, a log file) a plain line
+ * the step rate, the elapsed time, the ETA and the current losses
+ * ({@code epoch 3  42% [====>     ] 105/250 (0:00:57 / 0:01:19) 1.8/s loss 12.346 ce 1.234 …});
+ * otherwise (CI, tests, a log file) a plain line
  * every N steps and at the end of each epoch:
  *
  * <pre>
@@ -30,6 +32,7 @@ public final class TrainProgress implements Consumer<StepMetrics>, AutoCloseable
   private final PrintStream out;
   private final int every;
   private final PrintStream messages;
+  private final int width;
   private ProgressBar bar;
   private int epoch = -1;
   private double epochSeconds;
@@ -40,6 +43,12 @@ public final class TrainProgress implements Consumer<StepMetrics>, AutoCloseable
    * @param every print a line every this many steps (LINES)
    */
   public TrainProgress(Mode mode, PrintStream out, int every) {
+    this(mode, out, every, 0);
+  }
+
+  /** With a bar {@code width} characters wide at most (0: the terminal's width). */
+  TrainProgress(Mode mode, PrintStream out, int every, int width) {
+    this.width = width;
     if (every < 1) {
       throw new IllegalArgumentException("progress lines every " + every + " steps: must be >= 1");
     }
@@ -92,13 +101,14 @@ public final class TrainProgress implements Consumer<StepMetrics>, AutoCloseable
           .startsFrom(m.epochStep() - 1L, Duration.ZERO)
           .setStyle(ProgressBarStyle.ASCII)
           .setUpdateIntervalMillis(500)
-          .setUnit(" steps", 1)
           .showSpeed()
-          .setConsumer(new ConsoleProgressBarConsumer(out))
+          .setConsumer(width > 0 ? new ConsoleProgressBarConsumer(out, width)
+              : new ConsoleProgressBarConsumer(out))
           .build();
     }
     bar.stepTo(m.epochStep());
-    bar.setExtraMessage(losses(m));
+    bar.setExtraMessage(String.format(" loss %.3f ce %.3f bbox %.3f giou %.3f", m.value("loss"),
+        m.value("loss_ce"), m.value("loss_bbox"), m.value("loss_giou")));
     if (m.epochStep() >= m.stepsInEpoch()) {
       closeBar();
     }
