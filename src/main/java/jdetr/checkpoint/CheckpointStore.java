@@ -34,7 +34,10 @@ import org.slf4j.LoggerFactory;
  * <p>A save writes into a hidden temp directory, fsyncs every file and the directory, renames it
  * to {@code step-N}, then replaces {@code LATEST} atomically ({@link AtomicFiles}). A crash at
  * any point leaves {@code LATEST} naming a complete checkpoint, old or new; the leftovers are
- * removed by the next save. Only the newest {@code keepLast} checkpoints are kept.
+ * removed by the next save. Only the newest {@code keepLast} checkpoints are kept. A save may be
+ * split in two: {@link #stage} (the writer runs into the temp directory, for example on the
+ * training thread) and {@link #commit} (fsync, manifest, rename, {@code LATEST}, pruning; for
+ * example in the checkpoint stage while training goes on).
  *
  * <p>Load follows {@code LATEST}, verifies every file against the manifest's SHA-256 and, if
  * anything is wrong, falls back to the newest older checkpoint that verifies, reporting what was
@@ -45,8 +48,7 @@ public final class CheckpointStore {
   public static final String LATEST = "LATEST";
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
   private static final Pattern STEP_DIR = Pattern.compile("step-(\\d{6,18})");
-  private static final String TEMP_PREFIX = ".tmp-";
-  private static final Pattern STAGED_DIR = Pattern.compile("\\.tmp-step-(\\d{6,18})-.*");
+  private static final String TEMP_PREFIX = CheckpointLeftovers.TEMP_PREFIX;
 
   private final Path root;
   private final int keepLast;
@@ -150,7 +152,7 @@ public final class CheckpointStore {
     }
     Path replaced = null;
     try {
-      removeLeftoversUpTo(step, tmp);
+      CheckpointLeftovers.removeUpTo(root, step, tmp);
       CheckpointManifest manifest = seal(step, tmp);
       if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
         replaced = root.resolve(TEMP_PREFIX + "old-" + name + "-" + UUID.randomUUID());
@@ -376,49 +378,12 @@ public final class CheckpointStore {
    * nothing is being staged (for example when a run starts).
    */
   public void removeLeftovers() throws IOException {
-    removeLeftoversUpTo(Long.MAX_VALUE, null);
-  }
-
-  /**
-   * Removes leftovers, except {@code keep} and the staged directories of steps after
-   * {@code step} (they may be in flight).
-   */
-  private void removeLeftoversUpTo(long step, Path keep) throws IOException {
-    if (!Files.isDirectory(root)) {
-      return;
-    }
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
-      for (Path p : entries) {
-        String n = p.getFileName().toString();
-        if (isLeftover(n) && !p.equals(keep) && stagedStep(n) <= step) {
-          LOG.info("removing {} left by an interrupted checkpoint save", p);
-          deleteTree(p);
-        }
-      }
-    }
-  }
-
-  /** The step of a staged directory name ({@code .tmp-step-N-uuid}); -1 for other leftovers. */
-  private static long stagedStep(String name) {
-    Matcher m = STAGED_DIR.matcher(name);
-    return m.matches() ? Long.parseLong(m.group(1)) : -1;
+    CheckpointLeftovers.removeUpTo(root, Long.MAX_VALUE, null);
   }
 
   /** Names of the leftovers an interrupted save may leave (for tests and diagnostics). */
   public List<String> leftovers() throws IOException {
-    if (!Files.isDirectory(root)) {
-      return List.of();
-    }
-    try (Stream<Path> entries = Files.list(root)) {
-      return entries.map(p -> p.getFileName().toString())
-          .filter(CheckpointStore::isLeftover)
-          .sorted().toList();
-    }
-  }
-
-  /** Temp directories of saves and deletions, and the temp file of a LATEST replacement. */
-  private static boolean isLeftover(String name) {
-    return name.startsWith(TEMP_PREFIX) || (name.startsWith("." + LATEST + ".") && name.endsWith(".tmp"));
+    return CheckpointLeftovers.list(root);
   }
 
   /** Flushes a file's content and metadata to the device. */
@@ -444,13 +409,6 @@ public final class CheckpointStore {
   }
 
   private static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(p)) {
-      for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(q);
-      }
-    }
+    CheckpointLeftovers.deleteTree(p);
   }
 }
