@@ -3,7 +3,6 @@ package jdetr.cli;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.awt.image.BufferedImage;
 import java.lang.management.ManagementFactory;
 import java.io.IOException;
 import java.net.URI;
@@ -15,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import jdetr.data.RgbImage;
 import jdetr.serve.Detector;
 import jdetr.serve.FrameDecoder;
 import jdetr.serve.ServeConfig;
@@ -134,26 +134,10 @@ final class BenchServeCommand implements Callable<Integer> {
     }
 
     // raw throughput of the same detector on the same frames, batched as the server batches
-    FrameDecoder decoder = new FrameDecoder(config.maxImagePixels());
-    try (Detector d = detector.factory().create(config)) {
-      List<BufferedImage> decoded = new ArrayList<>();
-      for (byte[] f : frames) {
-        decoded.add(decoder.decode(f, 0, f.length));
-      }
+    try (Detector<?> d = detector.factory().create(config)) {
       double rawSeconds = Math.max(2, Math.min(10, seconds / 3));
-      rawFps(d, decoded, config.maxBatch(), 0, null, frames); // one warm-up batch
-      double[] model = rawFps(d, decoded, config.maxBatch(), rawSeconds, null, frames);
-      double[] pipeline = rawFps(d, decoded, config.maxBatch(), rawSeconds, decoder, frames);
-      double servedPerCpu = report.processed() / serverCpu;
-      System.out.println(new JsonObject().put("kind", "raw").put("batch", config.maxBatch())
-          .put("model_fps", round(model[0])).put("model_frames_per_cpu_s", round(model[1]))
-          .put("decode_and_model_fps", round(pipeline[0]))
-          .put("decode_and_model_frames_per_cpu_s", round(pipeline[1])).encode());
-      System.out.println(new JsonObject().put("kind", "ratio")
-          .put("served_over_model", round3(report.fps() / model[0]))
-          .put("served_over_decode_and_model", round3(report.fps() / pipeline[0]))
-          .put("served_over_model_cpu", round3(servedPerCpu / model[1]))
-          .put("served_over_decode_and_model_cpu", round3(servedPerCpu / pipeline[1])).encode());
+      printRaw(d, new FrameDecoder(config.maxImagePixels()), frames, config.maxBatch(), rawSeconds, report,
+          report.processed() / serverCpu);
     }
     return report.errors() == 0 && report.streamFailures() == 0 ? 0 : 1;
   }
@@ -215,23 +199,69 @@ final class BenchServeCommand implements Callable<Integer> {
   }
 
   /**
-   * Images per second through the detector (and the decoder, if given) on one thread: {wall-clock
-   * rate, images per CPU second of the process}.
+   * Prints the raw throughputs of one thread running, batch after batch: the model on prepared
+   * frames; prepare and model on decoded frames (what {@code detectFrames} does, the reference of
+   * the serving ratio); decode, prepare and model on the encoded frames. Then the ratios.
    */
-  private static double[] rawFps(Detector d, List<BufferedImage> decoded, int batch, double seconds,
-      FrameDecoder decoder, List<byte[]> encoded) throws Exception {
+  private static <I> void printRaw(Detector<I> d, FrameDecoder decoder, List<byte[]> frames, int batch,
+      double seconds, StreamLoadClient.Report report, double servedPerCpu) throws Exception {
+    List<RgbImage> decoded = new ArrayList<>();
+    for (byte[] f : frames) {
+      decoded.add(decoder.decode(f, 0, f.length));
+    }
+    List<I> prepared = new ArrayList<>();
+    for (RgbImage image : decoded) {
+      prepared.add(d.prepare(image));
+    }
+    rawFps(batch, 0, k -> d.detectFrames(batchOf(decoded, k, batch))); // one warm-up batch
+    double[] modelOnly = rawFps(batch, seconds, k -> d.detect(batchOf(prepared, k, batch)));
+    double[] model = rawFps(batch, seconds, k -> d.detectFrames(batchOf(decoded, k, batch)));
+    double[] pipeline = rawFps(batch, seconds, k -> {
+      List<RgbImage> input = new ArrayList<>(batch);
+      for (byte[] f : batchOf(frames, k, batch)) {
+        input.add(decoder.decode(f, 0, f.length));
+      }
+      d.detectFrames(input);
+    });
+    System.out.println(new JsonObject().put("kind", "raw").put("batch", batch)
+        .put("prepared_model_fps", round(modelOnly[0])).put("prepared_model_frames_per_cpu_s", round(modelOnly[1]))
+        .put("model_fps", round(model[0])).put("model_frames_per_cpu_s", round(model[1]))
+        .put("decode_and_model_fps", round(pipeline[0]))
+        .put("decode_and_model_frames_per_cpu_s", round(pipeline[1])).encode());
+    System.out.println(new JsonObject().put("kind", "ratio")
+        .put("served_over_model", round3(report.fps() / model[0]))
+        .put("served_over_model_cpu", round3(servedPerCpu / model[1]))
+        .put("served_over_prepared_model", round3(report.fps() / modelOnly[0]))
+        .put("served_over_prepared_model_cpu", round3(servedPerCpu / modelOnly[1]))
+        .put("served_over_decode_and_model", round3(report.fps() / pipeline[0]))
+        .put("served_over_decode_and_model_cpu", round3(servedPerCpu / pipeline[1])).encode());
+  }
+
+  /** The k-th batch of {@code size} items, cycling through the list. */
+  private static <T> List<T> batchOf(List<T> items, long k, int size) {
+    List<T> out = new ArrayList<>(size);
+    for (int i = 0; i < size; i++) {
+      out.add(items.get((int) ((k * size + i) % items.size())));
+    }
+    return out;
+  }
+
+  /** One batch of work, the k-th. */
+  private interface BatchRun {
+    void run(long k) throws Exception;
+  }
+
+  /**
+   * Images per second of batches run one after another on this thread, for at least three batches
+   * and {@code seconds}: {wall-clock rate, images per CPU second of the process}.
+   */
+  private static double[] rawFps(int batch, double seconds, BatchRun work) throws Exception {
     long cpuStart = processCpuNanos();
     long start = System.nanoTime();
     long end = start + (long) (seconds * 1e9);
     long images = 0;
-    int next = 0;
-    while (images < 3L * batch || System.nanoTime() < end) { // at least three batches
-      List<BufferedImage> input = new ArrayList<>(batch);
-      for (int i = 0; i < batch; i++, next++) {
-        int k = next % decoded.size();
-        input.add(decoder == null ? decoded.get(k) : decoder.decode(encoded.get(k), 0, encoded.get(k).length));
-      }
-      d.detect(input);
+    for (long k = 0; images < 3L * batch || System.nanoTime() < end; k++) {
+      work.run(k);
       images += batch;
     }
     double wall = (System.nanoTime() - start) / 1e9;

@@ -59,7 +59,7 @@ final class ServeCommand implements Callable<Integer> {
     }, "jdetr-serve-stop"));
     System.out.printf("{\"event\":\"listening\",\"port\":%d}%n", server.port());
     System.out.flush();
-    Detector d;
+    Detector<?> d;
     try {
       d = server.loaded().get();
     } catch (ExecutionException e) {

@@ -16,7 +16,7 @@ import java.util.function.Supplier;
  * [jdetr_results_undelivered_total], streams closed as slow readers
  * [jdetr_ws_slow_consumer_total], upgrades refused by status [jdetr_ws_refused_total], open streams
  * [jdetr_streams_open], waiting frames [jdetr_frames_waiting], and histograms of batch size, decode,
- * inference and total latency.
+ * preparation, inference and total latency.
  */
 public final class ServeMetrics {
 
@@ -28,6 +28,7 @@ public final class ServeMetrics {
   private final Counter undelivered;
   private final Counter slowConsumers;
   private final Timer decode;
+  private final Timer prepare;
   private final Timer infer;
   private final Timer latency;
   private final DistributionSummary batchSize;
@@ -41,6 +42,7 @@ public final class ServeMetrics {
     slowConsumers = Counter.builder("jdetr.ws.slow.consumer")
         .description("Streams closed because they did not read their results").register(registry);
     decode = timer("jdetr.frame.decode", "Time to decode one image");
+    prepare = timer("jdetr.frame.prepare", "Time to turn one decoded image into model input");
     infer = timer("jdetr.batch.infer", "Detector time per batch");
     latency = timer("jdetr.frame.latency", "Time from frame arrival to its result");
     double[] sizes = new double[maxBatch];
@@ -92,6 +94,10 @@ public final class ServeMetrics {
 
   public void decoded(long nanos) {
     decode.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void prepared(long nanos) {
+    prepare.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   public void processed(long totalNanos) {

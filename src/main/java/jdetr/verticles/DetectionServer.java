@@ -64,7 +64,7 @@ public final class DetectionServer implements AutoCloseable {
   }
 
   /** Completes when the detector is loaded (fails if loading failed). */
-  public CompletableFuture<Detector> loaded() {
+  public CompletableFuture<Detector<?>> loaded() {
     return service.loaded();
   }
 
