@@ -74,6 +74,10 @@ final class BenchServeCommand implements Callable<Integer> {
   @Option(names = "--set", paramLabel = "key=value", description = "Override one serve config key (repeatable).")
   List<String> settings = List.of();
 
+  @Option(names = "--verticles", defaultValue = "verticles", paramLabel = "<dir>",
+      description = "Stage descriptors of the server started here (default: ${DEFAULT-VALUE}).")
+  Path verticles;
+
   @Option(names = "--token", paramLabel = "<token>",
       description = "Bearer token for a server that requires one (default: the token of the serve config).")
   String token;
@@ -93,8 +97,7 @@ final class BenchServeCommand implements Callable<Integer> {
     String bearer = bearerToken(config);
     DetectionServer server = null;
     if (port == null) {
-      var factory = detector.factory();
-      server = DetectionServer.start(config, factory);
+      server = DetectionServer.start(config, detector.choice(), verticles);
       server.loaded().get();
     }
     int target = server == null ? port : server.port();
@@ -134,7 +137,7 @@ final class BenchServeCommand implements Callable<Integer> {
     }
 
     // raw throughput of the same detector on the same frames, batched as the server batches
-    try (Detector<?> d = detector.factory().create(config)) {
+    try (Detector<?> d = detector.choice().factory().create(config)) {
       double rawSeconds = Math.max(2, Math.min(10, seconds / 3));
       printRaw(d, new FrameDecoder(config.maxImagePixels()), frames, config.maxBatch(), rawSeconds, report,
           report.processed() / serverCpu);

@@ -3,9 +3,12 @@ package jdetr.serve;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -32,6 +35,10 @@ public final class ServeMetrics {
   private final Timer infer;
   private final Timer latency;
   private final DistributionSummary batchSize;
+  private final Meter.MeterProvider<Counter> dropped;
+  private final Meter.MeterProvider<Counter> rejected;
+  private final Meter.MeterProvider<Counter> refused;
+  private final List<Gauge> gauges = new ArrayList<>();
 
   public ServeMetrics(MeterRegistry registry, int maxBatch) {
     this.registry = registry;
@@ -51,6 +58,12 @@ public final class ServeMetrics {
     }
     batchSize = DistributionSummary.builder("jdetr.batch.size").description("Frames per detector batch")
         .serviceLevelObjectives(sizes).register(registry);
+    dropped = Counter.builder("jdetr.frames.dropped")
+        .description("Frames dropped without processing (superseded by a newer frame, or stream closed)")
+        .withRegistry(registry);
+    rejected = Counter.builder("jdetr.frames.rejected").description("Frames answered with an error")
+        .withRegistry(registry);
+    refused = Counter.builder("jdetr.ws.refused").description("WebSocket upgrades refused").withRegistry(registry);
     // pre-register the dropped reasons so they show as 0 before the first drop
     for (String reason : new String[] {"superseded", "closed"}) {
       dropped(reason, 0);
@@ -61,10 +74,24 @@ public final class ServeMetrics {
     return registry;
   }
 
-  /** Registers gauges read on every scrape. */
-  public void gauges(Supplier<Number> openStreams, Supplier<Number> waitingFrames) {
-    Gauge.builder("jdetr.streams.open", openStreams).description("Open WebSocket streams").register(registry);
-    Gauge.builder("jdetr.frames.waiting", waitingFrames).description("Frames waiting for the detector").register(registry);
+  /**
+   * Registers the gauges read on every scrape, once: a second registration of a gauge would be
+   * ignored by Micrometer (and the gauge would keep reading the first supplier).
+   */
+  public synchronized void gauges(Supplier<Number> openStreams, Supplier<Number> waitingFrames) {
+    if (!gauges.isEmpty()) {
+      throw new IllegalStateException("the serving gauges are registered already");
+    }
+    gauges.add(Gauge.builder("jdetr.streams.open", openStreams).description("Open WebSocket streams")
+        .register(registry));
+    gauges.add(Gauge.builder("jdetr.frames.waiting", waitingFrames).description("Frames waiting for the detector")
+        .register(registry));
+  }
+
+  /** Removes the gauges from the registry (they refer to the stopped server's state). */
+  public synchronized void close() {
+    gauges.forEach(registry::remove);
+    gauges.clear();
   }
 
   public void frameIn() {
@@ -72,19 +99,15 @@ public final class ServeMetrics {
   }
 
   public void dropped(String reason, int count) {
-    Counter.builder("jdetr.frames.dropped").tag("reason", reason)
-        .description("Frames dropped without processing (superseded by a newer frame, or stream closed)")
-        .register(registry).increment(count);
+    dropped.withTag("reason", reason).increment(count);
   }
 
   public void rejected(String code) {
-    Counter.builder("jdetr.frames.rejected").tag("code", code).description("Frames answered with an error")
-        .register(registry).increment();
+    rejected.withTag("code", code).increment();
   }
 
   public void refused(int status) {
-    Counter.builder("jdetr.ws.refused").tag("status", Integer.toString(status))
-        .description("WebSocket upgrades refused").register(registry).increment();
+    refused.withTag("status", Integer.toString(status)).increment();
   }
 
   public void batch(int size, long inferNanos) {

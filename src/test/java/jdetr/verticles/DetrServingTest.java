@@ -21,6 +21,7 @@ import jdetr.data.RgbImage;
 import jdetr.eval.Detection;
 import jdetr.model.Detr;
 import jdetr.model.DetrConfig;
+import jdetr.serve.DetectorChoice;
 import jdetr.serve.DetrDetector;
 import jdetr.serve.FrameDecoder;
 import jdetr.serve.ServeConfig;
@@ -57,7 +58,7 @@ class DetrServingTest {
       ModelWeights.save(weights, Detr.create(small, m), Map.of(1, "rectangle", 2, "ellipse", 3, "triangle"));
     }
     ServeConfig config = Servers.config(SETTINGS);
-    server = Servers.start(SETTINGS, c -> DetrDetector.load(weights, c, DetrConfig.defaults()));
+    server = Servers.start(SETTINGS, DetectorChoice.detr(weights));
     assertThat(config.inputSize()).isEqualTo(96);
   }
 
