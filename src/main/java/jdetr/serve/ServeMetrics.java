@@ -17,7 +17,8 @@ import java.util.function.Supplier;
  * processed [jdetr_frames_processed_total], dropped by reason [jdetr_frames_dropped_total],
  * rejected by code [jdetr_frames_rejected_total], results not delivered to slow readers
  * [jdetr_results_undelivered_total], streams closed as slow readers
- * [jdetr_ws_slow_consumer_total], upgrades refused by status [jdetr_ws_refused_total], open streams
+ * [jdetr_ws_slow_consumer_total], upgrades refused by status [jdetr_ws_refused_total], streams
+ * closed by the server by close code [jdetr_ws_closed_total], open streams
  * [jdetr_streams_open], waiting frames [jdetr_frames_waiting], and histograms of batch size, decode,
  * preparation, inference and total latency.
  */
@@ -38,6 +39,7 @@ public final class ServeMetrics {
   private final Meter.MeterProvider<Counter> dropped;
   private final Meter.MeterProvider<Counter> rejected;
   private final Meter.MeterProvider<Counter> refused;
+  private final Meter.MeterProvider<Counter> closed;
   private final List<Gauge> gauges = new ArrayList<>();
 
   public ServeMetrics(MeterRegistry registry, int maxBatch) {
@@ -64,6 +66,10 @@ public final class ServeMetrics {
     rejected = Counter.builder("jdetr.frames.rejected").description("Frames answered with an error")
         .withRegistry(registry);
     refused = Counter.builder("jdetr.ws.refused").description("WebSocket upgrades refused").withRegistry(registry);
+    closed = Counter.builder("jdetr.ws.closed")
+        .description("Streams the server closed, by close code (1000 idle, 1001 stopping, 1002 protocol error, "
+            + "1008 slow reader, 1009 too big)")
+        .withRegistry(registry);
     // pre-register the dropped reasons so they show as 0 before the first drop
     for (String reason : new String[] {"superseded", "closed"}) {
       dropped(reason, 0);
@@ -108,6 +114,11 @@ public final class ServeMetrics {
 
   public void refused(int status) {
     refused.withTag("status", Integer.toString(status)).increment();
+  }
+
+  /** The server closed a stream with this close code. */
+  public void closed(int code) {
+    closed.withTag("code", Integer.toString(code)).increment();
   }
 
   public void batch(int size, long inferNanos) {
