@@ -74,15 +74,26 @@ public final class StreamLoadClient {
    * @param unanswered frames without any answer when the run ended
    * @param streamFailures streams that failed to connect or closed before the end
    * @param seconds from the start of sending to the last result
+   * @param processedWhileSending results with detections that arrived before sending stopped
    * @param latenciesMs send-to-result latency of every processed frame, sorted
    * @param server means of the server-side timings of the processed frames
    * @param clientCpuNanos CPU time of the threads that ran the client's streams
    */
   public record Report(int streams, double seconds, long sent, long processed, long dropped, long errors,
-      long unanswered, int streamFailures, double[] latenciesMs, ServerTimings server, long clientCpuNanos) {
+      long unanswered, int streamFailures, double[] latenciesMs, ServerTimings server, long clientCpuNanos,
+      double sendingSeconds, long processedWhileSending) {
 
+    /** Results per second from the start of sending to the last result (the last answers included). */
     public double fps() {
       return processed / seconds;
+    }
+
+    /**
+     * Results per second while the streams were sending: the steady rate, without the partial
+     * batches of the last answers after sending stopped.
+     */
+    public double fpsWhileSending() {
+      return processedWhileSending / sendingSeconds;
     }
 
     /** The q-quantile of latency (nearest rank), NaN without results. */
@@ -99,7 +110,7 @@ public final class StreamLoadClient {
           .put("kind", "served").put("streams", streams).put("seconds", round(seconds))
           .put("sent", sent).put("processed", processed).put("dropped", dropped).put("errors", errors)
           .put("unanswered", unanswered).put("stream_failures", streamFailures)
-          .put("fps", round(fps())).put("p50_ms", round(latencyMs(0.5))).put("p90_ms", round(latencyMs(0.9)))
+          .put("fps", round(fps())).put("fps_while_sending", round(fpsWhileSending())).put("p50_ms", round(latencyMs(0.5))).put("p90_ms", round(latencyMs(0.9)))
           .put("p99_ms", round(latencyMs(0.99))).put("max_ms", round(latencyMs(1.0)))
           .put("server_decode_ms", round(server.decodeMs())).put("server_prepare_ms", round(server.prepareMs()))
           .put("server_infer_ms", round(server.inferMs())).put("server_total_ms", round(server.totalMs()))
@@ -144,7 +155,7 @@ public final class StreamLoadClient {
     } catch (Exception e) {
       // streams that did not finish are reported as failures below
     }
-    long sent = 0, processed = 0, dropped = 0, errors = 0, unanswered = 0;
+    long sent = 0, processed = 0, processedWhileSending = 0, dropped = 0, errors = 0, unanswered = 0;
     long lastResult = sendUntil;
     int failures = 0;
     double[] timingSums = new double[5];
@@ -157,6 +168,7 @@ public final class StreamLoadClient {
           timingSums[k] += s.timingSums[k];
         }
         sent += s.sent;
+        processedWhileSending += s.processedWhileSending;
         processed += s.processed;
         dropped += s.dropped;
         errors += s.errors;
@@ -175,7 +187,7 @@ public final class StreamLoadClient {
     ServerTimings server = new ServerTimings(timingSums[0] / n, timingSums[1] / n, timingSums[2] / n,
         timingSums[3] / n, timingSums[4] / n);
     return new Report(o.streams(), seconds, sent, processed, dropped, errors, unanswered, failures, latencies,
-        server, clientCpu);
+        server, clientCpu, o.seconds(), processedWhileSending);
   }
 
   /** CPU time used so far by these threads (0 where the JVM does not measure thread CPU time). */
@@ -202,6 +214,7 @@ public final class StreamLoadClient {
     private long nextId = 1;
     private long sent;
     private long processed;
+    private long processedWhileSending;
     private long dropped;
     private long errors;
     private long lastResultNanos;
@@ -303,6 +316,9 @@ public final class StreamLoadClient {
           errors++;
         } else if (frame != null) {
           processed++;
+          if (now < sendUntil) {
+            processedWhileSending++;
+          }
           JsonObject timings = msg.getJsonObject("timings", new JsonObject());
           timingSums[0] += timings.getDouble("decode_ms", 0.0);
           timingSums[1] += timings.getDouble("prepare_ms", 0.0);
