@@ -1,7 +1,12 @@
 package jdetr.engine;
 
+import com.sun.management.OperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
+
 /**
- * Where the thread that owns the model spent one training step, in nanoseconds of wall time.
+ * Where the thread that owns the model spent one training step, in nanoseconds: of wall time, or
+ * of the process's CPU time (every thread, libtorch's included; the OS counts it in ticks of a
+ * few milliseconds, so short stages read 0 or one tick and only sums over many steps are fair).
  * The stages add up to the whole of {@link TrainStep#run}.
  *
  * @param forwardNs the model's forward of every micro-batch (and the batch copied into tensors)
@@ -34,8 +39,11 @@ public record StageTimes(long forwardNs, long matchSendNs, long matchWaitNs, lon
     return computeNs() + matchingNs();
   }
 
-  /** Accumulates stage times as laps of one clock; used on the model's thread only. */
+  /** Accumulates stage times as laps of the wall and CPU clocks; used on the model's thread only. */
   static final class Meter {
+    private static final OperatingSystemMXBean OS =
+        (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
     static final int FORWARD = 0;
     static final int MATCH_SEND = 1;
     static final int MATCH_WAIT = 2;
@@ -43,17 +51,30 @@ public record StageTimes(long forwardNs, long matchSendNs, long matchWaitNs, lon
     static final int BACKWARD = 4;
     static final int OPTIMIZER = 5;
 
-    private final long[] ns = new long[6];
-    private long last = System.nanoTime();
+    private final long[] wall = new long[6];
+    private final long[] cpu = new long[6];
+    private long lastWall = System.nanoTime();
+    private long lastCpu = OS.getProcessCpuTime();
 
     /** Adds the time since the previous lap to {@code stage}. */
     void lap(int stage) {
       long now = System.nanoTime();
-      ns[stage] += now - last;
-      last = now;
+      long cpuNow = OS.getProcessCpuTime();
+      wall[stage] += now - lastWall;
+      cpu[stage] += cpuNow - lastCpu;
+      lastWall = now;
+      lastCpu = cpuNow;
     }
 
-    StageTimes times() {
+    StageTimes wall() {
+      return of(wall);
+    }
+
+    StageTimes cpu() {
+      return of(cpu);
+    }
+
+    private static StageTimes of(long[] ns) {
       return new StageTimes(ns[FORWARD], ns[MATCH_SEND], ns[MATCH_WAIT], ns[LOSS], ns[BACKWARD],
           ns[OPTIMIZER]);
     }

@@ -139,7 +139,7 @@ public final class TrainStep {
     optimizer.step();
     optimizer.zeroGrad();
     meter.lap(StageTimes.Meter.OPTIMIZER);
-    return tally.log(step, b, optimizer.lr(0), gradNorm, meter.times());
+    return tally.log(step, b, optimizer.lr(0), gradNorm, meter.wall(), meter.cpu());
   }
 
   /** Images [from, to) of micro-batch {@code j} of {@code parts} equal contiguous parts. */

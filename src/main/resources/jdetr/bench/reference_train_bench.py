@@ -120,21 +120,21 @@ def main():
         c0, t0 = time.process_time(), time.perf_counter()
         samples = nested_tensor_from_tensor_list(list(images))
         outputs = model(samples)
-        t1 = time.perf_counter()
+        c1, t1 = time.process_time(), time.perf_counter()
         loss_dict = criterion(outputs, targets)
         weight_dict = criterion.weight_dict
         losses = sum(loss_dict[k] * weight_dict[k] for k in loss_dict.keys() if k in weight_dict)
         loss_value = losses.item()
         logged = {k: float(v) for k, v in loss_dict.items()}  # the metric logger's .item() calls
-        t2 = time.perf_counter()
+        c2, t2 = time.process_time(), time.perf_counter()
         optimizer.zero_grad()
-        t3 = time.perf_counter()
+        c3, t3 = time.process_time(), time.perf_counter()
         losses.backward()
-        t4 = time.perf_counter()
+        c4, t4 = time.process_time(), time.perf_counter()
         if detr_args.clip_max_norm > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), detr_args.clip_max_norm)
         optimizer.step()
-        t5, c5 = time.perf_counter(), time.process_time()
+        c5, t5 = time.process_time(), time.perf_counter()
         line = {**base, "step": step, "warmup": step < a.warmup,
                 "forward_ms": (t1 - t0) * 1e3,
                 "matching_ms": matcher.seconds * 1e3,
@@ -144,6 +144,10 @@ def main():
                 "optimizer_ms": (t3 - t2 + t5 - t4) * 1e3,
                 "train_ms": (t5 - t0) * 1e3,
                 "train_cpu_ms": (c5 - c0) * 1e3,
+                "forward_cpu_ms": (c1 - c0) * 1e3,
+                "matching_and_loss_cpu_ms": (c2 - c1) * 1e3,
+                "backward_cpu_ms": (c4 - c3) * 1e3,
+                "optimizer_cpu_ms": (c3 - c2 + c5 - c4) * 1e3,
                 "loss": loss_value, "class_error": logged.get("class_error"),
                 "height": a.height, "width": a.width,
                 "targets": sum(len(t["labels"]) for t in targets)}
@@ -158,6 +162,9 @@ def main():
     for key in ("forward_ms", "matching_ms", "loss_ms", "matching_and_loss_ms", "backward_ms",
                 "optimizer_ms", "train_ms", "train_cpu_ms"):
         summary[key] = round(statistics.median(m[key] for m in measured), 2)
+    for key in ("train_cpu_ms", "forward_cpu_ms", "matching_and_loss_cpu_ms", "backward_cpu_ms",
+                "optimizer_cpu_ms"):
+        summary[key + "_mean"] = round(statistics.mean(m[key] for m in measured), 2)
     print(json.dumps(summary), flush=True)
 
 
