@@ -1,7 +1,6 @@
 package jdetr.cli;
 
 import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -47,14 +46,17 @@ final class BenchTrainCommand implements Callable<Integer> {
       description = "Override a recipe value in every config (e.g. --set micro_batches=2).")
   List<String> overrides = new ArrayList<>();
 
-  @Option(names = "--steps", defaultValue = "10", description = "Measured steps per mode (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--steps", defaultValue = "10",
+      description = "Measured steps per mode (default: ${DEFAULT-VALUE}).")
   int steps;
 
-  @Option(names = "--warmup", defaultValue = "3", description = "Unmeasured steps first (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--warmup", defaultValue = "3",
+      description = "Unmeasured steps first (default: ${DEFAULT-VALUE}).")
   int warmup;
 
   @Option(names = "--memory-every", defaultValue = "0", paramLabel = "N",
-      description = "Print a memory line (RSS, native, heap, live NDArrays) every N steps (0: none).")
+      description = "Print a memory line (RSS, native, heap, live NDArrays) every N steps"
+          + " (0: none).")
   int memoryEvery;
 
   @Option(names = "--threads", defaultValue = "0",
@@ -82,13 +84,16 @@ final class BenchTrainCommand implements Callable<Integer> {
   Path reference;
 
   @Option(names = "--reference-python", paramLabel = "CMD",
-      description = "Run the reference step after each config with this Python (e.g. /usr/bin/python3).")
+      description = "Run the reference step after each config with this Python"
+          + " (e.g. /usr/bin/python3).")
   String python;
 
-  @Option(names = "--reference-detr", paramLabel = "DIR", description = "facebookresearch/detr checkout.")
+  @Option(names = "--reference-detr", paramLabel = "DIR",
+      description = "facebookresearch/detr checkout.")
   Path detr;
 
-  @Option(names = "--reference-cocoapi", paramLabel = "DIR", description = "pycocotools' PythonAPI folder, if not installed.")
+  @Option(names = "--reference-cocoapi", paramLabel = "DIR",
+      description = "pycocotools' PythonAPI folder, if not installed.")
   Path cocoapi;
 
   @Override
@@ -106,13 +111,13 @@ final class BenchTrainCommand implements Callable<Integer> {
       return 2;
     }
     if ((python == null) != (detr == null)) {
-      System.err.println("jdetr bench train: give --reference-python and --reference-detr together");
+      System.err.println(
+          "jdetr bench train: give --reference-python and --reference-detr together");
       return 2;
     }
     Map<String, JsonNode> referenceLines = reference != null
         ? ReferenceTrainBench.read(reference) : Map.of();
-    Path root = data != null ? data
-        : Path.of(System.getProperty("java.io.tmpdir"), "jdetr-bench-train");
+    Path root = dataDir();
     Engine.getEngine("PyTorch");
     int intraOp = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     for (String item : configs) {
@@ -137,8 +142,8 @@ final class BenchTrainCommand implements Callable<Integer> {
       }
       if (ref != null) {
         for (Map.Entry<String, ObjectNode> e : summaries.entrySet()) {
-          System.out.println(new TrainBenchReport(config.name(), e.getKey(), false)
-              .ratio(e.getValue(), ref));
+          System.out.println(
+              TrainBenchReport.ratio(config.name(), e.getKey(), e.getValue(), ref));
         }
       }
     }
@@ -160,9 +165,12 @@ final class BenchTrainCommand implements Callable<Integer> {
     if (mode.equals("pipelined")) {
       return BenchPipeline.local(stages, config.train());
     }
-    Path logs = (data != null ? data
-        : Path.of(System.getProperty("java.io.tmpdir"), "jdetr-bench-train")).resolve("logs");
-    return BenchPipeline.cluster(stages, config.train(), clusterXml, matcherNodes, logs);
+    return BenchPipeline.cluster(stages, config.train(), clusterXml, matcherNodes,
+        dataDir().resolve("logs"));
+  }
+
+  private Path dataDir() {
+    return data != null ? data : Path.of(System.getProperty("java.io.tmpdir"), "jdetr-bench-train");
   }
 
   /** CPU time of this process in nanoseconds (every thread). */
@@ -179,10 +187,5 @@ final class BenchTrainCommand implements Callable<Integer> {
     } catch (IOException | RuntimeException e) {
       return new double[] {ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()};
     }
-  }
-
-  /** libtorch's intra-op threads as the calling thread sees them. */
-  static int torchThreads() {
-    return JniUtils.getNumThreads();
   }
 }

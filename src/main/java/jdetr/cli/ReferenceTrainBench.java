@@ -42,12 +42,14 @@ final class ReferenceTrainBench {
         "--targets", String.format(Locale.ROOT, "%.2f", targetsPerImage),
         "--num_classes", str(model.numClasses()), "--warmup", str(warmup), "--steps", str(steps),
         "--",
-        "--backbone", model.backbone(), "--position_embedding", model.positionEmbedding().jsonName(),
+        "--backbone", model.backbone(),
+        "--position_embedding", model.positionEmbedding().jsonName(),
         "--hidden_dim", str(model.hiddenDim()), "--nheads", str(model.nheads()),
         "--enc_layers", str(model.encLayers()), "--dec_layers", str(model.decLayers()),
         "--dim_feedforward", str(model.dimFeedforward()), "--dropout", num(model.dropout()),
         "--num_queries", str(model.numQueries()), "--batch_size", str(config.batchSize()),
-        "--lr", num(config.lr()), "--lr_backbone", num(model.trainBackbone() ? config.lrBackbone() : 0),
+        "--lr", num(config.lr()),
+        "--lr_backbone", num(model.trainBackbone() ? config.lrBackbone() : 0),
         "--weight_decay", num(config.weightDecay()), "--clip_max_norm", num(config.clipMaxNorm()),
         "--seed", str(config.seed())));
     if (model.dilation()) {

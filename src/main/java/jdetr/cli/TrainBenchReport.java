@@ -124,7 +124,7 @@ final class TrainBenchReport {
    * backward, clipping, AdamW), {@code step} adds jdetr's data wait. CPU ratios compare means of
    * process CPU time, wall ratios medians.
    */
-  ObjectNode ratio(ObjectNode ours, JsonNode reference) {
+  static ObjectNode ratio(String config, String mode, ObjectNode ours, JsonNode reference) {
     ObjectNode n = JSON.createObjectNode().put("bench", "train").put("what", "ratio")
         .put("config", config).put("mode", mode).put("of", "jdetr/reference");
     ratio(n, "train_cpu_ratio", ours, "train_cpu_ms_mean", reference, "train_cpu_ms_mean");

@@ -39,7 +39,7 @@ public record StageTimes(long forwardNs, long matchSendNs, long matchWaitNs, lon
     return computeNs() + matchingNs();
   }
 
-  /** Accumulates stage times as laps of the wall and CPU clocks; used on the model's thread only. */
+  /** Accumulates stage times as laps of the wall and CPU clocks, on the model's thread only. */
   static final class Meter {
     private static final OperatingSystemMXBean OS =
         (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();

@@ -85,8 +85,8 @@ class BenchTrainCommandTest {
       List<JsonNode> memory = lines.stream().filter(l -> mode.equals(l.path("mode").asText())
           && "memory".equals(l.path("what").asText())).toList();
       assertThat(memory).hasSize(2);
-      assertThat(memory.get(1).get("live_ndarrays").asInt())
-          .as("no arrays left over from a step").isEqualTo(memory.get(0).get("live_ndarrays").asInt());
+      assertThat(memory.get(1).get("live_ndarrays").asInt()).as("no arrays left from a step")
+          .isEqualTo(memory.get(0).get("live_ndarrays").asInt());
       assertThat(memory.get(0).get("rss_mb").asDouble()).isPositive();
 
       JsonNode summary = lines.stream().filter(l -> mode.equals(l.path("mode").asText())
