@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import jdetr.bus.Addresses;
 import jdetr.bus.Cluster;
 import jdetr.bus.StepMetrics;
@@ -28,6 +30,8 @@ import jdetr.verticles.TrainerVerticle;
  * starts.
  */
 final class TrainPipeline {
+  /** Opening a large annotations file is part of the data stage's start. */
+  private static final int DEPLOY_MINUTES = 10;
   private final TrainConfig config;
   private final Path stages;
   private final boolean resume;
@@ -76,24 +80,37 @@ final class TrainPipeline {
           m -> progress.accept(m.body()));
       events.completion().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       metrics.completion().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      StageDeployer.deploy(vertx, deploy).toCompletionStage().toCompletableFuture()
-          .get(120, TimeUnit.SECONDS);
+      try {
+        StageDeployer.deploy(vertx, deploy).toCompletionStage().toCompletableFuture()
+            .get(DEPLOY_MINUTES, TimeUnit.MINUTES);
+      } catch (TimeoutException e) {
+        err.println("jdetr train: the stages of " + stages + " did not start within "
+            + DEPLOY_MINUTES + " minutes");
+        return 1;
+      } catch (ExecutionException e) {
+        err.println("jdetr train: " + describe(e.getCause()));
+        return 1;
+      }
       JsonObject result = end.get();
       progress.close();
       if (!"finished".equals(result.getString("event"))) {
-        err.println("jdetr train: " + result.getString("message"));
+        err.println("jdetr train: " + result.getString("message", "the trainer stage failed"));
         return result.getInteger("exitCode", 1);
       }
       System.out.printf("finished: %d epochs, %d steps, last checkpoint %s%n",
           result.getInteger("epochs"), result.getLong("steps"), result.getString("checkpoint"));
       return 0;
     } catch (Exception e) {
-      err.println("jdetr train: " + e.getMessage());
+      err.println("jdetr train: " + describe(e));
       return 1;
     } finally {
       progress.close();
       vertx.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS)
           .exceptionally(t -> null).join();
     }
+  }
+
+  private static String describe(Throwable e) {
+    return e.getMessage() != null ? e.getMessage() : e.toString();
   }
 }

@@ -70,7 +70,10 @@ public final class BusCheckpoints implements CheckpointHandoff {
     send(request(note).put("staged", staged.dir().toString()), note, " saved");
   }
 
-  /** Asks the checkpoint stage to announce the checkpoint again; if it is gone, the epoch's line is written without it. */
+  /**
+   * Asks the checkpoint stage to announce the checkpoint again; if it is gone, the epoch's line is
+   * written without its evaluation.
+   */
   @Override
   public void evaluate(CheckpointNote note) {
     awaitCommit();

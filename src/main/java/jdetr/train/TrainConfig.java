@@ -245,7 +245,8 @@ public record TrainConfig(
         integer(t, "epochs"), integer(t, "lr_drop"), integer(t, "batch_size"),
         integer(t, "micro_batches"), t.get("seed").asLong(), Path.of(data.get("root").asText()),
         synth, aug, integer(t, "eval_every"), integer(t, "checkpoint_every"),
-        integer(t, "checkpoint_every_steps"), integer(t, "keep_checkpoints"), integer(t, "max_steps_per_epoch"),
+        integer(t, "checkpoint_every_steps"), integer(t, "keep_checkpoints"),
+        integer(t, "max_steps_per_epoch"),
         Path.of(t.get("output_dir").asText()), w == null || w.isNull() ? null : Path.of(w.asText()));
   }
 

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.text.DecimalFormat;
 import java.time.Duration;
 import java.util.function.Consumer;
 import jdetr.bus.StepMetrics;
@@ -15,7 +16,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 /**
  * Shows training progress from the per-step metrics: on a terminal, a progress bar per epoch with
  * the step rate, the elapsed time, the ETA and the current losses
- * ({@code epoch 3  42% [====>     ] 105/250 (0:00:57 / 0:01:19) 1.8/s loss 12.346 ce 1.234 …});
+ * ({@code epoch 3  42% [====>     ] 105/250 (0:00:57 / 0:01:19) 1.84/s loss 12.346 ce 1.234 …});
  * otherwise (CI, tests, a log file) a plain line
  * every N steps and at the end of each epoch:
  *
@@ -98,10 +99,10 @@ public final class TrainProgress implements Consumer<StepMetrics>, AutoCloseable
     if (bar == null) {
       bar = new ProgressBarBuilder().setTaskName("epoch " + m.epoch())
           .setInitialMax(m.stepsInEpoch())
-          .startsFrom(m.epochStep() - 1L, Duration.ZERO)
+          .startsFrom(m.epochStep() - 1L, Duration.ofNanos((long) (m.seconds() * 1e9)))
           .setStyle(ProgressBarStyle.ASCII)
           .setUpdateIntervalMillis(500)
-          .showSpeed()
+          .showSpeed(new DecimalFormat("0.00"))
           .setConsumer(width > 0 ? new ConsoleProgressBarConsumer(out, width)
               : new ConsoleProgressBarConsumer(out))
           .build();

@@ -136,11 +136,12 @@ public final class Trainer {
           unlogged = r.get().unlogged();
           r.get().rejected().forEach(m -> progress.println("checkpoint rejected: " + m));
           progress.printf("resumed from %s: %d epochs done, step %d%s%n", r.get().dir(),
-              position.epochsDone(), position.step(), position.midEpoch()
-                  ? " (continuing epoch " + position.epoch() + " at its step " + position.epochStep() + ")" : "");
+              position.epochsDone(), position.step(), position.midEpoch() ? " (continuing epoch "
+                  + position.epoch() + " at its step " + position.epochStep() + ")" : "");
           if (r.get().savedSeed() != config.seed()) {
             progress.printf("warning: the checkpoint was trained with seed %d, this recipe has %d:"
-                + " the data order and augmentation change from here on%n", r.get().savedSeed(), config.seed());
+                + " the data order and augmentation change from here on%n", r.get().savedSeed(),
+                config.seed());
           }
           honourNewRates(r.get().savedConfig(), optimizer, scheduler);
         } else {
