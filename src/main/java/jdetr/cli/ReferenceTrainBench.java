@@ -41,6 +41,7 @@ final class ReferenceTrainBench {
         "--height", str(height), "--width", str(width),
         "--targets", String.format(Locale.ROOT, "%.2f", targetsPerImage),
         "--num_classes", str(model.numClasses()), "--warmup", str(warmup), "--steps", str(steps),
+        "--backbone_norm", model.backboneNorm().jsonName(),
         "--",
         "--backbone", model.backbone(),
         "--position_embedding", model.positionEmbedding().jsonName(),

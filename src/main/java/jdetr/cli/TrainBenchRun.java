@@ -1,6 +1,5 @@
 package jdetr.cli;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -12,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import jdetr.bus.CreditedRequester;
 import jdetr.engine.AdamW;
 import jdetr.engine.AdamWConfig;
+import jdetr.engine.EngineRandom;
 import jdetr.engine.MatchingSource;
 import jdetr.engine.ParameterGroups;
 import jdetr.engine.TrainStep;
@@ -81,7 +81,8 @@ final class TrainBenchRun {
         torchThreads[0] = JniUtils.getNumThreads();
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
           TrainStep trainStep = trainStep(config.train(), config, matching, manager);
-          new StepTimer(trainStep, batches, data.stepsPerEpoch(), BenchTrainCommand.PROCESS_CPU_NS)
+          new StepTimer(trainStep, batches, data.stepsPerEpoch(), config.train().seed(),
+              BenchTrainCommand.PROCESS_CPU_NS)
               .run(warmup + steps, t -> {
                 System.out.println(report.step(t, t.step() < warmup));
                 if (t.step() == warmup - 1 && pipeline != null) {
@@ -137,8 +138,7 @@ final class TrainBenchRun {
   /** The step as {@link jdetr.train.Trainer} builds it. */
   private static TrainStep trainStep(TrainConfig c, TrainBenchConfig config,
       MatchingSource matching, NDManager manager) {
-    Engine.getInstance().setRandomSeed((int) c.seed());
-    Detr detr = Detr.create(config.model(), manager);
+    Detr detr = EngineRandom.seeded((int) c.seed(), () -> Detr.create(config.model(), manager));
     AdamW optimizer = new AdamW(ParameterGroups.detr(TrainableParameters.of(detr), c.lr(),
         c.lrBackbone()), new AdamWConfig(0.9, 0.999, 1e-8, c.weightDecay()), manager);
     SetCriterion criterion = new SetCriterion(

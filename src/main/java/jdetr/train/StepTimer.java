@@ -5,6 +5,7 @@ import java.util.concurrent.CompletionException;
 import java.util.function.LongSupplier;
 import jdetr.data.Batch;
 import jdetr.data.Target;
+import jdetr.engine.EngineRandom;
 import jdetr.engine.StageTimes;
 import jdetr.engine.StepLog;
 import jdetr.engine.TrainStep;
@@ -13,8 +14,8 @@ import jdetr.engine.TrainStep;
  * Training steps back to back as {@link Trainer}'s loop runs them (batch {@code s + 1} is asked
  * for before step {@code s} runs), each measured on the calling thread, which owns the model:
  * the wait for its batch, the stages of {@link TrainStep}, and process CPU time. Step {@code s}
- * uses batch {@code s mod stepsPerEpoch} of epoch {@code s / stepsPerEpoch}; the learning rate
- * stays constant.
+ * uses batch {@code s mod stepsPerEpoch} of epoch {@code s / stepsPerEpoch} and the generator
+ * seed of step {@code s} ({@link EngineRandom#forStep}); the learning rate stays constant.
  */
 public final class StepTimer {
 
@@ -59,12 +60,14 @@ public final class StepTimer {
   private final TrainStep trainStep;
   private final BatchSource source;
   private final int stepsPerEpoch;
+  private final long seed;
   private final LongSupplier processCpuNs;
 
   /**
+   * @param seed the run's seed (dropout masks per step)
    * @param processCpuNs the process's CPU time in nanoseconds
    */
-  public StepTimer(TrainStep trainStep, BatchSource source, int stepsPerEpoch,
+  public StepTimer(TrainStep trainStep, BatchSource source, int stepsPerEpoch, long seed,
       LongSupplier processCpuNs) {
     if (stepsPerEpoch < 1) {
       throw new IllegalArgumentException("steps per epoch must be >= 1, got " + stepsPerEpoch);
@@ -72,6 +75,7 @@ public final class StepTimer {
     this.trainStep = trainStep;
     this.source = source;
     this.stepsPerEpoch = stepsPerEpoch;
+    this.seed = seed;
     this.processCpuNs = processCpuNs;
   }
 
@@ -87,7 +91,8 @@ public final class StepTimer {
           ? source.batch(following / stepsPerEpoch, following % stepsPerEpoch) : null;
       long t1 = System.nanoTime();
       long c1 = processCpuNs.getAsLong();
-      StepLog log = trainStep.run(batch, s);
+      long step = s;
+      StepLog log = EngineRandom.forStep(seed, step, () -> trainStep.run(batch, step));
       long t2 = System.nanoTime();
       long c2 = processCpuNs.getAsLong();
       int targets = batch.targets().stream().mapToInt(Target::size).sum();

@@ -26,16 +26,26 @@ import torch
 warnings.filterwarnings("ignore")
 
 
-def build(detr_args, num_classes):
-    """models.detr.build for `num_classes` (DETR's own fixes 91 for COCO), without masks."""
+def build(detr_args, num_classes, backbone_norm):
+    """models.detr.build for `num_classes` (DETR's own fixes 91 for COCO), without masks.
+
+    backbone_norm "batch" is jdetr's option for a backbone trained from scratch: torchvision's
+    BatchNorm2d instead of FrozenBatchNorm2d, and every backbone parameter trains.
+    """
     import models.backbone
     models.backbone.is_main_process = lambda: False  # no pretrained download
+    if backbone_norm == "batch":
+        models.backbone.FrozenBatchNorm2d = torch.nn.BatchNorm2d
     from models.backbone import build_backbone
     from models.detr import DETR, SetCriterion
     from models.matcher import build_matcher
     from models.transformer import build_transformer
 
-    model = DETR(build_backbone(detr_args), build_transformer(detr_args), num_classes=num_classes,
+    backbone = build_backbone(detr_args)
+    if backbone_norm == "batch" and detr_args.lr_backbone > 0:
+        for p in backbone.parameters():
+            p.requires_grad_(True)
+    model = DETR(backbone, build_transformer(detr_args), num_classes=num_classes,
                  num_queries=detr_args.num_queries, aux_loss=detr_args.aux_loss)
     weight_dict = {"loss_ce": 1, "loss_bbox": detr_args.bbox_loss_coef,
                    "loss_giou": detr_args.giou_loss_coef}
@@ -97,6 +107,8 @@ def main():
     p.add_argument("--num_classes", type=int, default=91, help="max category id + 1")
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--steps", type=int, default=5)
+    p.add_argument("--backbone_norm", choices=("frozen", "batch"), default="frozen",
+                   help="frozen: DETR's FrozenBatchNorm2d; batch: trained BatchNorm2d")
     a, detr_argv = p.parse_known_args()
     detr_argv = [x for x in detr_argv if x != "--"]
     torch.set_num_threads(a.threads)
@@ -106,7 +118,7 @@ def main():
 
     detr_args = detr_main.get_args_parser().parse_args(["--device", "cpu"] + detr_argv)
     torch.manual_seed(detr_args.seed)
-    model, criterion = build(detr_args, a.num_classes)
+    model, criterion = build(detr_args, a.num_classes, a.backbone_norm)
     matcher = TimedMatcher(criterion.matcher)
     criterion.matcher = matcher
     param_dicts = [
@@ -165,7 +177,8 @@ def main():
             measured.append(line)
     summary = {**base, "summary": True, "steps": len(measured), "warmup": a.warmup,
                "height": a.height, "width": a.width, "mean_targets_per_image": a.targets,
-               "num_classes": a.num_classes, "torch": torch.__version__,
+               "num_classes": a.num_classes, "backbone_norm": a.backbone_norm,
+               "torch": torch.__version__,
                "peak_rss_mb": round(peak_rss_kb() / 1024.0, 1)}
     for key in ("forward_ms", "matching_ms", "loss_ms", "matching_and_loss_ms", "backward_ms",
                 "optimizer_ms", "train_ms", "train_cpu_ms"):
