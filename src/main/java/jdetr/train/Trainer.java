@@ -1,7 +1,6 @@
 package jdetr.train;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,9 +18,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import jdetr.checkpoint.AtomicFiles;
 import jdetr.checkpoint.CheckpointStore;
-import jdetr.checkpoint.ModelWeights;
-import jdetr.checkpoint.OfficialCheckpoint;
-import jdetr.checkpoint.Safetensors;
 import jdetr.data.Batch;
 import jdetr.data.CocoDataset;
 import jdetr.data.CocoPaths;
@@ -78,7 +74,7 @@ public final class Trainer {
   public Result run(boolean resume) throws IOException {
     CocoPaths[] splits = TrainData.openOrGenerate(config.dataRoot(), config.synth());
     CocoDataset train = CocoDataset.open(splits[0]);
-    DetrConfig modelConfig = config.modelFor(train.numClasses());
+    DetrConfig recipeModel = config.modelFor(train.numClasses());
     Path out = config.outputDir();
     Files.createDirectories(out);
     Engine.getInstance().setRandomSeed((int) config.seed());
@@ -88,10 +84,10 @@ public final class Trainer {
       return t;
     });
     try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-      Detr detr = Detr.create(modelConfig, manager);
-      if (config.weights() != null) {
-        loadWeights(detr, config.weights(), manager);
-      }
+      Detr detr = config.weights() == null ? Detr.create(recipeModel, manager)
+          : startFrom(config.weights(), recipeModel, manager);
+      DetrConfig modelConfig = detr.config();
+      TrainConfig resolved = config.withModel(modelConfig);
       AdamW optimizer = new AdamW(ParameterGroups.detr(TrainableParameters.of(detr), config.lr(),
           config.lrBackbone()), new AdamWConfig(0.9, 0.999, 1e-8, config.weightDecay()), manager);
       StepLR scheduler = new StepLR(optimizer, config.lrDrop(), 0.1);
@@ -168,7 +164,7 @@ public final class Trainer {
         figures(out, last ? detr : null, categories);
         if ((epoch + 1) % config.checkpointEvery() == 0 || last) {
           lastCheckpoint = TrainCheckpoint.save(store, detr, optimizer, scheduler, epoch + 1, step,
-              config, categories, line, manager).dir();
+              resolved, categories, line, manager).dir();
         }
         progress.printf("epoch %d done in %.1f s: loss %.4f%n", epoch,
             (System.nanoTime() - started) / 1e9, (Double) line.getOrDefault("train_loss", Double.NaN));
@@ -203,22 +199,21 @@ public final class Trainer {
     }
   }
 
-  /** Starts from {@code weights}: an official {@code .pth} or a jdetr weights directory. */
-  private void loadWeights(Detr detr, Path weights, NDManager manager) throws IOException {
-    try (NDManager scratch = manager.newSubManager()) {
-      Map<String, NDArray> state;
-      if (Files.isDirectory(weights)) {
-        state = Safetensors.read(weights.resolve(ModelWeights.TENSORS), scratch).tensors();
-      } else {
-        state = OfficialCheckpoint.load(weights, detr.config(), scratch).detr().stateDict();
+  /**
+   * The model built from {@code weights} (an official {@code .pth} or a jdetr weights directory):
+   * the checkpoint's architecture, the recipe's class count (see {@link InitialWeights}).
+   */
+  private Detr startFrom(Path weights, DetrConfig recipeModel, NDManager manager)
+      throws IOException {
+    try (InitialWeights initial = InitialWeights.read(weights, recipeModel, manager)) {
+      InitialWeights.Architecture architecture = initial.architecture(recipeModel);
+      if (!architecture.changes().isEmpty()) {
+        progress.printf("weights %s: model from the checkpoint, the recipe differs in %s%n",
+            weights, String.join(", ", architecture.changes()));
       }
-      try {
-        boolean reset = detr.loadStateDict(state, true).headReset();
-        progress.printf("weights %s loaded%s%n", weights,
-            reset ? "; class head re-initialised for " + detr.config().numClasses() + " classes" : "");
-      } catch (IllegalArgumentException e) {
-        throw new IOException(weights + ": " + e.getMessage(), e);
-      }
+      Detr detr = Detr.create(architecture.config(), manager);
+      progress.println(initial.describe(initial.loadInto(detr), detr.config()));
+      return detr;
     }
   }
 
