@@ -52,6 +52,7 @@ public final class Trainer {
   private final PrintStream progress;
   private BatchSource batches;
   private MatchingSource matching;
+  private StepListener stepListener;
 
   public Trainer(TrainConfig config, PrintStream progress) {
     this.config = config;
@@ -65,6 +66,18 @@ public final class Trainer {
   public Trainer withSources(BatchSource batches, MatchingSource matching) {
     this.batches = batches;
     this.matching = matching;
+    return this;
+  }
+
+  /** Told about every optimisation step, on the trainer thread, right after it is applied. */
+  @FunctionalInterface
+  public interface StepListener {
+    void stepped(int epoch, int stepInEpoch, StepLog log);
+  }
+
+  /** Calls {@code listener} after every step (e.g. to publish the step's metrics). */
+  public Trainer onStep(StepListener listener) {
+    this.stepListener = listener;
     return this;
   }
 
@@ -144,6 +157,9 @@ public final class Trainer {
           StepLog log = trainStep.run(batch, step);
           step++;
           meter.add(log);
+          if (stepListener != null) {
+            stepListener.stepped(epoch, s, log);
+          }
           if ((s + 1) % 10 == 0 || s + 1 == steps) {
             progressLine(epoch, s + 1, steps, log, started);
           }

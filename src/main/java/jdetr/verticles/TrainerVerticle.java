@@ -1,5 +1,6 @@
 package jdetr.verticles;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -9,20 +10,36 @@ import jdetr.bus.Addresses;
 import jdetr.bus.CreditedRequester;
 import jdetr.bus.MatchReply;
 import jdetr.bus.MatchRequest;
+import jdetr.data.BatchCodec;
+import jdetr.data.CocoDataset;
+import jdetr.data.CocoPaths;
+import jdetr.data.transforms.TrainTransform;
+import jdetr.engine.StepLog;
 import jdetr.matcher.HungarianMatchSolver;
 import jdetr.matcher.MatcherConfig;
 import jdetr.train.BusBatchSource;
 import jdetr.train.BusMatchingSource;
+import jdetr.train.RecipeFingerprint;
 import jdetr.train.TrainConfig;
+import jdetr.train.TrainData;
 import jdetr.train.Trainer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The trainer stage: one dedicated platform thread owns the model and runs {@link Trainer}, asking
- * the data stage for batches (2 in flight) and the matcher stages for matchings (credits from the
- * config, local matching when none answers). Publishes {@code {event: finished|failed}} on
- * {@code jdetr.pipeline.events} when the run ends.
+ * the data stages for batches and the matcher stages for matchings through credited requesters
+ * (config: {@code batchCredits}, {@code matchCredits}, {@code timeoutSeconds}, {@code attempts}).
+ * A request no stage answers is computed on this node: the batch from the recipe's own dataset,
+ * the matching by the local solver. Batch requests carry the {@link RecipeFingerprint}, so a data
+ * node started with another recipe refuses them.
+ *
+ * <p>Publishes after every step, on {@code jdetr.train.metrics}: {@code {event: step, epoch,
+ * step, loss, batches_by, matched_by, …}} (answered requests counted by responding process), and
+ * {@code {event: finished|failed}} on {@code jdetr.pipeline.events} when the run ends.
  */
 public final class TrainerVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainerVerticle.class);
 
   private Thread owner;
 
@@ -30,8 +47,9 @@ public final class TrainerVerticle extends VerticleBase {
   public Future<?> start() {
     JsonObject recipe = config().getJsonObject("recipe");
     if (recipe == null) {
-      return Future.failedFuture(new IllegalArgumentException(
-          "TrainerVerticle config has no 'recipe' (jdetr train passes the run's recipe)"));
+      return Future.failedFuture(new IllegalArgumentException("TrainerVerticle config has no"
+          + " 'recipe' (jdetr train passes the run's recipe; jdetr node --role trainer needs a"
+          + " RECIPE argument)"));
     }
     TrainConfig c;
     try {
@@ -41,28 +59,76 @@ public final class TrainerVerticle extends VerticleBase {
     }
     boolean resume = config().getBoolean("resume", false);
     Duration timeout = Duration.ofSeconds(config().getLong("timeoutSeconds", 120L));
-    CreditedRequester<JsonObject, Buffer> batches = new CreditedRequester<>(context,
-        Addresses.DATA_BATCH, new CreditedRequester.Policy(2, timeout, 3, Duration.ofMillis(100)),
-        null);
-    HungarianMatchSolver local = new HungarianMatchSolver();
-    CreditedRequester<MatchRequest, MatchReply> matches = new CreditedRequester<>(context,
-        Addresses.MATCH, new CreditedRequester.Policy(config().getInteger("matchCredits", 16),
-        timeout, 3, Duration.ofMillis(100)), local::solve);
-    owner = new Thread(() -> {
-      JsonObject event;
-      try {
-        Trainer.Result r = new Trainer(c, System.out)
-            .withSources(new BusBatchSource(batches), new BusMatchingSource(matches, MatcherConfig.DETR))
-            .run(resume);
-        event = new JsonObject().put("event", "finished").put("epochs", r.epochs())
-            .put("steps", r.steps()).put("checkpoint", String.valueOf(r.checkpoint()));
-      } catch (Exception | Error e) {
-        event = new JsonObject().put("event", "failed").put("message", String.valueOf(e.getMessage()));
-      }
-      vertx.eventBus().publish(Addresses.PIPELINE_EVENTS, event);
-    }, "jdetr-trainer");
+    int attempts = config().getInteger("attempts", 3);
+    CreditedRequester.Policy batchPolicy = new CreditedRequester.Policy(
+        config().getInteger("batchCredits", 2), timeout, attempts, Duration.ofMillis(100));
+    CreditedRequester.Policy matchPolicy = new CreditedRequester.Policy(
+        config().getInteger("matchCredits", 16), timeout, attempts, Duration.ofMillis(100));
+    Context ctx = context;
+    owner = new Thread(() -> vertx.eventBus().publish(Addresses.PIPELINE_EVENTS,
+        run(c, resume, ctx, batchPolicy, matchPolicy)), "jdetr-trainer");
     owner.start();
     return Future.succeededFuture();
+  }
+
+  /** The whole run, on the owner thread; returns the end event. */
+  private JsonObject run(TrainConfig c, boolean resume, Context ctx,
+      CreditedRequester.Policy batchPolicy, CreditedRequester.Policy matchPolicy) {
+    CreditedRequester<JsonObject, Buffer> batches = null;
+    CreditedRequester<MatchRequest, MatchReply> matches = null;
+    try {
+      CocoPaths[] splits = TrainData.openOrGenerate(c.dataRoot(), c.synth());
+      TrainData own = new TrainData(CocoDataset.open(splits[0]),
+          new TrainTransform(c.augmentation()), c.batchSize(), c.seed());
+      String fingerprint = RecipeFingerprint.of(c, splits[0]);
+      batches = new CreditedRequester<>(ctx, Addresses.DATA_BATCH, batchPolicy,
+          q -> Buffer.buffer(BatchCodec.encode(own.batch(q.getInteger("epoch"), q.getInteger("step")))));
+      HungarianMatchSolver solver = new HungarianMatchSolver();
+      matches = new CreditedRequester<>(ctx, Addresses.MATCH, matchPolicy, solver::solve);
+      CreditedRequester<JsonObject, Buffer> b = batches;
+      CreditedRequester<MatchRequest, MatchReply> m = matches;
+      LOG.info("trainer {}: recipe {}, batches from {} and matchings from {} (local when none answers)",
+          c.outputDir(), RecipeFingerprint.shortForm(fingerprint), b, m);
+      Trainer.Result r = new Trainer(c, System.out)
+          .withSources(new BusBatchSource(b, fingerprint), new BusMatchingSource(m, MatcherConfig.DETR))
+          .onStep((epoch, s, log) -> vertx.eventBus().publish(Addresses.TRAIN_METRICS,
+              stepEvent(epoch, log, b.stats(), m.stats())))
+          .run(resume);
+      JsonObject end = requesterCounts(new JsonObject().put("event", "finished")
+          .put("epochs", r.epochs()).put("steps", r.steps())
+          .put("checkpoint", String.valueOf(r.checkpoint())), b.stats(), m.stats());
+      LOG.info("training finished: {}", end.encode());
+      return end;
+    } catch (Exception | Error e) {
+      LOG.error("training failed", e);
+      JsonObject failed = new JsonObject().put("event", "failed")
+          .put("message", String.valueOf(e.getMessage()));
+      return batches == null ? failed : requesterCounts(failed, batches.stats(), matches.stats());
+    } finally {
+      if (batches != null) {
+        batches.close();
+      }
+      if (matches != null) {
+        matches.close();
+      }
+    }
+  }
+
+  private static JsonObject stepEvent(int epoch, StepLog log, CreditedRequester.Stats batches,
+      CreditedRequester.Stats matches) {
+    return requesterCounts(new JsonObject().put("event", "step").put("epoch", epoch)
+        .put("step", log.step()).put("loss", log.loss()), batches, matches);
+  }
+
+  private static JsonObject requesterCounts(JsonObject event, CreditedRequester.Stats batches,
+      CreditedRequester.Stats matches) {
+    return event
+        .put("batches_by", new JsonObject(new java.util.LinkedHashMap<>(batches.responders())))
+        .put("batch_retries", batches.retries())
+        .put("batch_fallbacks", batches.fallbacks())
+        .put("matched_by", new JsonObject(new java.util.LinkedHashMap<>(matches.responders())))
+        .put("match_retries", matches.retries())
+        .put("match_fallbacks", matches.fallbacks());
   }
 
   @Override
@@ -72,5 +138,4 @@ public final class TrainerVerticle extends VerticleBase {
     }
     return Future.succeededFuture();
   }
-
 }

@@ -118,12 +118,30 @@ public final class ChildJvm implements AutoCloseable {
     return seen;
   }
 
+  public String name() {
+    return name;
+  }
+
+  /** Where the child's stderr is written. */
+  public Path stderrFile() {
+    return stderr;
+  }
+
   public long pid() {
     return process.pid();
   }
 
   public boolean isAlive() {
     return process.isAlive();
+  }
+
+  /** Waits for the process to exit; its exit code. */
+  public int waitFor(Duration cap) throws InterruptedException {
+    if (!process.waitFor(cap.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError(name + ": still running after " + cap + "; stderr tail: "
+          + stderrTail());
+    }
+    return process.exitValue();
   }
 
   /** SIGKILL, and wait until the process is gone. */
