@@ -30,6 +30,9 @@ import java.util.Map;
  * @param auxLoss supervise every decoder layer (the outputs always hold every layer)
  * @param numClasses max category id + 1; the class head has numClasses + 1 outputs (no-object)
  * @param trainBackbone layer2-4 of the backbone are trainable (the reference's lr_backbone > 0)
+ * @param backboneNorm {@code frozen}: FrozenBatchNorm2d as the reference (for pretrained
+ *     backbones); {@code batch}: trained BatchNorm2d and every backbone layer trains (for a
+ *     backbone trained from scratch, as no ImageNet weights can be had here)
  */
 public record DetrConfig(
     @JsonProperty("backbone") String backbone,
@@ -45,7 +48,8 @@ public record DetrConfig(
     @JsonProperty("pre_norm") boolean preNorm,
     @JsonProperty("aux_loss") boolean auxLoss,
     @JsonProperty("num_classes") int numClasses,
-    @JsonProperty("train_backbone") boolean trainBackbone) {
+    @JsonProperty("train_backbone") boolean trainBackbone,
+    @JsonProperty("backbone_norm") Norm2d.Kind backboneNorm) {
 
   public static final List<String> BACKBONES = List.of("resnet18", "resnet34", "resnet50", "resnet101");
 
@@ -84,12 +88,15 @@ public record DetrConfig(
     require(dropout >= 0 && dropout < 1, "dropout", "must be in [0, 1), got " + dropout);
     require(numQueries > 0, "num_queries", "must be > 0, got " + numQueries);
     require(numClasses > 0, "num_classes", "must be > 0, got " + numClasses);
+    if (backboneNorm == null) {
+      backboneNorm = Norm2d.Kind.FROZEN; // configs written before the option existed
+    }
   }
 
   /** The reference defaults: DETR R50 on COCO (91 classes). */
   public static DetrConfig defaults() {
     return new DetrConfig("resnet50", false, PositionEmbeddingKind.SINE, 256, 8, 6, 6, 2048, 0.1,
-        100, false, true, 91, true);
+        100, false, true, 91, true, Norm2d.Kind.FROZEN);
   }
 
   /**
@@ -160,6 +167,7 @@ public record DetrConfig(
     private boolean auxLoss;
     private int numClasses;
     private boolean trainBackbone;
+    private Norm2d.Kind backboneNorm;
 
     private Builder(DetrConfig c) {
       backbone = c.backbone;
@@ -176,6 +184,7 @@ public record DetrConfig(
       auxLoss = c.auxLoss;
       numClasses = c.numClasses;
       trainBackbone = c.trainBackbone;
+      backboneNorm = c.backboneNorm;
     }
 
     public Builder backbone(String v) { backbone = v; return this; }
@@ -192,11 +201,12 @@ public record DetrConfig(
     public Builder auxLoss(boolean v) { auxLoss = v; return this; }
     public Builder numClasses(int v) { numClasses = v; return this; }
     public Builder trainBackbone(boolean v) { trainBackbone = v; return this; }
+    public Builder backboneNorm(Norm2d.Kind v) { backboneNorm = v; return this; }
 
     public DetrConfig build() {
       return new DetrConfig(backbone, dilation, positionEmbedding, hiddenDim, nheads, encLayers,
           decLayers, dimFeedforward, dropout, numQueries, preNorm, auxLoss, numClasses,
-          trainBackbone);
+          trainBackbone, backboneNorm);
     }
   }
 }

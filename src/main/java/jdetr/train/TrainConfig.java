@@ -1,5 +1,6 @@
 package jdetr.train;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -65,7 +66,14 @@ public record TrainConfig(
     Path weights) {
 
   /** The synthetic shapes dataset to generate when {@code data.root} is empty. */
-  public record SynthRecipe(int train, int val, int size, int classes, long seed) {}
+  public record SynthRecipe(
+      @JsonProperty("train") int train,
+      @JsonProperty("val") int val,
+      @JsonProperty("size") int size,
+      @JsonProperty("classes") int classes,
+      @JsonProperty("seed") long seed,
+      @JsonProperty("min_objects") int minObjects,
+      @JsonProperty("max_objects") int maxObjects) {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -223,7 +231,8 @@ public record TrainConfig(
     if (synthNode != null && !synthNode.isNull()) {
       synth = new SynthRecipe(synthNode.path("train").asInt(200), synthNode.path("val").asInt(50),
           synthNode.path("size").asInt(128), synthNode.path("classes").asInt(3),
-          synthNode.path("seed").asLong(42));
+          synthNode.path("seed").asLong(42), synthNode.path("min_objects").asInt(1),
+          synthNode.path("max_objects").asInt(6));
     }
     JsonNode a = t.get("augmentation");
     AugmentationConfig d = AugmentationConfig.DETR;
