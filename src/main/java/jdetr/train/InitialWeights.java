@@ -27,8 +27,9 @@ import jdetr.model.StateDict;
  * changed key. The class count stays the dataset's (or the recipe's): when it differs from the
  * checkpoint's, the class head is re-initialised as the reference's {@code nn.Linear} would be and
  * every other tensor is loaded as saved. What a {@code .pth} cannot tell ({@code nheads},
- * {@code dilation}) comes from the recipe; a value that does not fit the checkpoint is an error
- * naming the key.
+ * {@code dilation}, {@code backbone_norm}) comes from the recipe; a value that does not fit the checkpoint is an error
+ * naming the key. A jdetr weights directory records its whole config, so there the checkpoint
+ * also decides {@code nheads}, {@code dilation} and {@code backbone_norm}.
  */
 public final class InitialWeights implements AutoCloseable {
 
@@ -107,6 +108,8 @@ public final class InitialWeights implements AutoCloseable {
     if (!official) {
       take(changes, "nheads", recipe, DetrConfig::nheads, b::nheads);
       take(changes, "dilation", recipe, DetrConfig::dilation, b::dilation);
+      take(changes, "backbone_norm", recipe, c -> c.backboneNorm().jsonName(),
+          v -> b.backboneNorm(saved.backboneNorm()));
     }
     try {
       return new Architecture(b.build(), changes);

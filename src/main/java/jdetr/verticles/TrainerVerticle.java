@@ -78,11 +78,9 @@ public final class TrainerVerticle extends VerticleBase {
     CreditedRequester<MatchRequest, MatchReply> matches = null;
     try {
       CocoPaths[] splits = TrainData.openOrGenerate(c.dataRoot(), c.synth());
-      TrainData own = new TrainData(CocoDataset.open(splits[0]),
-          new TrainTransform(c.augmentation()), c.batchSize(), c.seed());
       String fingerprint = RecipeFingerprint.of(c, splits[0]);
-      batches = new CreditedRequester<>(ctx, Addresses.DATA_BATCH, batchPolicy,
-          q -> Buffer.buffer(BatchCodec.encode(own.batch(q.getInteger("epoch"), q.getInteger("step")))));
+      OwnBatches own = new OwnBatches(c, splits[0]);
+      batches = new CreditedRequester<>(ctx, Addresses.DATA_BATCH, batchPolicy, own::encoded);
       HungarianMatchSolver solver = new HungarianMatchSolver();
       matches = new CreditedRequester<>(ctx, Addresses.MATCH, matchPolicy, solver::solve);
       CreditedRequester<JsonObject, Buffer> b = batches;
@@ -129,6 +127,27 @@ public final class TrainerVerticle extends VerticleBase {
         .put("matched_by", new JsonObject(new java.util.LinkedHashMap<>(matches.responders())))
         .put("match_retries", matches.retries())
         .put("match_fallbacks", matches.fallbacks());
+  }
+
+  /** Batches prepared on this node when no data stage answers; the split is read on first use. */
+  private static final class OwnBatches {
+    private final TrainConfig config;
+    private final CocoPaths train;
+    private TrainData data;
+
+    OwnBatches(TrainConfig config, CocoPaths train) {
+      this.config = config;
+      this.train = train;
+    }
+
+    synchronized Buffer encoded(JsonObject request) throws java.io.IOException {
+      if (data == null) {
+        data = new TrainData(CocoDataset.open(train), new TrainTransform(config.augmentation()),
+            config.batchSize(), config.seed());
+      }
+      return Buffer.buffer(BatchCodec.encode(data.batch(request.getInteger("epoch"),
+          request.getInteger("step"))));
+    }
   }
 
   @Override
