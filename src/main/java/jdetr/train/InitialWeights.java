@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import jdetr.checkpoint.ModelWeights;
 import jdetr.checkpoint.OfficialCheckpoint;
@@ -148,7 +149,7 @@ public final class InitialWeights implements AutoCloseable {
   }
 
   private <T> void take(List<String> changes, String key, DetrConfig recipe,
-      Function<DetrConfig, T> field, java.util.function.Consumer<T> set) {
+      Function<DetrConfig, T> field, Consumer<T> set) {
     T wanted = field.apply(recipe);
     T have = field.apply(saved);
     if (!Objects.equals(wanted, have)) {

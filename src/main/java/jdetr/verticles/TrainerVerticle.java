@@ -5,7 +5,9 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import jdetr.bus.Addresses;
 import jdetr.bus.CreditedRequester;
 import jdetr.bus.MatchReply;
@@ -101,7 +103,7 @@ public final class TrainerVerticle extends VerticleBase {
       LOG.error("training failed", e);
       JsonObject failed = new JsonObject().put("event", "failed")
           .put("message", String.valueOf(e.getMessage()));
-      return batches == null ? failed : requesterCounts(failed, batches.stats(), matches.stats());
+      return matches == null ? failed : requesterCounts(failed, batches.stats(), matches.stats());
     } finally {
       if (batches != null) {
         batches.close();
@@ -121,10 +123,10 @@ public final class TrainerVerticle extends VerticleBase {
   private static JsonObject requesterCounts(JsonObject event, CreditedRequester.Stats batches,
       CreditedRequester.Stats matches) {
     return event
-        .put("batches_by", new JsonObject(new java.util.LinkedHashMap<>(batches.responders())))
+        .put("batches_by", new JsonObject(new LinkedHashMap<>(batches.responders())))
         .put("batch_retries", batches.retries())
         .put("batch_fallbacks", batches.fallbacks())
-        .put("matched_by", new JsonObject(new java.util.LinkedHashMap<>(matches.responders())))
+        .put("matched_by", new JsonObject(new LinkedHashMap<>(matches.responders())))
         .put("match_retries", matches.retries())
         .put("match_fallbacks", matches.fallbacks());
   }
@@ -140,7 +142,7 @@ public final class TrainerVerticle extends VerticleBase {
       this.train = train;
     }
 
-    synchronized Buffer encoded(JsonObject request) throws java.io.IOException {
+    synchronized Buffer encoded(JsonObject request) throws IOException {
       if (data == null) {
         data = new TrainData(CocoDataset.open(train), new TrainTransform(config.augmentation()),
             config.batchSize(), config.seed());
