@@ -96,6 +96,18 @@ public final class ModelWeights {
   public static Loaded load(Path dir, NDManager manager) throws IOException {
     Info info = readInfo(dir);
     Detr detr = Detr.create(info.config(), manager);
+    loadInto(dir, info, detr, manager);
+    return new Loaded(detr, info.categories());
+  }
+
+  /**
+   * Loads the weights of {@code dir} strictly into {@code detr}, a model built with the same
+   * configuration, after checking the tensor file against the digest in {@code model.json}.
+   */
+  public static void loadInto(Path dir, Info info, Detr detr, NDManager manager) throws IOException {
+    if (!detr.config().equals(info.config())) {
+      throw new IOException(dir.resolve(DESCRIPTION) + ": the weights are for another model configuration");
+    }
     try (NDManager scratch = manager.newSubManager()) {
       Map<String, NDArray> state = readTensors(dir, info, scratch);
       try {
@@ -104,7 +116,6 @@ public final class ModelWeights {
         throw new IOException(dir.resolve(TENSORS) + ": " + ex.getMessage(), ex);
       }
     }
-    return new Loaded(detr, info.categories());
   }
 
   /** The state dict of a weights directory, after checking its digest against {@code info}. */

@@ -106,19 +106,16 @@ final class NodeCommand implements Callable<Integer> {
       ended.complete(0);
     }, "jdetr-node-shutdown"));
 
-    // A trainer on this node reports its steps and its end here (local consumers only).
-    MessageConsumer<JsonObject> steps = node.vertx().eventBus().localConsumer(
-        Addresses.TRAIN_METRICS, m -> printLine(m.body()));
-    MessageConsumer<JsonObject> end = node.vertx().eventBus().localConsumer(
+    // A trainer on this node reports its steps and its end here (local consumer only).
+    MessageConsumer<JsonObject> events = node.vertx().eventBus().localConsumer(
         Addresses.PIPELINE_EVENTS, m -> {
+          printLine(m.body());
           String event = m.body().getString("event");
           if ("finished".equals(event) || "failed".equals(event)) {
-            printLine(m.body());
             ended.complete("finished".equals(event) ? 0 : 1);
           }
         });
-    steps.completion().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    end.completion().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    events.completion().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
 
     List<StageDescriptor> deploy = new ArrayList<>();
     for (StageDescriptor d : stages) {

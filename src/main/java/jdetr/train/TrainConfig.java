@@ -38,6 +38,8 @@ import jdetr.model.DetrConfig;
  * @param augmentation train and val image sizes (the reference's, or a scaled-down recipe)
  * @param evalEvery run COCO evaluation on the val split every N epochs (1), and after the last
  * @param checkpointEvery save a checkpoint every N epochs (1), and after the last
+ * @param checkpointEverySteps also save one every N optimisation steps (0 = only per epoch); a
+ *     run resumed from it continues at the next step of that epoch
  * @param keepCheckpoints how many checkpoints to keep (3)
  * @param maxStepsPerEpoch stop an epoch after this many steps (0 = the whole train split)
  * @param outputDir where log.jsonl, checkpoints/ and the rest go
@@ -60,6 +62,7 @@ public record TrainConfig(
     AugmentationConfig augmentation,
     int evalEvery,
     int checkpointEvery,
+    int checkpointEverySteps,
     int keepCheckpoints,
     int maxStepsPerEpoch,
     Path outputDir,
@@ -89,9 +92,10 @@ public record TrainConfig(
       throw new IllegalArgumentException("recipe micro_batches: " + microBatches
           + " is more than batch_size " + batchSize);
     }
-    if (!(lr > 0) || lrBackbone < 0 || weightDecay < 0 || clipMaxNorm < 0 || maxStepsPerEpoch < 0) {
+    if (!(lr > 0) || lrBackbone < 0 || weightDecay < 0 || clipMaxNorm < 0 || maxStepsPerEpoch < 0
+        || checkpointEverySteps < 0) {
       throw new IllegalArgumentException("recipe: lr must be > 0; lr_backbone, weight_decay,"
-          + " clip_max_norm and max_steps_per_epoch >= 0");
+          + " clip_max_norm, max_steps_per_epoch and checkpoint_every_steps >= 0");
     }
   }
 
@@ -123,6 +127,7 @@ public record TrainConfig(
     aug.put("val_size", a.valSize());
     d.put("eval_every", 1);
     d.put("checkpoint_every", 1);
+    d.put("checkpoint_every_steps", 0);
     d.put("keep_checkpoints", 3);
     d.put("max_steps_per_epoch", 0);
     d.put("output_dir", "runs/detr");
@@ -193,6 +198,7 @@ public record TrainConfig(
     aug.put("crop_max_size", augmentation.cropMaxSize());
     aug.put("val_size", augmentation.valSize());
     d.put("eval_every", evalEvery).put("checkpoint_every", checkpointEvery)
+        .put("checkpoint_every_steps", checkpointEverySteps)
         .put("keep_checkpoints", keepCheckpoints).put("max_steps_per_epoch", maxStepsPerEpoch)
         .put("output_dir", outputDir.toString());
     d.put("weights", weights == null ? null : weights.toString());
@@ -203,7 +209,8 @@ public record TrainConfig(
   public TrainConfig withModel(DetrConfig resolved) {
     return new TrainConfig(resolved, numClassesFromData, lr, lrBackbone, weightDecay, clipMaxNorm,
         epochs, lrDrop, batchSize, microBatches, seed, dataRoot, synth, augmentation, evalEvery,
-        checkpointEvery, keepCheckpoints, maxStepsPerEpoch, outputDir, weights);
+        checkpointEvery, checkpointEverySteps, keepCheckpoints, maxStepsPerEpoch, outputDir,
+        weights);
   }
 
   /** The model with the dataset's class count when the recipe leaves it open. */
@@ -246,7 +253,7 @@ public record TrainConfig(
         integer(t, "epochs"), integer(t, "lr_drop"), integer(t, "batch_size"),
         integer(t, "micro_batches"), t.get("seed").asLong(), Path.of(data.get("root").asText()),
         synth, aug, integer(t, "eval_every"), integer(t, "checkpoint_every"),
-        integer(t, "keep_checkpoints"), integer(t, "max_steps_per_epoch"),
+        integer(t, "checkpoint_every_steps"), integer(t, "keep_checkpoints"), integer(t, "max_steps_per_epoch"),
         Path.of(t.get("output_dir").asText()), w == null || w.isNull() ? null : Path.of(w.asText()));
   }
 

@@ -4,22 +4,25 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import jdetr.bus.Addresses;
 import jdetr.bus.CreditedRequester;
+import jdetr.bus.EvalResult;
 import jdetr.bus.MatchReply;
 import jdetr.bus.MatchRequest;
+import jdetr.bus.StepMetrics;
 import jdetr.data.BatchCodec;
 import jdetr.data.CocoDataset;
 import jdetr.data.CocoPaths;
 import jdetr.data.transforms.TrainTransform;
-import jdetr.engine.StepLog;
 import jdetr.matcher.HungarianMatchSolver;
 import jdetr.matcher.MatcherConfig;
 import jdetr.train.BusBatchSource;
+import jdetr.train.BusCheckpoints;
 import jdetr.train.BusMatchingSource;
 import jdetr.train.RecipeFingerprint;
 import jdetr.train.TrainConfig;
@@ -36,12 +39,17 @@ import org.slf4j.LoggerFactory;
  * the matching by the local solver. Batch requests carry the {@link RecipeFingerprint}, so a data
  * node started with another recipe refuses them.
  *
- * <p>Publishes after every step, on {@code jdetr.train.metrics}: {@code {event: step, epoch,
- * step, loss, batches_by, matched_by, …}} (answered requests counted by responding process), and
- * {@code {event: finished|failed}} on {@code jdetr.pipeline.events} when the run ends.
+ * <p>It publishes every step's metrics on {@code jdetr.train.metrics}, hands due checkpoints to
+ * the checkpoint stage ({@link BusCheckpoints}; {@code checkpointTimeoutSeconds}) and completes the
+ * run's log with the eval stage's results (waiting up to {@code evalWaitSeconds} for the last one
+ * at the end). On this node only, it publishes on {@code jdetr.pipeline.events} one
+ * {@code {event: step, step, epoch, loss, batches_by, matched_by, …}} per step (answered requests
+ * counted by responding process, {@code local} for those computed here) and
+ * {@code {event: finished|failed, …}} when the run ends.
  */
 public final class TrainerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(TrainerVerticle.class);
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private Thread owner;
 
@@ -66,16 +74,22 @@ public final class TrainerVerticle extends VerticleBase {
         config().getInteger("batchCredits", 2), timeout, attempts, Duration.ofMillis(100));
     CreditedRequester.Policy matchPolicy = new CreditedRequester.Policy(
         config().getInteger("matchCredits", 16), timeout, attempts, Duration.ofMillis(100));
+    BusCheckpoints checkpoints = new BusCheckpoints(vertx,
+        Duration.ofSeconds(config().getLong("checkpointTimeoutSeconds", 600L)),
+        Duration.ofSeconds(config().getLong("evalWaitSeconds", 3600L)), System.out);
     Context ctx = context;
     owner = new Thread(() -> vertx.eventBus().publish(Addresses.PIPELINE_EVENTS,
-        run(c, resume, ctx, batchPolicy, matchPolicy)), "jdetr-trainer");
-    owner.start();
-    return Future.succeededFuture();
+        run(c, resume, ctx, batchPolicy, matchPolicy, checkpoints), LOCAL), "jdetr-trainer");
+    return vertx.eventBus().<EvalResult>consumer(Addresses.EVAL_RESULT,
+            m -> checkpoints.onEvalResult(m.body()))
+        .completion()
+        .onSuccess(v -> owner.start());
   }
 
   /** The whole run, on the owner thread; returns the end event. */
   private JsonObject run(TrainConfig c, boolean resume, Context ctx,
-      CreditedRequester.Policy batchPolicy, CreditedRequester.Policy matchPolicy) {
+      CreditedRequester.Policy batchPolicy, CreditedRequester.Policy matchPolicy,
+      BusCheckpoints checkpoints) {
     CreditedRequester<JsonObject, Buffer> batches = null;
     CreditedRequester<MatchRequest, MatchReply> matches = null;
     try {
@@ -91,8 +105,11 @@ public final class TrainerVerticle extends VerticleBase {
           c.outputDir(), RecipeFingerprint.shortForm(fingerprint), b, m);
       Trainer.Result r = new Trainer(c, System.out)
           .withSources(new BusBatchSource(b, fingerprint), new BusMatchingSource(m, MatcherConfig.DETR))
-          .onStep((epoch, s, log) -> vertx.eventBus().publish(Addresses.TRAIN_METRICS,
-              stepEvent(epoch, log, b.stats(), m.stats())))
+          .withStages(checkpoints, metrics -> {
+            vertx.eventBus().publish(Addresses.TRAIN_METRICS, metrics);
+            vertx.eventBus().publish(Addresses.PIPELINE_EVENTS, stepEvent(metrics, b.stats(), m.stats()),
+                LOCAL);
+          })
           .run(resume);
       JsonObject end = requesterCounts(new JsonObject().put("event", "finished")
           .put("epochs", r.epochs()).put("steps", r.steps())
@@ -102,7 +119,7 @@ public final class TrainerVerticle extends VerticleBase {
     } catch (Exception | Error e) {
       LOG.error("training failed", e);
       JsonObject failed = new JsonObject().put("event", "failed")
-          .put("message", String.valueOf(e.getMessage()));
+          .put("message", e.getMessage() != null ? e.getMessage() : e.toString());
       return matches == null ? failed : requesterCounts(failed, batches.stats(), matches.stats());
     } finally {
       if (batches != null) {
@@ -114,10 +131,10 @@ public final class TrainerVerticle extends VerticleBase {
     }
   }
 
-  private static JsonObject stepEvent(int epoch, StepLog log, CreditedRequester.Stats batches,
+  private static JsonObject stepEvent(StepMetrics metrics, CreditedRequester.Stats batches,
       CreditedRequester.Stats matches) {
-    return requesterCounts(new JsonObject().put("event", "step").put("epoch", epoch)
-        .put("step", log.step()).put("loss", log.loss()), batches, matches);
+    return requesterCounts(new JsonObject().put("event", "step").put("epoch", metrics.epoch())
+        .put("step", metrics.step()).put("loss", metrics.value("loss")), batches, matches);
   }
 
   private static JsonObject requesterCounts(JsonObject event, CreditedRequester.Stats batches,

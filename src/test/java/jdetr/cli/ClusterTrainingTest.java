@@ -20,11 +20,12 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Training spread over a real cluster of {@code jdetr node} JVMs on loopback (trainer, data and
- * matcher roles, the stage descriptors of verticles/ with short request timeouts), compared with
- * the same recipe trained in one JVM by the plain loop: the weights must be SHA-256-equal, which
- * holds only if every step ran once, in order, on the same batch and matching. The trainer's step
- * events count answered requests per node.
+ * Training spread over a real cluster of {@code jdetr node} JVMs on loopback (trainer, data,
+ * matcher and eval roles, the stage descriptors of verticles/ with short request timeouts),
+ * compared with the same recipe trained in one JVM by the plain loop ({@code jdetr train
+ * --sequential}): the weights must be SHA-256-equal, which holds only if every step ran once, in
+ * order, on the same batch and matching. The trainer's step events count answered requests per
+ * node.
  */
 class ClusterTrainingTest {
   private static final int STEPS = 40;
@@ -33,7 +34,8 @@ class ClusterTrainingTest {
 
   @TempDir static Path work;
   private static Path recipe;
-  private static Path descriptors;
+  private static Path withEval;
+  private static Path withoutEval;
   private static ChildJvm oneJvm;
 
   /** Writes the dataset, the recipe and the descriptors; starts the one-JVM run. */
@@ -51,19 +53,31 @@ class ClusterTrainingTest {
                           "crop_min_size": 32, "crop_max_size": 48, "val_size": 64},
          "output_dir": "unused"}
         """.formatted(data.toString().replace("\\", "\\\\")));
-    descriptors = work.resolve("verticles");
-    Files.createDirectories(descriptors);
-    for (String f : List.of("20-data.json", "30-matcher.json", "40-trainer.json")) {
-      JsonObject d = new JsonObject(Files.readString(Path.of("verticles", f)));
-      if (f.equals("40-trainer.json")) {
-        d.getJsonObject("config").put("timeoutSeconds", 3).put("attempts", 3);
-      }
-      Files.writeString(descriptors.resolve(f), d.encodePrettily());
-    }
-    List<String> args = new ArrayList<>(List.of("train"));
+    withEval = descriptors("verticles-eval", 300);
+    withoutEval = descriptors("verticles-no-eval", 1);
+    List<String> args = new ArrayList<>(List.of("train", "--sequential"));
     args.addAll(recipeArgs("one-jvm"));
     oneJvm = ChildJvm.start("one-jvm-train", TestCluster.LOGS, TestCluster.HAZELCAST_JVM_ARGS,
         Main.class.getName(), args);
+  }
+
+  /**
+   * The stage descriptors of verticles/ with 3 s request timeouts; {@code evalWaitSeconds}: how
+   * long the trainer waits at the end for an eval node's result.
+   */
+  private static Path descriptors(String name, int evalWaitSeconds) throws Exception {
+    Path dir = work.resolve(name);
+    Files.createDirectories(dir);
+    for (String f : List.of("20-data.json", "30-matcher.json", "40-trainer.json",
+        "50-checkpoint.json", "55-eval.json")) {
+      JsonObject d = new JsonObject(Files.readString(Path.of("verticles", f)));
+      if (f.equals("40-trainer.json")) {
+        d.getJsonObject("config").put("timeoutSeconds", 3).put("attempts", 3)
+            .put("evalWaitSeconds", evalWaitSeconds);
+      }
+      Files.writeString(dir.resolve(f), d.encodePrettily());
+    }
+    return dir;
   }
 
   @AfterAll
@@ -75,7 +89,7 @@ class ClusterTrainingTest {
 
   /** SHA-256 of the weights after the one-JVM run's last step. */
   private static synchronized String oneJvmSha() throws Exception {
-    assertThat(oneJvm.waitFor(RUN)).as("jdetr train exit code; %s", oneJvm.stderrTail()).isZero();
+    assertThat(oneJvm.awaitExit(RUN)).as("jdetr train exit code; %s", oneJvm.stderrTail()).isZero();
     return clusterSha("one-jvm");
   }
 
@@ -117,16 +131,17 @@ class ClusterTrainingTest {
   @Test
   @Timeout(value = 600, unit = TimeUnit.SECONDS)
   void clusterTrainsLikeOneJvmAndALateMatcherTakesWork() throws Exception {
-    try (TestCluster cluster = new TestCluster(descriptors)) {
+    try (TestCluster cluster = new TestCluster(withEval)) {
       NodeEvents data = cluster.start("late-data", "data", recipeArgs("late"));
       data.awaitReady(START);
       NodeEvents matcherA = cluster.start("late-matcher-a", "matcher", List.of());
-      form(List.of(data, matcherA));
+      NodeEvents eval = cluster.start("late-eval", "eval", List.of());
+      form(List.of(data, matcherA, eval));
       NodeEvents trainer = cluster.start("late-trainer", "trainer", recipeArgs("late"));
-      trainer.awaitMembers(3, START);
+      trainer.awaitMembers(4, START);
       trainer.awaitStep(1, START);
       NodeEvents matcherB = cluster.start("late-matcher-b", "matcher", List.of());
-      matcherB.awaitMembers(4, START);
+      matcherB.awaitMembers(5, START);
       trainer.drain();
       long joinedAfter = trainer.last().getLong("step");
       JsonObject end = trainer.awaitEnd(RUN);
@@ -134,7 +149,7 @@ class ClusterTrainingTest {
       assertThat(end.getString("event")).as(end.encode()).isEqualTo("finished");
       assertThat(end.getLong("steps")).isEqualTo(STEPS);
       assertEveryStepOnce(trainer);
-      assertThat(trainer.node().waitFor(Duration.ofSeconds(60))).as("trainer node exit code").isZero();
+      assertThat(trainer.node().awaitExit(Duration.ofSeconds(60))).as("trainer node exit code").isZero();
       assertThat(clusterSha("late")).as("weights equal to the one-JVM run's").isEqualTo(oneJvmSha());
 
       String a = TestCluster.responder(matcherA.node());
@@ -149,6 +164,11 @@ class ClusterTrainingTest {
       assertThat(NodeEvents.count(end, "matched_by", b)).as("units served by the late matcher")
           .isPositive();
       assertThat(NodeEvents.count(end, "batches_by", TestCluster.responder(data.node()))).isPositive();
+      JsonObject line = new JsonObject(Files.readAllLines(work.resolve("late/log.jsonl")).get(0));
+      assertThat(line.getJsonArray("test_coco_eval_bbox")).as("evaluated by the eval node").hasSize(12);
+      assertThat(line.getJsonArray("test_coco_eval_bbox"))
+          .isEqualTo(new JsonObject(Files.readAllLines(work.resolve("one-jvm/log.jsonl")).get(0))
+              .getJsonArray("test_coco_eval_bbox"));
       System.out.println(new JsonObject().put("test", "cluster-late-matcher")
           .put("joinedAfterStep", joinedAfter).put("end", end).encode());
     }
@@ -157,7 +177,7 @@ class ClusterTrainingTest {
   @Test
   @Timeout(value = 600, unit = TimeUnit.SECONDS)
   void killedMatcherAndDataNodesLoseNoStep() throws Exception {
-    try (TestCluster cluster = new TestCluster(descriptors)) {
+    try (TestCluster cluster = new TestCluster(withoutEval)) {
       NodeEvents dataA = cluster.start("kill-data-a", "data", recipeArgs("kill"));
       dataA.awaitReady(START);
       NodeEvents dataB = cluster.start("kill-data-b", "data", recipeArgs("kill"));
@@ -184,7 +204,7 @@ class ClusterTrainingTest {
 
       assertThat(end.getString("event")).as(end.encode()).isEqualTo("finished");
       assertEveryStepOnce(trainer);
-      assertThat(trainer.node().waitFor(Duration.ofSeconds(60))).as("trainer node exit code").isZero();
+      assertThat(trainer.node().awaitExit(Duration.ofSeconds(60))).as("trainer node exit code").isZero();
       assertThat(clusterSha("kill")).as("weights equal to the one-JVM run's").isEqualTo(oneJvmSha());
 
       assertThat(NodeEvents.count(beforeMatcher, "matched_by", ma)).as("A served before it died")

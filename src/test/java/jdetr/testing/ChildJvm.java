@@ -135,11 +135,11 @@ public final class ChildJvm implements AutoCloseable {
     return process.isAlive();
   }
 
-  /** Waits for the process to exit; its exit code. */
-  public int waitFor(Duration cap) throws InterruptedException {
-    if (!process.waitFor(cap.toMillis(), TimeUnit.MILLISECONDS)) {
-      throw new AssertionError(name + ": still running after " + cap + "; stderr tail: "
-          + stderrTail());
+  /** Waits for the process to exit by itself; its exit code. */
+  public int awaitExit(Duration timeout) throws InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError(name + " still running after " + timeout + "; stdout so far: "
+          + seen + drain() + "; stderr tail: " + stderrTail());
     }
     return process.exitValue();
   }
