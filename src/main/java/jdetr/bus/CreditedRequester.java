@@ -11,7 +11,10 @@ import io.vertx.core.eventbus.ReplyFailure;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -69,9 +72,16 @@ public final class CreditedRequester<Q, R> {
     R compute(Q request) throws Exception;
   }
 
-  /** Counters since construction. */
+  /**
+   * Counters since construction; {@code responders} counts answered requests by the
+   * {@link Responder#HEADER} of the reply ({@link Responder#LOCAL} for local computations).
+   */
   public record Stats(long requests, long sends, long retries, long timeouts, long noHandlers,
-      long fallbacks, long failures, int inFlight, int maxInFlight) {}
+      long fallbacks, long failures, int inFlight, int maxInFlight, Map<String, Long> responders) {
+    public Stats {
+      responders = Map.copyOf(responders);
+    }
+  }
 
   private final Context context;
   private final EventBus bus;
@@ -95,6 +105,7 @@ public final class CreditedRequester<Q, R> {
   private final AtomicLong failures = new AtomicLong();
   private final AtomicInteger inFlightNow = new AtomicInteger();
   private final AtomicInteger maxInFlight = new AtomicInteger();
+  private final Map<String, AtomicLong> responders = new ConcurrentHashMap<>();
 
   /**
    * @param context where replies are handled (an event-loop context, or a worker context that is
@@ -139,8 +150,10 @@ public final class CreditedRequester<Q, R> {
   }
 
   public Stats stats() {
+    Map<String, Long> by = new TreeMap<>();
+    responders.forEach((who, n) -> by.put(who, n.get()));
     return new Stats(requests.get(), sends.get(), retries.get(), timeouts.get(), noHandlers.get(),
-        fallbacks.get(), failures.get(), inFlightNow.get(), maxInFlight.get());
+        fallbacks.get(), failures.get(), inFlightNow.get(), maxInFlight.get(), by);
   }
 
   private void enqueue(Entry entry) {
@@ -182,6 +195,8 @@ public final class CreditedRequester<Q, R> {
     bus.<R>request(address, e.body, options).onComplete(ar -> {
       release();
       if (ar.succeeded()) {
+        String who = ar.result().headers().get(Responder.HEADER);
+        answeredBy(who == null ? "unnamed" : who);
         settle(e, Future.succeededFuture(ar.result().body()));
       } else {
         onFailure(e, ar.cause());
@@ -250,10 +265,15 @@ public final class CreditedRequester<Q, R> {
             + ": local computation failed on " + e.body + ": " + ar.cause(),
             ReplyFailure.RECIPIENT_FAILURE, e.attempts, ar.cause())));
       } else {
+        answeredBy(Responder.LOCAL);
         settle(e, ar);
       }
       pump();
     });
+  }
+
+  private void answeredBy(String who) {
+    responders.computeIfAbsent(who, k -> new AtomicLong()).incrementAndGet();
   }
 
   /** Records the outcome of {@code e} and completes every leading request that has one. */

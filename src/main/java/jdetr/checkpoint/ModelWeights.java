@@ -108,20 +108,26 @@ public final class ModelWeights {
     if (!detr.config().equals(info.config())) {
       throw new IOException(dir.resolve(DESCRIPTION) + ": the weights are for another model configuration");
     }
+    try (NDManager scratch = manager.newSubManager()) {
+      Map<String, NDArray> state = readTensors(dir, info, scratch);
+      try {
+        detr.loadStateDict(state, false);
+      } catch (IllegalArgumentException ex) {
+        throw new IOException(dir.resolve(TENSORS) + ": " + ex.getMessage(), ex);
+      }
+    }
+  }
+
+  /** The state dict of a weights directory, after checking its digest against {@code info}. */
+  public static Map<String, NDArray> readTensors(Path dir, Info info, NDManager manager)
+      throws IOException {
     Path tensors = dir.resolve(TENSORS);
     String actual = sha256(tensors);
     if (!actual.equals(info.sha256())) {
       throw new IOException(tensors + ": SHA-256 " + actual + " differs from " + info.sha256()
           + " recorded in " + DESCRIPTION + " (incomplete or mixed save)");
     }
-    try (NDManager scratch = manager.newSubManager()) {
-      Map<String, NDArray> state = Safetensors.read(tensors, scratch).tensors();
-      try {
-        detr.loadStateDict(state, false);
-      } catch (IllegalArgumentException ex) {
-        throw new IOException(tensors + ": " + ex.getMessage(), ex);
-      }
-    }
+    return Safetensors.read(tensors, manager).tensors();
   }
 
   static String sha256(Path file) throws IOException {

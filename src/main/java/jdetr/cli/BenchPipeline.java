@@ -32,7 +32,9 @@ import jdetr.matcher.MatcherConfig;
 import jdetr.train.BatchSource;
 import jdetr.train.BusBatchSource;
 import jdetr.train.BusMatchingSource;
+import jdetr.train.RecipeFingerprint;
 import jdetr.train.TrainConfig;
+import jdetr.train.TrainData;
 import jdetr.verticles.DataVerticle;
 import jdetr.verticles.MatcherVerticle;
 import jdetr.verticles.StageDeployer;
@@ -54,10 +56,12 @@ final class BenchPipeline implements AutoCloseable {
   private final MatcherNodes nodes;
   private final CreditedRequester<JsonObject, Buffer> batchRequester;
   private final CreditedRequester<MatchRequest, MatchReply> matchRequester;
+  private final String fingerprint;
 
   private BenchPipeline(Vertx vertx, ClusterNode clusterNode, MatcherNodes nodes,
       CreditedRequester<JsonObject, Buffer> batchRequester,
-      CreditedRequester<MatchRequest, MatchReply> matchRequester) {
+      CreditedRequester<MatchRequest, MatchReply> matchRequester, String fingerprint) {
+    this.fingerprint = fingerprint;
     this.vertx = vertx;
     this.clusterNode = clusterNode;
     this.nodes = nodes;
@@ -71,7 +75,7 @@ final class BenchPipeline implements AutoCloseable {
     try {
       List<StageDescriptor> all = StageDescriptors.load(stages);
       deploy(vertx, select(all, "train", config));
-      return withRequesters(vertx, null, null, all);
+      return withRequesters(vertx, null, null, all, config);
     } catch (Exception | Error e) {
       await(vertx.close(), 30);
       throw e;
@@ -94,7 +98,7 @@ final class BenchPipeline implements AutoCloseable {
       List<Long> pids = nodes.awaitReady(Duration.ofSeconds(180));
       awaitResponders(node.vertx(), pids, Duration.ofSeconds(60));
       deploy(node.vertx(), select(all, "data", config));
-      return withRequesters(node.vertx(), node, nodes, all);
+      return withRequesters(node.vertx(), node, nodes, all, config);
     } catch (Exception | Error e) {
       if (node != null) {
         await(node.close(), 30);
@@ -105,7 +109,7 @@ final class BenchPipeline implements AutoCloseable {
   }
 
   BatchSource batches() {
-    return new BusBatchSource(batchRequester);
+    return new BusBatchSource(batchRequester, fingerprint);
   }
 
   MatchingSource matching() {
@@ -163,7 +167,9 @@ final class BenchPipeline implements AutoCloseable {
   }
 
   private static BenchPipeline withRequesters(Vertx vertx, ClusterNode node, MatcherNodes nodes,
-      List<StageDescriptor> all) throws Exception {
+      List<StageDescriptor> all, TrainConfig config) throws Exception {
+    String fingerprint = RecipeFingerprint.of(config,
+        TrainData.openOrGenerate(config.dataRoot(), config.synth())[0]);
     JsonObject trainer = all.stream()
         .filter(d -> d.verticle().equals(TrainerVerticle.class.getName()))
         .map(StageDescriptor::config).findFirst().orElse(new JsonObject());
@@ -176,7 +182,7 @@ final class BenchPipeline implements AutoCloseable {
     CreditedRequester<MatchRequest, MatchReply> matches = new CreditedRequester<>(context,
         Addresses.MATCH, new CreditedRequester.Policy(trainer.getInteger("matchCredits", 16),
         timeout, 3, Duration.ofMillis(100)), local::solve);
-    return new BenchPipeline(vertx, node, nodes, batches, matches);
+    return new BenchPipeline(vertx, node, nodes, batches, matches, fingerprint);
   }
 
   /** A worker context, as the trainer stage's requesters have. */

@@ -1,14 +1,22 @@
 package jdetr.cli;
 
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import jdetr.bus.Addresses;
 import jdetr.bus.Cluster;
 import jdetr.bus.ClusterNode;
+import jdetr.train.TrainConfig;
 import jdetr.verticles.StageDeployer;
 import jdetr.verticles.StageDescriptor;
 import jdetr.verticles.StageDescriptors;
@@ -16,11 +24,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
- * {@code jdetr node --role <role> --cluster <cluster.xml>}: joins the Hazelcast cluster and deploys
- * the stage descriptors of one role. Prints one JSON line when ready, then runs until SIGTERM
- * (graceful: undeploy, leave the cluster).
+ * {@code jdetr node --role <role> --cluster <cluster.xml> [RECIPE] [--set k=v]}: joins the
+ * Hazelcast cluster and deploys the stage descriptors of one role, each given the recipe (the data
+ * and trainer stages need it). Prints one JSON line when ready and one per membership change
+ * ({@code {"event":"members",…}}). A trainer node also prints one per step
+ * ({@code {"event":"step",…}}) and one when the run ends, then leaves the cluster and exits (0 when
+ * finished, 1 when failed); other roles run until SIGTERM (graceful: undeploy, leave the cluster).
  */
 @Command(name = "node", mixinStandardHelpOptions = true,
     description = "Join a cluster and deploy the pipeline stages of one role.")
@@ -30,6 +42,16 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--role", required = true,
       description = "Stages to deploy: trainer, data, matcher, eval or serve (train = all in one JVM).")
   String role;
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "RECIPE",
+      description = "Recipe JSON of the run (trainer and data nodes; every node of a run must use the same).")
+  Path recipe;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a recipe value, dotted keys.")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(names = "--resume", description = "Trainer: continue from the newest good checkpoint.")
+  boolean resume;
 
   @Option(names = "--cluster", defaultValue = "conf/cluster.xml",
       description = "Hazelcast configuration (default: ${DEFAULT-VALUE}).")
@@ -45,38 +67,75 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--host", description = "Event-bus host to bind and advertise (default: the cluster address).")
   String host;
 
+  private ClusterNode node;
+  private CompletableFuture<Void> left;
+
   @Override
   public Integer call() throws Exception {
     List<StageDescriptor> stages;
+    JsonObject recipeJson = null;
     try {
       stages = StageDescriptors.forRole(StageDescriptors.load(verticlesDir), role);
-    } catch (IllegalArgumentException e) {
+      if (recipe != null) {
+        recipeJson = new JsonObject(TrainConfig.load(recipe, overrides).toJson().toString());
+      } else if (!overrides.isEmpty() || resume) {
+        throw new IllegalArgumentException("--set and --resume need a RECIPE");
+      }
+    } catch (IllegalArgumentException | IOException e) {
       System.err.println("jdetr node: " + e.getMessage());
       return 2;
     }
     long start = System.nanoTime();
-    ClusterNode node = Cluster.join(new Cluster.JoinOptions(clusterXml, clusterName, host))
+    node = Cluster.join(new Cluster.JoinOptions(clusterXml, clusterName, host))
         .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
     long joined = System.nanoTime();
-    CountDownLatch closed = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.info("leaving the cluster");
-      try {
-        node.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        LOG.warn("leaving the cluster did not complete: {}", e.toString());
+    node.manager().getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent e) {
+        printMembers("joined", e);
       }
-      closed.countDown();
+
+      @Override
+      public void memberRemoved(MembershipEvent e) {
+        printMembers("left", e);
+      }
+    });
+    CompletableFuture<Integer> ended = new CompletableFuture<>();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      leave();
+      ended.complete(0);
     }, "jdetr-node-shutdown"));
+
+    // A trainer on this node reports its steps and its end here (local consumer only).
+    MessageConsumer<JsonObject> events = node.vertx().eventBus().localConsumer(
+        Addresses.PIPELINE_EVENTS, m -> {
+          printLine(m.body());
+          String event = m.body().getString("event");
+          if ("finished".equals(event) || "failed".equals(event)) {
+            ended.complete("finished".equals(event) ? 0 : 1);
+          }
+        });
+    events.completion().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+    List<StageDescriptor> deploy = new ArrayList<>();
+    for (StageDescriptor d : stages) {
+      JsonObject c = d.config().copy();
+      if (recipeJson != null) {
+        c.put("recipe", recipeJson).put("resume", resume);
+      }
+      deploy.add(new StageDescriptor(d.file(), d.name(), d.verticle(), d.threadingModel(),
+          d.instances(), d.workerPoolName(), d.workerPoolSize(), d.roles(), c));
+    }
     List<StageDeployer.Deployed> deployed;
     try {
-      deployed = StageDeployer.deploy(node.vertx(), stages)
+      deployed = StageDeployer.deploy(node.vertx(), deploy)
           .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       System.err.println("jdetr node: " + e.getCause().getMessage());
-      return 1; // the shutdown hook leaves the cluster
+      leave();
+      return 1;
     }
-    JsonObject ready = new JsonObject()
+    printLine(new JsonObject()
         .put("event", "ready")
         .put("role", role)
         .put("node", node.nodeId())
@@ -84,10 +143,32 @@ final class NodeCommand implements Callable<Integer> {
         .put("members", node.members().size())
         .put("stages", new JsonArray(deployed.stream().map(d -> d.stage().name()).toList()))
         .put("joinMs", (joined - start) / 1_000_000)
-        .put("deployMs", (System.nanoTime() - joined) / 1_000_000);
-    System.out.println(ready.encode());
+        .put("deployMs", (System.nanoTime() - joined) / 1_000_000));
+    int code = ended.get();
+    leave();
+    return code;
+  }
+
+  private static void printMembers(String change, MembershipEvent e) {
+    printLine(new JsonObject().put("event", "members").put("change", change)
+        .put("member", e.getMember().getUuid().toString()).put("members", e.getMembers().size()));
+  }
+
+  private static void printLine(JsonObject event) {
+    System.out.println(event.encode());
     System.out.flush();
-    closed.await();
-    return 0;
+  }
+
+  /** Undeploys everything and leaves the cluster, once. */
+  private synchronized void leave() {
+    if (left == null) {
+      LOG.info("leaving the cluster");
+      left = node.close().toCompletionStage().toCompletableFuture();
+    }
+    try {
+      left.get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("leaving the cluster did not complete: {}", e.toString());
+    }
   }
 }

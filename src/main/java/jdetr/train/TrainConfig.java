@@ -205,6 +205,14 @@ public record TrainConfig(
     return d;
   }
 
+  /** This run with {@code resolved} as its model (e.g. the architecture of the initial weights). */
+  public TrainConfig withModel(DetrConfig resolved) {
+    return new TrainConfig(resolved, numClassesFromData, lr, lrBackbone, weightDecay, clipMaxNorm,
+        epochs, lrDrop, batchSize, microBatches, seed, dataRoot, synth, augmentation, evalEvery,
+        checkpointEvery, checkpointEverySteps, keepCheckpoints, maxStepsPerEpoch, outputDir,
+        weights);
+  }
+
   /** The model with the dataset's class count when the recipe leaves it open. */
   public DetrConfig modelFor(int datasetClasses) {
     if (numClassesFromData) {

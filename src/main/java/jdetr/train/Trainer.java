@@ -1,10 +1,10 @@
 package jdetr.train;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -19,9 +19,6 @@ import java.util.function.Consumer;
 import jdetr.bus.EvalResult;
 import jdetr.bus.StepMetrics;
 import jdetr.checkpoint.CheckpointStore;
-import jdetr.checkpoint.ModelWeights;
-import jdetr.checkpoint.OfficialCheckpoint;
-import jdetr.checkpoint.Safetensors;
 import jdetr.data.Batch;
 import jdetr.data.CocoDataset;
 import jdetr.data.CocoPaths;
@@ -42,6 +39,7 @@ import jdetr.matcher.HungarianMatcher;
 import jdetr.matcher.MatcherConfig;
 import jdetr.model.Detr;
 import jdetr.model.DetrConfig;
+import jdetr.model.StateDict;
 
 /**
  * The training loop (the reference's {@code main.py}), run on the calling thread, which owns the
@@ -93,7 +91,7 @@ public final class Trainer {
   public Result run(boolean resume) throws IOException {
     CocoPaths[] splits = TrainData.openOrGenerate(config.dataRoot(), config.synth());
     CocoDataset train = CocoDataset.open(splits[0]);
-    DetrConfig modelConfig = config.modelFor(train.numClasses());
+    DetrConfig recipeModel = config.modelFor(train.numClasses());
     Path out = config.outputDir();
     Files.createDirectories(out);
     ExecutorService loader = Executors.newSingleThreadExecutor(r -> {
@@ -102,10 +100,11 @@ public final class Trainer {
       return t;
     });
     try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-      Detr detr = EngineRandom.seeded((int) config.seed(), () -> Detr.create(modelConfig, manager));
-      if (config.weights() != null) {
-        loadWeights(detr, config.weights(), manager);
-      }
+      Detr detr = config.weights() == null
+          ? EngineRandom.seeded((int) config.seed(), () -> Detr.create(recipeModel, manager))
+          : startFrom(config.weights(), recipeModel, manager);
+      DetrConfig modelConfig = detr.config();
+      TrainConfig resolved = config.withModel(modelConfig);
       AdamW optimizer = new AdamW(ParameterGroups.detr(TrainableParameters.of(detr), config.lr(),
           config.lrBackbone()), new AdamWConfig(0.9, 0.999, 1e-8, config.weightDecay()), manager);
       StepLR scheduler = new StepLR(optimizer, config.lrDrop(), 0.1);
@@ -192,7 +191,7 @@ public final class Trainer {
               TrainPosition at = new TrainPosition(epoch, s + 1, step);
               checkpoints.save(TrainCheckpoint.writer(detr, optimizer, scheduler,
                       new TrainCheckpoint.RunState(at, meter, log.unlogged(), stepLog.values()),
-                      config, categories, manager),
+                      resolved, categories, manager),
                   new CheckpointNote(step, epoch, s + 1, perEpoch, false, false));
             }
           }
@@ -215,7 +214,7 @@ public final class Trainer {
             averages.forEach((k, v) -> metrics.put("train_" + k, v));
             checkpoints.save(TrainCheckpoint.writer(detr, optimizer, scheduler,
                     new TrainCheckpoint.RunState(new TrainPosition(epoch + 1, 0, step), null,
-                        log.unlogged(), metrics), config, categories, manager),
+                        log.unlogged(), metrics), resolved, categories, manager),
                 new CheckpointNote(step, epoch, perEpoch, perEpoch, true, staged));
           }
         }
@@ -245,22 +244,34 @@ public final class Trainer {
     }
   }
 
-  /** Starts from {@code weights}: an official {@code .pth} or a jdetr weights directory. */
-  private void loadWeights(Detr detr, Path weights, NDManager manager) throws IOException {
-    try (NDManager scratch = manager.newSubManager()) {
-      Map<String, NDArray> state;
-      if (Files.isDirectory(weights)) {
-        state = Safetensors.read(weights.resolve(ModelWeights.TENSORS), scratch).tensors();
-      } else {
-        state = OfficialCheckpoint.load(weights, detr.config(), scratch).detr().stateDict();
+  /**
+   * The model built from {@code weights} (an official {@code .pth} or a jdetr weights directory):
+   * the checkpoint's architecture, the recipe's class count (see {@link InitialWeights}).
+   */
+  private Detr startFrom(Path weights, DetrConfig recipeModel, NDManager manager)
+      throws IOException {
+    try (InitialWeights initial = InitialWeights.read(weights, recipeModel, manager)) {
+      InitialWeights.Architecture architecture = initial.architecture(recipeModel);
+      if (!architecture.changes().isEmpty()) {
+        progress.printf("weights %s: model from the checkpoint, the recipe differs in %s%n",
+            weights, String.join(", ", architecture.changes()));
       }
+      Detr detr = EngineRandom.seeded((int) config.seed(),
+          () -> Detr.create(architecture.config(), manager));
+      StateDict.LoadReport report;
       try {
-        boolean reset = EngineRandom.exclusive(() -> detr.loadStateDict(state, true).headReset());
-        progress.printf("weights %s loaded%s%n", weights,
-            reset ? "; class head re-initialised for " + detr.config().numClasses() + " classes" : "");
-      } catch (IllegalArgumentException e) {
-        throw new IOException(weights + ": " + e.getMessage(), e);
+        report = EngineRandom.exclusive(() -> {
+          try {
+            return initial.loadInto(detr);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
       }
+      progress.println(initial.describe(report, detr.config()));
+      return detr;
     }
   }
 

@@ -2,12 +2,12 @@ package jdetr.verticles;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import jdetr.bus.Addresses;
 import jdetr.bus.MatchReply;
 import jdetr.bus.MatchRequest;
 import jdetr.bus.MatchSolver;
+import jdetr.bus.Responder;
 
 /**
  * Serves matching units on {@link Addresses#MATCH}. Deployed as worker instances on any node; each
@@ -22,10 +22,7 @@ public final class MatcherVerticle extends VerticleBase {
   public static final int SOLVER_FAILED = 500;
 
   /** Reply header naming the process that solved the unit ({@code pid@host}), for tracing. */
-  public static final String RESPONDER_HEADER = "jdetr-responder";
-
-  private static final String RESPONDER = ProcessHandle.current().pid() + "@"
-      + System.getenv().getOrDefault("HOSTNAME", "localhost");
+  public static final String RESPONDER_HEADER = Responder.HEADER;
 
   private MatchSolver solver;
 
@@ -52,7 +49,7 @@ public final class MatcherVerticle extends VerticleBase {
       message.fail(SOLVER_FAILED, request + ": solver answered " + reply);
       return;
     }
-    message.reply(reply, new DeliveryOptions().addHeader(RESPONDER_HEADER, RESPONDER));
+    message.reply(reply, Responder.replyOptions());
   }
 
   static MatchSolver instantiate(String className) {

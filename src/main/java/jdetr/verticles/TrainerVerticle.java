@@ -1,36 +1,55 @@
 package jdetr.verticles;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import jdetr.bus.Addresses;
 import jdetr.bus.CreditedRequester;
+import jdetr.bus.EvalResult;
 import jdetr.bus.MatchReply;
 import jdetr.bus.MatchRequest;
+import jdetr.bus.StepMetrics;
+import jdetr.data.BatchCodec;
+import jdetr.data.CocoDataset;
+import jdetr.data.CocoPaths;
+import jdetr.data.transforms.TrainTransform;
 import jdetr.matcher.HungarianMatchSolver;
 import jdetr.matcher.MatcherConfig;
-import jdetr.bus.EvalResult;
 import jdetr.train.BusBatchSource;
 import jdetr.train.BusCheckpoints;
 import jdetr.train.BusMatchingSource;
+import jdetr.train.RecipeFingerprint;
 import jdetr.train.TrainConfig;
+import jdetr.train.TrainData;
 import jdetr.train.Trainer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The trainer stage: one dedicated platform thread owns the model and runs {@link Trainer}, asking
- * the data stage for batches (2 in flight) and the matcher stages for matchings (credits from the
- * config, local matching when none answers). It publishes every step's metrics on
- * {@code jdetr.train.metrics}, hands due checkpoints to the checkpoint stage
- * ({@link BusCheckpoints}; {@code checkpointTimeoutSeconds}) and completes the run's log with the
- * eval stage's results (waiting up to {@code evalWaitSeconds} for the last one at the end).
- * Publishes {@code {event: finished|failed}} on {@code jdetr.pipeline.events} when the run ends.
+ * the data stages for batches and the matcher stages for matchings through credited requesters
+ * (config: {@code batchCredits}, {@code matchCredits}, {@code timeoutSeconds}, {@code attempts}).
+ * A request no stage answers is computed on this node: the batch from the recipe's own dataset,
+ * the matching by the local solver. Batch requests carry the {@link RecipeFingerprint}, so a data
+ * node started with another recipe refuses them.
+ *
+ * <p>It publishes every step's metrics on {@code jdetr.train.metrics}, hands due checkpoints to
+ * the checkpoint stage ({@link BusCheckpoints}; {@code checkpointTimeoutSeconds}) and completes the
+ * run's log with the eval stage's results (waiting up to {@code evalWaitSeconds} for the last one
+ * at the end). On this node only, it publishes on {@code jdetr.pipeline.events} one
+ * {@code {event: step, step, epoch, loss, batches_by, matched_by, …}} per step (answered requests
+ * counted by responding process, {@code local} for those computed here) and
+ * {@code {event: finished|failed, …}} when the run ends.
  */
 public final class TrainerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(TrainerVerticle.class);
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private Thread owner;
 
@@ -38,8 +57,9 @@ public final class TrainerVerticle extends VerticleBase {
   public Future<?> start() {
     JsonObject recipe = config().getJsonObject("recipe");
     if (recipe == null) {
-      return Future.failedFuture(new IllegalArgumentException(
-          "TrainerVerticle config has no 'recipe' (jdetr train passes the run's recipe)"));
+      return Future.failedFuture(new IllegalArgumentException("TrainerVerticle config has no"
+          + " 'recipe' (jdetr train passes the run's recipe; jdetr node --role trainer needs a"
+          + " RECIPE argument)"));
     }
     TrainConfig c;
     try {
@@ -49,36 +69,104 @@ public final class TrainerVerticle extends VerticleBase {
     }
     boolean resume = config().getBoolean("resume", false);
     Duration timeout = Duration.ofSeconds(config().getLong("timeoutSeconds", 120L));
-    CreditedRequester<JsonObject, Buffer> batches = new CreditedRequester<>(context,
-        Addresses.DATA_BATCH, new CreditedRequester.Policy(2, timeout, 3, Duration.ofMillis(100)),
-        null);
-    HungarianMatchSolver local = new HungarianMatchSolver();
-    CreditedRequester<MatchRequest, MatchReply> matches = new CreditedRequester<>(context,
-        Addresses.MATCH, new CreditedRequester.Policy(config().getInteger("matchCredits", 16),
-        timeout, 3, Duration.ofMillis(100)), local::solve);
+    int attempts = config().getInteger("attempts", 3);
+    CreditedRequester.Policy batchPolicy = new CreditedRequester.Policy(
+        config().getInteger("batchCredits", 2), timeout, attempts, Duration.ofMillis(100));
+    CreditedRequester.Policy matchPolicy = new CreditedRequester.Policy(
+        config().getInteger("matchCredits", 16), timeout, attempts, Duration.ofMillis(100));
     BusCheckpoints checkpoints = new BusCheckpoints(vertx,
         Duration.ofSeconds(config().getLong("checkpointTimeoutSeconds", 600L)),
         Duration.ofSeconds(config().getLong("evalWaitSeconds", 3600L)), System.out);
-    owner = new Thread(() -> {
-      JsonObject event;
-      try {
-        Trainer.Result r = new Trainer(c, System.out)
-            .withSources(new BusBatchSource(batches), new BusMatchingSource(matches, MatcherConfig.DETR))
-            .withStages(checkpoints, m -> vertx.eventBus().publish(Addresses.TRAIN_METRICS, m))
-            .run(resume);
-        event = new JsonObject().put("event", "finished").put("epochs", r.epochs())
-            .put("steps", r.steps()).put("checkpoint", String.valueOf(r.checkpoint()));
-      } catch (Exception | Error e) {
-        LOG.error("training failed", e);
-        event = new JsonObject().put("event", "failed")
-            .put("message", e.getMessage() != null ? e.getMessage() : e.toString());
-      }
-      vertx.eventBus().publish(Addresses.PIPELINE_EVENTS, event);
-    }, "jdetr-trainer");
+    Context ctx = context;
+    owner = new Thread(() -> vertx.eventBus().publish(Addresses.PIPELINE_EVENTS,
+        run(c, resume, ctx, batchPolicy, matchPolicy, checkpoints), LOCAL), "jdetr-trainer");
     return vertx.eventBus().<EvalResult>consumer(Addresses.EVAL_RESULT,
             m -> checkpoints.onEvalResult(m.body()))
         .completion()
         .onSuccess(v -> owner.start());
+  }
+
+  /** The whole run, on the owner thread; returns the end event. */
+  private JsonObject run(TrainConfig c, boolean resume, Context ctx,
+      CreditedRequester.Policy batchPolicy, CreditedRequester.Policy matchPolicy,
+      BusCheckpoints checkpoints) {
+    CreditedRequester<JsonObject, Buffer> batches = null;
+    CreditedRequester<MatchRequest, MatchReply> matches = null;
+    try {
+      CocoPaths[] splits = TrainData.openOrGenerate(c.dataRoot(), c.synth());
+      String fingerprint = RecipeFingerprint.of(c, splits[0]);
+      OwnBatches own = new OwnBatches(c, splits[0]);
+      batches = new CreditedRequester<>(ctx, Addresses.DATA_BATCH, batchPolicy, own::encoded);
+      HungarianMatchSolver solver = new HungarianMatchSolver();
+      matches = new CreditedRequester<>(ctx, Addresses.MATCH, matchPolicy, solver::solve);
+      CreditedRequester<JsonObject, Buffer> b = batches;
+      CreditedRequester<MatchRequest, MatchReply> m = matches;
+      LOG.info("trainer {}: recipe {}, batches from {} and matchings from {} (local when none answers)",
+          c.outputDir(), RecipeFingerprint.shortForm(fingerprint), b, m);
+      Trainer.Result r = new Trainer(c, System.out)
+          .withSources(new BusBatchSource(b, fingerprint), new BusMatchingSource(m, MatcherConfig.DETR))
+          .withStages(checkpoints, metrics -> {
+            vertx.eventBus().publish(Addresses.TRAIN_METRICS, metrics);
+            vertx.eventBus().publish(Addresses.PIPELINE_EVENTS, stepEvent(metrics, b.stats(), m.stats()),
+                LOCAL);
+          })
+          .run(resume);
+      JsonObject end = requesterCounts(new JsonObject().put("event", "finished")
+          .put("epochs", r.epochs()).put("steps", r.steps())
+          .put("checkpoint", String.valueOf(r.checkpoint())), b.stats(), m.stats());
+      LOG.info("training finished: {}", end.encode());
+      return end;
+    } catch (Exception | Error e) {
+      LOG.error("training failed", e);
+      JsonObject failed = new JsonObject().put("event", "failed")
+          .put("message", e.getMessage() != null ? e.getMessage() : e.toString());
+      return matches == null ? failed : requesterCounts(failed, batches.stats(), matches.stats());
+    } finally {
+      if (batches != null) {
+        batches.close();
+      }
+      if (matches != null) {
+        matches.close();
+      }
+    }
+  }
+
+  private static JsonObject stepEvent(StepMetrics metrics, CreditedRequester.Stats batches,
+      CreditedRequester.Stats matches) {
+    return requesterCounts(new JsonObject().put("event", "step").put("epoch", metrics.epoch())
+        .put("step", metrics.step()).put("loss", metrics.value("loss")), batches, matches);
+  }
+
+  private static JsonObject requesterCounts(JsonObject event, CreditedRequester.Stats batches,
+      CreditedRequester.Stats matches) {
+    return event
+        .put("batches_by", new JsonObject(new LinkedHashMap<>(batches.responders())))
+        .put("batch_retries", batches.retries())
+        .put("batch_fallbacks", batches.fallbacks())
+        .put("matched_by", new JsonObject(new LinkedHashMap<>(matches.responders())))
+        .put("match_retries", matches.retries())
+        .put("match_fallbacks", matches.fallbacks());
+  }
+
+  /** Batches prepared on this node when no data stage answers; the split is read on first use. */
+  private static final class OwnBatches {
+    private final TrainConfig config;
+    private final CocoPaths train;
+    private TrainData data;
+
+    OwnBatches(TrainConfig config, CocoPaths train) {
+      this.config = config;
+      this.train = train;
+    }
+
+    synchronized Buffer encoded(JsonObject request) throws IOException {
+      if (data == null) {
+        data = new TrainData(CocoDataset.open(train), new TrainTransform(config.augmentation()),
+            config.batchSize(), config.seed());
+      }
+      return Buffer.buffer(BatchCodec.encode(data.batch(request.getInteger("epoch"),
+          request.getInteger("step"))));
+    }
   }
 
   @Override
@@ -88,5 +176,4 @@ public final class TrainerVerticle extends VerticleBase {
     }
     return Future.succeededFuture();
   }
-
 }

@@ -118,6 +118,15 @@ public final class ChildJvm implements AutoCloseable {
     return seen;
   }
 
+  public String name() {
+    return name;
+  }
+
+  /** Where the child's stderr is written. */
+  public Path stderrFile() {
+    return stderr;
+  }
+
   public long pid() {
     return process.pid();
   }

@@ -1,0 +1,232 @@
+package jdetr.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import jdetr.checkpoint.ModelWeights;
+import jdetr.data.SynthConfig;
+import jdetr.data.SyntheticDataset;
+import jdetr.testing.ChildJvm;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Training spread over a real cluster of {@code jdetr node} JVMs on loopback (trainer, data,
+ * matcher and eval roles, the stage descriptors of verticles/ with short request timeouts),
+ * compared with the same recipe trained in one JVM by the plain loop ({@code jdetr train
+ * --sequential}): the weights must be SHA-256-equal, which holds only if every step ran once, in
+ * order, on the same batch and matching. The trainer's step events count answered requests per
+ * node.
+ */
+class ClusterTrainingTest {
+  private static final int STEPS = 40;
+  private static final Duration START = Duration.ofSeconds(240);
+  private static final Duration RUN = Duration.ofSeconds(300);
+
+  @TempDir static Path work;
+  private static Path recipe;
+  private static Path withEval;
+  private static Path withoutEval;
+  private static ChildJvm oneJvm;
+
+  /** Writes the dataset, the recipe and the descriptors; starts the one-JVM run. */
+  @BeforeAll
+  static void startOneJvmRun() throws Exception {
+    Path data = work.resolve("shapes");
+    SyntheticDataset.write(data, new SynthConfig(2 * STEPS, 2, 64, 3, 2, "jpg", 0, 0, 1, 4), false);
+    recipe = work.resolve("tiny.json");
+    Files.writeString(recipe, """
+        {"model": {"backbone": "resnet18", "hidden_dim": 32, "nheads": 4, "enc_layers": 1,
+                   "dec_layers": 1, "dim_feedforward": 64, "num_queries": 6, "dropout": 0.0},
+         "lr": 1e-3, "lr_backbone": 1e-4, "batch_size": 2, "epochs": 1, "seed": 11,
+         "data": {"root": "%s"},
+         "augmentation": {"scales": [48, 64], "max_size": 80, "crop_resize_sizes": [48, 56],
+                          "crop_min_size": 32, "crop_max_size": 48, "val_size": 64},
+         "output_dir": "unused"}
+        """.formatted(data.toString().replace("\\", "\\\\")));
+    withEval = descriptors("verticles-eval", 300);
+    withoutEval = descriptors("verticles-no-eval", 1);
+    List<String> args = new ArrayList<>(List.of("train", "--sequential"));
+    args.addAll(recipeArgs("one-jvm"));
+    oneJvm = ChildJvm.start("one-jvm-train", TestCluster.LOGS, TestCluster.HAZELCAST_JVM_ARGS,
+        Main.class.getName(), args);
+  }
+
+  /**
+   * The stage descriptors of verticles/ with 3 s request timeouts; {@code evalWaitSeconds}: how
+   * long the trainer waits at the end for an eval node's result.
+   */
+  private static Path descriptors(String name, int evalWaitSeconds) throws Exception {
+    Path dir = work.resolve(name);
+    Files.createDirectories(dir);
+    for (String f : List.of("20-data.json", "30-matcher.json", "40-trainer.json",
+        "50-checkpoint.json", "55-eval.json")) {
+      JsonObject d = new JsonObject(Files.readString(Path.of("verticles", f)));
+      if (f.equals("40-trainer.json")) {
+        d.getJsonObject("config").put("timeoutSeconds", 3).put("attempts", 3)
+            .put("evalWaitSeconds", evalWaitSeconds);
+      }
+      Files.writeString(dir.resolve(f), d.encodePrettily());
+    }
+    return dir;
+  }
+
+  @AfterAll
+  static void stopOneJvmRun() throws InterruptedException {
+    if (oneJvm != null) {
+      oneJvm.close();
+    }
+  }
+
+  /** SHA-256 of the weights after the one-JVM run's last step. */
+  private static synchronized String oneJvmSha() throws Exception {
+    assertThat(oneJvm.awaitExit(RUN)).as("jdetr train exit code; %s", oneJvm.stderrTail()).isZero();
+    return clusterSha("one-jvm");
+  }
+
+  private static List<String> recipeArgs(String out) {
+    return List.of(recipe.toString(), "--set", "output_dir=" + work.resolve(out));
+  }
+
+  private static String clusterSha(String out) throws Exception {
+    return ModelWeights.readInfo(work.resolve(out).resolve("checkpoints")
+        .resolve("step-%06d".formatted(STEPS))).sha256();
+  }
+
+  /** Every global step 0..STEPS-1 reported exactly once, in order, with a finite loss. */
+  private static void assertEveryStepOnce(NodeEvents events) {
+    List<Long> seen = new ArrayList<>();
+    for (JsonObject s : events.steps()) {
+      seen.add(s.getLong("step"));
+      assertThat(Double.isFinite(s.getDouble("loss"))).as("loss of %s", s).isTrue();
+    }
+    List<Long> expected = new ArrayList<>();
+    for (long s = 0; s < STEPS; s++) {
+      expected.add(s);
+    }
+    assertThat(seen).isEqualTo(expected);
+  }
+
+  /**
+   * Starts the first node alone (it becomes the Hazelcast master), then the others together, and
+   * waits until every one of them sees them all: nodes started at the same moment with no master
+   * yet may form separate clusters that merge only later.
+   */
+  private static void form(List<NodeEvents> nodes) throws Exception {
+    nodes.get(0).awaitReady(START);
+    for (NodeEvents n : nodes) {
+      n.awaitMembers(nodes.size(), START);
+    }
+  }
+
+  @Test
+  @Timeout(value = 600, unit = TimeUnit.SECONDS)
+  void clusterTrainsLikeOneJvmAndALateMatcherTakesWork() throws Exception {
+    try (TestCluster cluster = new TestCluster(withEval)) {
+      NodeEvents data = cluster.start("late-data", "data", recipeArgs("late"));
+      data.awaitReady(START);
+      NodeEvents matcherA = cluster.start("late-matcher-a", "matcher", List.of());
+      NodeEvents eval = cluster.start("late-eval", "eval", List.of());
+      form(List.of(data, matcherA, eval));
+      NodeEvents trainer = cluster.start("late-trainer", "trainer", recipeArgs("late"));
+      trainer.awaitMembers(4, START);
+      trainer.awaitStep(1, START);
+      NodeEvents matcherB = cluster.start("late-matcher-b", "matcher", List.of());
+      matcherB.awaitMembers(5, START);
+      trainer.drain();
+      long joinedAfter = trainer.last().getLong("step");
+      JsonObject end = trainer.awaitEnd(RUN);
+
+      assertThat(end.getString("event")).as(end.encode()).isEqualTo("finished");
+      assertThat(end.getLong("steps")).isEqualTo(STEPS);
+      assertEveryStepOnce(trainer);
+      assertThat(trainer.node().awaitExit(Duration.ofSeconds(60))).as("trainer node exit code").isZero();
+      assertThat(clusterSha("late")).as("weights equal to the one-JVM run's").isEqualTo(oneJvmSha());
+
+      String a = TestCluster.responder(matcherA.node());
+      String b = TestCluster.responder(matcherB.node());
+      assertThat(joinedAfter).as("matcher B joined mid-run").isLessThan(STEPS - 2);
+      for (JsonObject s : trainer.steps()) {
+        if (s.getLong("step") <= 1) {
+          assertThat(NodeEvents.count(s, "matched_by", b)).as("B before it started").isZero();
+        }
+      }
+      assertThat(NodeEvents.count(end, "matched_by", a)).isPositive();
+      assertThat(NodeEvents.count(end, "matched_by", b)).as("units served by the late matcher")
+          .isPositive();
+      assertThat(NodeEvents.count(end, "batches_by", TestCluster.responder(data.node()))).isPositive();
+      JsonObject line = new JsonObject(Files.readAllLines(work.resolve("late/log.jsonl")).get(0));
+      assertThat(line.getJsonArray("test_coco_eval_bbox")).as("evaluated by the eval node").hasSize(12);
+      assertThat(line.getJsonArray("test_coco_eval_bbox"))
+          .isEqualTo(new JsonObject(Files.readAllLines(work.resolve("one-jvm/log.jsonl")).get(0))
+              .getJsonArray("test_coco_eval_bbox"));
+      System.out.println(new JsonObject().put("test", "cluster-late-matcher")
+          .put("joinedAfterStep", joinedAfter).put("end", end).encode());
+    }
+  }
+
+  @Test
+  @Timeout(value = 600, unit = TimeUnit.SECONDS)
+  void killedMatcherAndDataNodesLoseNoStep() throws Exception {
+    try (TestCluster cluster = new TestCluster(withoutEval)) {
+      NodeEvents dataA = cluster.start("kill-data-a", "data", recipeArgs("kill"));
+      dataA.awaitReady(START);
+      NodeEvents dataB = cluster.start("kill-data-b", "data", recipeArgs("kill"));
+      NodeEvents matcherA = cluster.start("kill-matcher-a", "matcher", List.of());
+      NodeEvents matcherB = cluster.start("kill-matcher-b", "matcher", List.of());
+      form(List.of(dataA, dataB, matcherA, matcherB));
+      NodeEvents trainer = cluster.start("kill-trainer", "trainer", recipeArgs("kill"));
+      trainer.awaitMembers(5, START);
+      String ma = TestCluster.responder(matcherA.node());
+      String mb = TestCluster.responder(matcherB.node());
+      String da = TestCluster.responder(dataA.node());
+      String db = TestCluster.responder(dataB.node());
+
+      // 1. A matcher dies; units sent to it time out and go to the other one.
+      JsonObject beforeMatcher = trainer.awaitStep(3, START);
+      matcherA.node().kill();
+      // 2. A data node dies while the other one runs.
+      JsonObject beforeData = trainer.awaitStep(10, RUN);
+      dataA.node().kill();
+      // 3. The last matcher dies: the trainer matches locally.
+      JsonObject beforeLast = trainer.awaitStep(20, RUN);
+      matcherB.node().kill();
+      JsonObject end = trainer.awaitEnd(RUN);
+
+      assertThat(end.getString("event")).as(end.encode()).isEqualTo("finished");
+      assertEveryStepOnce(trainer);
+      assertThat(trainer.node().awaitExit(Duration.ofSeconds(60))).as("trainer node exit code").isZero();
+      assertThat(clusterSha("kill")).as("weights equal to the one-JVM run's").isEqualTo(oneJvmSha());
+
+      assertThat(NodeEvents.count(beforeMatcher, "matched_by", ma)).as("A served before it died")
+          .isPositive();
+      assertThat(NodeEvents.count(beforeLast, "matched_by", mb))
+          .as("B served after A died").isGreaterThan(NodeEvents.count(beforeMatcher, "matched_by", mb));
+      assertThat(NodeEvents.count(beforeData, "batches_by", da)).as("data A served before it died")
+          .isPositive();
+      assertThat(NodeEvents.count(end, "batches_by", db))
+          .as("data B served after data A died")
+          .isGreaterThan(NodeEvents.count(beforeData, "batches_by", db));
+      assertThat(NodeEvents.count(end, "matched_by", "local"))
+          .as("matched locally once no matcher was left")
+          .isGreaterThan(NodeEvents.count(beforeLast, "matched_by", "local"));
+      String log = Files.readString(trainer.node().stderrFile());
+      assertThat(log).as("the trainer's log names the lost requests")
+          .contains("jdetr.match: no reply within 3000 ms").contains("computing it locally");
+      System.out.println(new JsonObject().put("test", "cluster-kills")
+          .put("killedMatcherAfterStep", beforeMatcher.getLong("step"))
+          .put("killedDataAfterStep", beforeData.getLong("step"))
+          .put("killedLastMatcherAfterStep", beforeLast.getLong("step"))
+          .put("end", end).encode());
+    }
+  }
+}
