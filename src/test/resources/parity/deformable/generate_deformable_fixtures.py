@@ -9,7 +9,8 @@ Weights come from ../model/hashed_weights.py (a recipe Java regenerates exactly;
 several state_dict keys are hashed once, under the first key, and the recipe names that key in
 "hash_name"). Inputs come from a seeded numpy generator. Each case writes <case>.json (jdetr
 DetrConfig JSON + weight recipe) and <case>.safetensors (inputs, outputs of every decoder layer,
-intermediate tensors). `sampling.safetensors` holds a direct check of the sampling core: its output
+intermediate tensors). `state_dict_keys.json` lists the reference state_dict of five full-size
+configurations. `sampling.safetensors` holds a direct check of the sampling core: its output
 and the gradients of a weighted sum of it w.r.t. the values, the sampling locations and the
 attention weights.
 
@@ -185,6 +186,35 @@ def sampling_fixture(core):
     print(f"sampling: output {tuple(out.shape)}")
 
 
+KEY_CONFIGS = {
+    "ddetr_r50_default": [],
+    "ddetr_r50_refine": ["--with_box_refine"],
+    "ddetr_r50_two_stage": ["--with_box_refine", "--two_stage"],
+    "ddetr_r50_single_scale_dc5": ["--num_feature_levels", "1", "--dilation"],
+    "ddetr_r101_frozen_backbone": ["--backbone", "resnet101", "--lr_backbone", "0",
+                                   "--enc_layers", "1", "--dec_layers", "2"],
+}
+
+
+def state_dict_keys(ddetr_main):
+    """Names, shapes and requires_grad of the reference state_dict (shared heads under every
+    index), and the names named_parameters() gives the optimiser (each tensor once)."""
+    from models import build_model
+    out = {}
+    for name, argv in KEY_CONFIGS.items():
+        args = ddetr_main.get_args_parser().parse_args(["--device", "cpu"] + argv)
+        model, _, _ = build_model(args)
+        out[name] = {
+            "config": jdetr_config(args),
+            "keys": [[k, list(v.shape), bool(v.requires_grad)]
+                     for k, v in model.state_dict(keep_vars=True).items()],
+            "trainable": [n for n, p in model.named_parameters() if p.requires_grad],
+        }
+    with open(os.path.join(HERE, "state_dict_keys.json"), "w") as f:
+        json.dump(out, f, separators=(",", ":"))
+    print(f"state_dict_keys: {', '.join(out)}")
+
+
 def main():
     import torch
     torch.set_num_threads(1)
@@ -192,6 +222,7 @@ def main():
     sampling_fixture(core)
     for i, (name, (argv, sizes)) in enumerate(CASES.items()):
         run_case(ddetr_main, name, argv, sizes, 200 + i)
+    state_dict_keys(ddetr_main)
 
 
 if __name__ == "__main__":
