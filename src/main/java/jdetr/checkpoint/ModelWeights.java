@@ -19,13 +19,13 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import jdetr.model.Detr;
+import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
 
 /**
  * jdetr's weights format: a directory with {@code model.safetensors} (the state dict under the
  * reference names, readable by the Python safetensors library and loadable into the reference
- * DETR) and {@code model.json} (the resolved {@link DetrConfig}, the category names by id, and the
+ * DETR or Deformable DETR) and {@code model.json} (the resolved {@link DetrConfig}, the category names by id, and the
  * SHA-256 of the tensor file). Each file is replaced atomically, the JSON last; loading checks the
  * digest so a torn pair is reported, not half-loaded.
  */
@@ -39,12 +39,12 @@ public final class ModelWeights {
   public record Info(DetrConfig config, SortedMap<Integer, String> categories, String sha256) {}
 
   /** A model built from saved weights, with its category names. */
-  public record Loaded(Detr detr, SortedMap<Integer, String> categories) {}
+  public record Loaded(DetectionTransformer detr, SortedMap<Integer, String> categories) {}
 
   private ModelWeights() {}
 
   /** Writes the weights of {@code detr} and the category names (id -> name) into {@code dir}. */
-  public static void save(Path dir, Detr detr, Map<Integer, String> categories) throws IOException {
+  public static void save(Path dir, DetectionTransformer detr, Map<Integer, String> categories) throws IOException {
     Files.createDirectories(dir);
     Path tensors = dir.resolve(TENSORS);
     Safetensors.write(tensors, detr.stateDict(), Map.of("format", "pt"));
@@ -101,7 +101,7 @@ public final class ModelWeights {
       throw new IOException(tensors + ": SHA-256 " + actual + " differs from " + info.sha256()
           + " recorded in " + DESCRIPTION + " (incomplete or mixed save)");
     }
-    Detr detr = Detr.create(info.config(), manager);
+    DetectionTransformer detr = DetectionTransformer.create(info.config(), manager);
     try (NDManager scratch = manager.newSubManager()) {
       Map<String, NDArray> state = Safetensors.read(tensors, scratch).tensors();
       try {

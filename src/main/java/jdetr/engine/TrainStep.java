@@ -20,12 +20,12 @@ import jdetr.loss.Normalisers;
 import jdetr.loss.SetCriterion;
 import jdetr.loss.SetLosses;
 import jdetr.matcher.MatchInput;
-import jdetr.model.Detr;
+import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrOutput;
 import jdetr.model.ModelInput;
 
 /**
- * One optimisation step of DETR on the calling thread, the batch split into micro-batches:
+ * One optimisation step of DETR or Deformable DETR on the calling thread, the batch split into micro-batches:
  *
  * <pre>
  * normalisers from every target of the step
@@ -42,7 +42,7 @@ import jdetr.model.ModelInput;
  */
 public final class TrainStep {
 
-  private final Detr detr;
+  private final DetectionTransformer detr;
   private final SetCriterion criterion;
   private final MatchingSource matching;
   private final AdamW optimizer;
@@ -59,7 +59,7 @@ public final class TrainStep {
    * @param microBatches how many parts a step's batch is split into (at most one image each)
    * @param manager parent of the per-step arrays (closed at the end of each step)
    */
-  public TrainStep(Detr detr, SetCriterion criterion, MatchingSource matching, AdamW optimizer,
+  public TrainStep(DetectionTransformer detr, SetCriterion criterion, MatchingSource matching, AdamW optimizer,
       double clipMaxNorm, int microBatches, NDManager manager) {
     if (microBatches < 1) {
       throw new IllegalArgumentException("micro-batches must be >= 1, got " + microBatches);
@@ -80,7 +80,7 @@ public final class TrainStep {
     return optimizer;
   }
 
-  public Detr detr() {
+  public DetectionTransformer detr() {
     return detr;
   }
 

@@ -20,7 +20,7 @@ import jdetr.checkpoint.SavedCheckpoint;
 import jdetr.engine.AdamW;
 import jdetr.engine.AdamWState;
 import jdetr.engine.StepLR;
-import jdetr.model.Detr;
+import jdetr.model.DetectionTransformer;
 
 /**
  * A training checkpoint (DESIGN §4): {@code model.safetensors} + {@code model.json} (a weights
@@ -41,7 +41,7 @@ public final class TrainCheckpoint {
   private TrainCheckpoint() {}
 
   /** Saves after {@code epochsDone} epochs and {@code step} optimisation steps. */
-  public static SavedCheckpoint save(CheckpointStore store, Detr detr, AdamW optimizer,
+  public static SavedCheckpoint save(CheckpointStore store, DetectionTransformer detr, AdamW optimizer,
       StepLR scheduler, int epochsDone, long step, TrainConfig config,
       Map<Integer, String> categories, Map<String, Object> metrics, NDManager manager) {
     return store.save(step, dir -> {
@@ -71,7 +71,7 @@ public final class TrainCheckpoint {
    * holds none. A learning rate that differs from the recipe's is taken from the recipe (a new rate
    * given at resume is honoured) and reported.
    */
-  public static Optional<Resumed> restore(CheckpointStore store, Detr detr, AdamW optimizer,
+  public static Optional<Resumed> restore(CheckpointStore store, DetectionTransformer detr, AdamW optimizer,
       StepLR scheduler, NDManager manager) throws IOException {
     Optional<SavedCheckpoint> latest = store.loadLatest();
     if (latest.isEmpty()) {

@@ -39,7 +39,7 @@ import jdetr.loss.CriterionConfig;
 import jdetr.loss.SetCriterion;
 import jdetr.matcher.HungarianMatcher;
 import jdetr.matcher.MatcherConfig;
-import jdetr.model.Detr;
+import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
 
 /**
@@ -88,17 +88,20 @@ public final class Trainer {
       return t;
     });
     try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-      Detr detr = Detr.create(modelConfig, manager);
+      DetectionTransformer detr = DetectionTransformer.create(modelConfig, manager);
       if (config.weights() != null) {
         loadWeights(detr, config.weights(), manager);
       }
-      AdamW optimizer = new AdamW(ParameterGroups.detr(TrainableParameters.of(detr), config.lr(),
-          config.lrBackbone()), new AdamWConfig(0.9, 0.999, 1e-8, config.weightDecay()), manager);
+      AdamW optimizer = new AdamW(ParameterGroups.reference(modelConfig.isDeformable(),
+          TrainableParameters.of(detr), config.lr(), config.lrBackbone()),
+          new AdamWConfig(0.9, 0.999, 1e-8, config.weightDecay()), manager);
       StepLR scheduler = new StepLR(optimizer, config.lrDrop(), 0.1);
       SetCriterion criterion = new SetCriterion(
-          CriterionConfig.detr().withAuxLoss(modelConfig.auxLoss()), modelConfig.numClasses());
+          CriterionConfig.defaults(modelConfig.classLoss()).withAuxLoss(modelConfig.auxLoss()),
+          modelConfig.numClasses());
       TrainStep trainStep = new TrainStep(detr, criterion,
-          matching != null ? matching : MatchingSource.local(new HungarianMatcher(MatcherConfig.DETR)),
+          matching != null ? matching : MatchingSource.local(
+              new HungarianMatcher(MatcherConfig.defaults(modelConfig.classLoss()))),
           optimizer,
           config.clipMaxNorm(), config.microBatches(), manager);
       TrainData data = new TrainData(train, new TrainTransform(config.augmentation()),
@@ -190,7 +193,7 @@ public final class Trainer {
   }
 
   /** Plots after every epoch; drawn val predictions after the last (a failure is only reported). */
-  private void figures(Path out, Detr finalModel, TreeMap<Integer, String> categories) {
+  private void figures(Path out, DetectionTransformer finalModel, TreeMap<Integer, String> categories) {
     try {
       RunFigures.plots(out.resolve("log.jsonl"), out.resolve("plots"));
       if (finalModel != null) {
@@ -204,7 +207,7 @@ public final class Trainer {
   }
 
   /** Starts from {@code weights}: an official {@code .pth} or a jdetr weights directory. */
-  private void loadWeights(Detr detr, Path weights, NDManager manager) throws IOException {
+  private void loadWeights(DetectionTransformer detr, Path weights, NDManager manager) throws IOException {
     try (NDManager scratch = manager.newSubManager()) {
       Map<String, NDArray> state;
       if (Files.isDirectory(weights)) {
@@ -232,6 +235,9 @@ public final class Trainer {
     double drop = Math.pow(0.1, scheduler.lastEpoch() / config.lrDrop());
     optimizer.setLr(0, config.lr() * drop);
     optimizer.setLr(1, config.lrBackbone() * drop);
+    if (config.model().isDeformable()) {
+      optimizer.setLr(2, config.lr() * ParameterGroups.DEFORMABLE_LINEAR_PROJ_MULT * drop);
+    }
     progress.printf("learning rates changed at resume: lr %s -> %s, lr_backbone %s -> %s"
         + " (now %.3e / %.3e after %d StepLR drops)%n", savedLr, config.lr(), savedBackbone,
         config.lrBackbone(), optimizer.lr(0), optimizer.lr(1), scheduler.lastEpoch() / config.lrDrop());

@@ -52,7 +52,8 @@ public final class TrainerVerticle extends VerticleBase {
       JsonObject event;
       try {
         Trainer.Result r = new Trainer(c, System.out)
-            .withSources(new BusBatchSource(batches), new BusMatchingSource(matches, MatcherConfig.DETR))
+            .withSources(new BusBatchSource(batches), new BusMatchingSource(matches,
+                MatcherConfig.defaults(c.model().classLoss())))
             .run(resume);
         event = new JsonObject().put("event", "finished").put("epochs", r.epochs())
             .put("steps", r.steps()).put("checkpoint", String.valueOf(r.checkpoint()));
