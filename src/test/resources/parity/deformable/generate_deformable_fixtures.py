@@ -15,6 +15,7 @@ and the gradients of a weighted sum of it w.r.t. the values, the sampling locati
 attention weights.
 
   PYTHONPATH=/work/ref/ddetr:/work/ref/cocoapi/PythonAPI /usr/bin/python3 generate_deformable_fixtures.py
+  ... generate_deformable_fixtures.py --official-pth OUTDIR   # full-size .pth files, not committed
 """
 import json
 import os
@@ -215,10 +216,64 @@ def state_dict_keys(ddetr_main):
     print(f"state_dict_keys: {', '.join(out)}")
 
 
-def main():
+def official_checkpoint(ddetr_main, out_dir, argv, name):
+    """A checkpoint as the reference's main.py writes it (model, optimizer with its three groups,
+    lr_scheduler, epoch, args), the reference's own random initialisation, full size; plus the
+    model's outputs on one 480x640 image. Not committed (about 160 MB)."""
     import torch
+    from models import build_model
+    from util.misc import nested_tensor_from_tensor_list
+    torch.manual_seed(11)
+    args = ddetr_main.get_args_parser().parse_args(["--device", "cpu"] + argv)
+    model, _, _ = build_model(args)
+    model.eval()
+
+    def match(n, keys):
+        return any(k in n for k in keys)
+    groups = [
+        {"params": [p for n, p in model.named_parameters()
+                    if not match(n, args.lr_backbone_names)
+                    and not match(n, args.lr_linear_proj_names) and p.requires_grad],
+         "lr": args.lr},
+        {"params": [p for n, p in model.named_parameters()
+                    if match(n, args.lr_backbone_names) and p.requires_grad],
+         "lr": args.lr_backbone},
+        {"params": [p for n, p in model.named_parameters()
+                    if match(n, args.lr_linear_proj_names) and p.requires_grad],
+         "lr": args.lr * args.lr_linear_proj_mult}]
+    optimizer = torch.optim.AdamW(groups, lr=args.lr, weight_decay=args.weight_decay)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, args.lr_drop)
+    os.makedirs(out_dir, exist_ok=True)
+    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                "lr_scheduler": scheduler.state_dict(), "epoch": 0, "args": args},
+               os.path.join(out_dir, name + ".pth"))
+    rng = np.random.default_rng(12)
+    image = torch.from_numpy(rng.standard_normal((3, 480, 640)).astype(np.float32))
+    samples = nested_tensor_from_tensor_list([image])
+    with torch.no_grad():
+        out = model(samples)
+    logits = torch.stack([a["pred_logits"] for a in out["aux_outputs"]] + [out["pred_logits"]])
+    boxes = torch.stack([a["pred_boxes"] for a in out["aux_outputs"]] + [out["pred_boxes"]])
+    write_safetensors(os.path.join(out_dir, name + ".safetensors"),
+                      {"images": samples.tensors.numpy(), "mask": samples.mask.numpy(),
+                       "logits": logits.numpy(), "boxes": boxes.numpy()}, {"reference": REFERENCE})
+    print(f"{name}: {out_dir}/{name}.pth")
+
+
+def main():
+    import argparse
+    import torch
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--official-pth", metavar="OUTDIR",
+                        help="only write full-size checkpoints in the reference's format")
+    options = parser.parse_args()
     torch.set_num_threads(1)
     ddetr_main, core = import_reference()
+    if options.official_pth:
+        official_checkpoint(ddetr_main, options.official_pth, [], "r50_deformable_detr")
+        official_checkpoint(ddetr_main, options.official_pth, ["--with_box_refine", "--two_stage"],
+                            "r50_deformable_detr_plus_plus")
+        return
     sampling_fixture(core)
     for i, (name, (argv, sizes)) in enumerate(CASES.items()):
         run_case(ddetr_main, name, argv, sizes, 200 + i)
