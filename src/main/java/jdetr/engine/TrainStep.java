@@ -21,6 +21,7 @@ import jdetr.loss.SetCriterion;
 import jdetr.loss.SetLosses;
 import jdetr.matcher.MatchInput;
 import jdetr.model.DetectionTransformer;
+import jdetr.model.DetrConfig;
 import jdetr.model.DetrOutput;
 import jdetr.model.ModelInput;
 
@@ -84,9 +85,18 @@ public final class TrainStep {
     return detr;
   }
 
-  /** A micro-batch whose forward has run and whose matching is under way. */
+  /**
+   * A micro-batch whose forward has run and whose matching is under way; {@code proposals} are
+   * two-stage Deformable DETR's encoder proposals (matched as one more layer, the last), else null.
+   */
   private record InFlight(NDManager scope, List<LayerPrediction> layers, List<Target> targets,
-      CompletableFuture<List<List<Matching>>> matchings) {}
+      LayerPrediction proposals, CompletableFuture<List<List<Matching>>> matchings) {}
+
+  /** The proposals' {@code _enc} terms are trained (two-stage with auxiliary losses). */
+  private boolean supervisesProposals() {
+    DetrConfig c = detr.config();
+    return c.isDeformable() && c.deformable().twoStage() && criterion.config().auxLoss();
+  }
 
   /**
    * Runs one step on {@code batch}.
@@ -100,7 +110,8 @@ public final class TrainStep {
     int parts = Math.min(microBatches, b);
     int queries = detr.config().numQueries();
     Normalisers normalisers = Normalisers.of(batch.targets(), queries, criterion.config().eosCoef());
-    StepLog.Tally tally = new StepLog.Tally(criterion.weightDict(detr.config().decLayers()));
+    StepLog.Tally tally = new StepLog.Tally(
+        criterion.weightDict(detr.config().decLayers(), supervisesProposals()));
     optimizer.zeroGrad();
     try (NDManager stepScope = manager.newSubManager();
         GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -111,8 +122,14 @@ public final class TrainStep {
         next = j + 1 < parts ? forward(input, batch, bounds(b, parts, j + 1), stepScope, step) : null;
         try (NDManager scope = current.scope()) {
           List<List<Matching>> matchings = await(current.matchings());
-          SetLosses losses =
-              criterion.compute(current.layers(), current.targets(), matchings, normalisers, step);
+          SetCriterion.EncoderProposals proposals = null;
+          if (current.proposals() != null) { // matched last
+            proposals = new SetCriterion.EncoderProposals(current.proposals(),
+                matchings.get(matchings.size() - 1));
+            matchings = matchings.subList(0, matchings.size() - 1);
+          }
+          SetLosses losses = criterion.compute(current.layers(), current.targets(), matchings,
+              normalisers, step, proposals);
           tally.add(losses, current.targets());
           collector.backward(losses.total());
         }
@@ -163,7 +180,21 @@ public final class TrainStep {
       requireFinite(l, bx, step);
       units = MatchInput.ofLayers(l, bx, layers, detr.config().numQueries(), k, targets);
     }
-    return new InFlight(scope, predictions, targets, matching.match(step, units, targets.size()));
+    LayerPrediction proposals = null;
+    if (out.hasProposals() && supervisesProposals()) {
+      proposals = new LayerPrediction(out.encLogits(), out.encBoxes());
+      units = new ArrayList<>(units);
+      try (NDArray logits = out.encLogits().stopGradient(); // [b, S, K]
+          NDArray boxes = out.encBoxes().stopGradient()) { // [b, S, 4] cxcywh
+        float[] l = logits.toFloatArray();
+        float[] bx = boxes.toFloatArray();
+        requireFinite(l, bx, step);
+        units.addAll(MatchInput.ofLayers(l, bx, 1, (int) logits.getShape().get(1),
+            (int) logits.getShape().get(2), SetCriterion.classAgnostic(targets)));
+      }
+    }
+    return new InFlight(scope, predictions, targets, proposals,
+        matching.match(step, units, targets.size()));
   }
 
   /** NaN or infinite predictions cannot be matched: the step stops as for a non-finite loss. */

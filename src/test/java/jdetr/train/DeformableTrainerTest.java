@@ -126,6 +126,37 @@ class DeformableTrainerTest {
   }
 
   @Test
+  void twoStageStepSupervisesTheEncoderProposals(@TempDir Path tmp) throws Exception {
+    Path root = tmp.resolve("shapes");
+    List<String> sets = new ArrayList<>(tiny(root, tmp.resolve("o")));
+    sets.add("model.deformable={\"with_box_refine\": true, \"two_stage\": true}");
+    sets.add("model.hidden_dim=64"); // two-stage: queries from 4 x 16 proposal features
+    TrainConfig config = TrainConfig.resolve(JSON.createObjectNode(), sets, "t");
+    CocoPaths[] splits = TrainData.openOrGenerate(root, config.synth());
+    CocoDataset train = CocoDataset.open(splits[0]);
+    Batch batch = new TrainData(train, new TrainTransform(config.augmentation()), 2, 1).batch(0, 0);
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      Engine.getInstance().setRandomSeed(5);
+      DetrConfig model = config.modelFor(train.numClasses());
+      assertThat(model.deformable().twoStage()).isTrue();
+      DetectionTransformer detr = DetectionTransformer.create(model, m);
+      AdamW adamw = new AdamW(ParameterGroups.reference(true, TrainableParameters.of(detr), 1e-3,
+          1e-4), AdamWConfig.DETR, m);
+      SetCriterion criterion = new SetCriterion(CriterionConfig.deformableDetr(),
+          model.numClasses());
+      TrainStep step = new TrainStep(detr, criterion,
+          MatchingSource.local(new HungarianMatcher(MatcherConfig.DEFORMABLE_DETR)), adamw, 0.1, 2,
+          m);
+      var log = step.run(batch, 0);
+      assertThat(log.values()).containsKeys("loss_ce_enc", "loss_bbox_enc", "loss_giou_enc",
+          "loss_ce", "loss_ce_0");
+      assertThat(log.values().get("loss_ce_enc")).isPositive();
+      assertThat(Double.isFinite(log.loss())).isTrue();
+      assertThat(criterion.weightDict(model.decLayers(), true)).containsKey("loss_giou_enc");
+    }
+  }
+
+  @Test
   void lossFallsWhenOneBatchIsRepeated(@TempDir Path tmp) throws Exception {
     Path root = tmp.resolve("shapes");
     List<String> sets = new ArrayList<>(tiny(root, tmp.resolve("o")));

@@ -149,9 +149,10 @@ public final class DeformableDetr extends DetectionTransformer {
     });
   }
 
+  /** The decoder layers' predictions and, two-stage, the encoder proposals'. */
   @Override
   public DetrOutput forward(NDArray images, NDArray mask, boolean training) {
-    return forwardWithProposals(images, mask, training).layers();
+    return forward(multiScaleFeatures(images, mask), training);
   }
 
   /**
@@ -186,14 +187,8 @@ public final class DeformableDetr extends DetectionTransformer {
     return new MultiScaleFeatures(srcs, masks, pos);
   }
 
-  /** The decoder layers' predictions and, two-stage, the encoder proposals'. */
-  public DeformableDetrOutput forwardWithProposals(NDArray images, NDArray mask,
-      boolean training) {
-    return forward(multiScaleFeatures(images, mask), training);
-  }
-
   /** The transformer and heads on features already computed by {@link #multiScaleFeatures}. */
-  public DeformableDetrOutput forward(MultiScaleFeatures features, boolean training) {
+  public DetrOutput forward(MultiScaleFeatures features, boolean training) {
     return heads(transform(features, training));
   }
 
@@ -204,7 +199,7 @@ public final class DeformableDetr extends DetectionTransformer {
   }
 
   /** The class and box heads on every decoder layer of the transformer output. */
-  public DeformableDetrOutput heads(DeformableTransformer.Output t) {
+  public DetrOutput heads(DeformableTransformer.Output t) {
     NDList logits = new NDList();
     NDList boxes = new NDList();
     for (int lvl = 0; lvl < t.states().size(); lvl++) {
@@ -218,11 +213,9 @@ public final class DeformableDetr extends DetectionTransformer {
               -1);
       boxes.add(Activation.sigmoid(unact));
     }
-    DetrOutput layers = new DetrOutput(NDArrays.stack(logits, 0), NDArrays.stack(boxes, 0));
-    if (t.encLogits() == null) {
-      return new DeformableDetrOutput(layers, null, null);
-    }
-    return new DeformableDetrOutput(layers, t.encLogits(), Activation.sigmoid(t.encBoxesUnact()));
+    NDArray encBoxes = t.encBoxesUnact() == null ? null : Activation.sigmoid(t.encBoxesUnact());
+    return new DetrOutput(NDArrays.stack(logits, 0), NDArrays.stack(boxes, 0), t.encLogits(),
+        encBoxes);
   }
 
   @Override

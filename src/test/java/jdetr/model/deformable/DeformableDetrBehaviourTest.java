@@ -210,9 +210,9 @@ class DeformableDetrBehaviourTest {
       try (NDManager forward = step.newSubManager()) {
         NDArray x = images.duplicate();
         x.attach(forward);
-        DeformableDetrOutput o = model.forwardWithProposals(x, mask, true);
-        loss = o.layers().logits().mul(o.layers().logits()).sum()
-            .add(o.layers().boxes().sum());
+        DetrOutput o = model.forward(x, mask, true);
+        loss = o.logits().mul(o.logits()).sum()
+            .add(o.boxes().sum());
         if (o.hasProposals()) {
           loss = loss.add(o.encLogits().sum()).add(o.encBoxes().sum());
         }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import jdetr.checkpoint.Safetensors;
 import jdetr.model.DetrConfig;
+import jdetr.model.DetrOutput;
 import jdetr.model.HashedWeights;
 import jdetr.model.NoGrad;
 import jdetr.model.ParityFixture;
@@ -89,18 +90,18 @@ class DeformableDetrParityTest {
     }
   }
 
-  private static void compareOutputs(String name, DetrConfig config, DeformableDetrOutput out,
+  private static void compareOutputs(String name, DetrConfig config, DetrOutput out,
       DeformableTransformer.Output t, Map<String, NDArray> ref, double tol) {
     ParityFixture.assertClose(name + " memory", t.memory(), ref.get("memory"), tol);
     NDArray logits = ref.get("logits");
     NDArray boxes = ref.get("boxes");
-    int layers = out.layers().numLayers();
+    int layers = out.numLayers();
     assertThat(layers).isEqualTo(config.decLayers());
     for (int l = 0; l < layers; l++) {
       String tag = l == layers - 1 ? "final" : "aux " + l;
-      ParityFixture.assertClose(name + " logits " + tag, out.layers().layerLogits(l),
+      ParityFixture.assertClose(name + " logits " + tag, out.layerLogits(l),
           logits.get(l), tol);
-      ParityFixture.assertClose(name + " boxes " + tag, out.layers().layerBoxes(l),
+      ParityFixture.assertClose(name + " boxes " + tag, out.layerBoxes(l),
           boxes.get(l), tol);
     }
     assertThat(out.hasProposals()).isEqualTo(config.deformable().twoStage());
