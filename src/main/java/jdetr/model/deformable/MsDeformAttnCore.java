@@ -1,8 +1,6 @@
 package jdetr.model.deformable;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -23,9 +21,10 @@ import jdetr.autograd.GraphSafe;
  * {@code F.grid_sample(value, 2 * loc - 1, mode="bilinear", padding_mode="zeros",
  * align_corners=False)}: pixel centres at (i + 0.5) / W, corners outside the map read 0.
  *
- * <p>The four corners of every sample are gathered from the flattened values with one row lookup
- * ({@code F.embedding}), weighted by attention x bilinear weight, and reduced with one batched
- * matrix product. Everything is differentiable with respect to the values, the locations and the
+ * <p>Each of the four corners of every sample is gathered from the flattened values with a row
+ * lookup ({@code F.embedding}), weighted by attention x bilinear weight and reduced over levels and
+ * points with a batched matrix product; the corners are summed one after another, so at most a
+ * quarter of the gathered values is held at a time when nothing is recorded for the backward. Everything is differentiable with respect to the values, the locations and the
  * attention weights (gradients equal grid_sample's: out-of-map corners contribute nothing); the
  * integer corner indices carry no gradient.
  */
@@ -90,29 +89,31 @@ public final class MsDeformAttnCore {
     // corners in the order nw, ne, sw, se; each weight is zeroed where the corner is off the map
     NDArray[][] corners = {{x0, y0}, {x1, y0}, {x0, y1}, {x1, y1}};
     NDArray[] weights = {south.mul(east), south.mul(west), north.mul(east), north.mul(west)};
-    NDList rows = new NDList(4);
-    NDList coefficients = new NDList(4);
-    for (int k = 0; k < 4; k++) {
+    long samples = n * lq * m;
+    NDArray table = value.reshape(n * s * m, d); // [N * S * M, D]
+    NDArray imageStart = c.imageStart(n, s, m);
+    NDArray head = c.head(m);
+    NDArray out = null;
+    for (int k = 0; k < 4; k++) { // one corner at a time: a quarter of the gathered values alive
       NDArray cx = corners[k][0];
       NDArray cy = corners[k][1];
       NDArray inside = cx.gte(0f).logicalAnd(cx.lte(c.lastColumn))
           .logicalAnd(cy.gte(0f)).logicalAnd(cy.lte(c.lastRow)).toType(DataType.FLOAT32, false);
-      coefficients.add(weights[k].mul(inside).mul(attention));
+      NDArray coefficient = weights[k].mul(inside).mul(attention)
+          .reshape(samples, 1, (long) l * p); // [N * Lq * M, 1, L * P]
       // off-map corners read row 0 (their coefficient is 0); x, y are whole numbers
       NDArray col = cx.mul(inside).toType(DataType.INT64, false);
       NDArray row = cy.mul(inside).toType(DataType.INT64, false);
       // row of value.reshape(N * S * M, D): (n * S + start_l + y * W_l + x) * M + m
-      rows.add(row.mul(c.rowStride).add(col.mul(c.heads)).add(c.levelStart)
-          .add(c.imageStart(n, s, m)).add(c.head(m)));
+      NDArray index = row.mul(c.rowStride).add(col.mul(c.heads)).add(c.levelStart)
+          .add(imageStart).add(head).reshape(-1); // [N * Lq * M * L * P]
+      NDArray gathered = Embedding.embedding(index, table, SparseFormat.DENSE).singletonOrThrow()
+          .reshape(samples, (long) l * p, d); // [N * Lq * M, L * P, D]
+      NDArray sum = coefficient.matMul(gathered); // [N * Lq * M, 1, D]
+      gathered.close();
+      out = out == null ? sum : out.add(sum);
     }
-    long samples = n * lq * m;
-    NDArray index = NDArrays.stack(rows, 3).reshape(-1); // [N * Lq * M * 4 * L * P]
-    NDArray table = value.reshape(n * s * m, d); // [N * S * M, D]
-    NDArray gathered = Embedding.embedding(index, table, SparseFormat.DENSE).singletonOrThrow()
-        .reshape(samples, 4L * l * p, d); // [N * Lq * M, 4 * L * P, D]
-    NDArray coefficient = NDArrays.stack(coefficients, 3)
-        .reshape(samples, 1, 4L * l * p); // [N * Lq * M, 1, 4 * L * P]
-    return coefficient.matMul(gathered).reshape(n, lq, m * d); // [N, Lq, M * D]
+    return out.reshape(n, lq, m * d); // [N, Lq, M * D]
   }
 
   /**
