@@ -12,7 +12,8 @@ public final class MessageCodecs {
 
   /** Every codec, one per message type. */
   public static List<BinaryCodec<?>> all() {
-    return List.of(new MatchRequestCodec(), new MatchReplyCodec());
+    return List.of(new MatchRequestCodec(), new MatchReplyCodec(), new StepMetricsCodec(),
+        new EvalResultCodec());
   }
 
   /** Registers every codec as the default codec of its message type on {@code bus}. */

@@ -54,6 +54,29 @@ public final class WireReader {
     return v;
   }
 
+  /** Reads a string written by {@link WireWriter#writeString}, at most {@code maxBytes} long. */
+  public String readString(String field, int maxBytes) {
+    int n = readInt(field + ".length");
+    if (n < 0 || n > maxBytes) {
+      throw new WireFormatException(codec + ": field " + field + " claims " + n
+          + " bytes, expected 0.." + maxBytes);
+    }
+    need(field, n);
+    String s = buffer.getString(pos, pos + n, "UTF-8");
+    pos += n;
+    return s;
+  }
+
+  /** Reads a double array whose shape must match {@code expected} (-1 = any size on that axis). */
+  public double[] readDoubles(String field, int... expected) {
+    int count = readShape(field, expected, Double.BYTES);
+    double[] out = new double[count];
+    ByteBuffer.wrap(buffer.getBytes(pos, pos + count * Double.BYTES))
+        .order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(out);
+    pos += count * Double.BYTES;
+    return out;
+  }
+
   /** Reads a float array whose shape must match {@code expected} (-1 = any size on that axis). */
   public float[] readFloats(String field, int... expected) {
     int count = readShape(field, expected, Float.BYTES);

@@ -35,6 +35,23 @@ public final class WireWriter {
     return this;
   }
 
+  /** Writes a string as {@code [int32 byte count][UTF-8 bytes]}. */
+  public WireWriter writeString(String value) {
+    byte[] bytes = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    buffer.appendIntLE(bytes.length);
+    buffer.appendBytes(bytes);
+    return this;
+  }
+
+  /** Writes {@code data} with its shape; {@code data.length} must equal the product of the dims. */
+  public WireWriter writeDoubles(double[] data, int... shape) {
+    writeShape(data.length, shape);
+    ByteBuffer bytes = ByteBuffer.allocate(data.length * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.asDoubleBuffer().put(data);
+    buffer.appendBytes(bytes.array());
+    return this;
+  }
+
   /** Writes {@code data} with its shape; {@code data.length} must equal the product of the dims. */
   public WireWriter writeFloats(float[] data, int... shape) {
     writeShape(data.length, shape);

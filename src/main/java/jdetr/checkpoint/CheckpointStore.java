@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.LongPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -33,7 +34,10 @@ import org.slf4j.LoggerFactory;
  * <p>A save writes into a hidden temp directory, fsyncs every file and the directory, renames it
  * to {@code step-N}, then replaces {@code LATEST} atomically ({@link AtomicFiles}). A crash at
  * any point leaves {@code LATEST} naming a complete checkpoint, old or new; the leftovers are
- * removed by the next save. Only the newest {@code keepLast} checkpoints are kept.
+ * removed by the next save. Only the newest {@code keepLast} checkpoints are kept. A save may be
+ * split in two: {@link #stage} (the writer runs into the temp directory, for example on the
+ * training thread) and {@link #commit} (fsync, manifest, rename, {@code LATEST}, pruning; for
+ * example in the checkpoint stage while training goes on).
  *
  * <p>Load follows {@code LATEST}, verifies every file against the manifest's SHA-256 and, if
  * anything is wrong, falls back to the newest older checkpoint that verifies, reporting what was
@@ -44,7 +48,7 @@ public final class CheckpointStore {
   public static final String LATEST = "LATEST";
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
   private static final Pattern STEP_DIR = Pattern.compile("step-(\\d{6,18})");
-  private static final String TEMP_PREFIX = ".tmp-";
+  private static final String TEMP_PREFIX = CheckpointLeftovers.TEMP_PREFIX;
 
   private final Path root;
   private final int keepLast;
@@ -65,6 +69,11 @@ public final class CheckpointStore {
     return root;
   }
 
+  /** How many checkpoints are kept. */
+  public int keepLast() {
+    return keepLast;
+  }
+
   /** Directory name of a step: {@code step-000123}. */
   public static String dirName(long step) {
     if (step < 0) {
@@ -80,15 +89,70 @@ public final class CheckpointStore {
    *     checkpoints and {@code LATEST} are then unchanged and no temp directory is left
    */
   public SavedCheckpoint save(long step, CheckpointWriter writer) {
-    String name = dirName(step);
-    Path tmp = root.resolve(TEMP_PREFIX + name + "-" + UUID.randomUUID());
-    Path target = root.resolve(name);
-    Path replaced = null;
     try {
       Files.createDirectories(root);
       removeLeftovers();
+    } catch (IOException e) {
+      throw new CheckpointException("could not save checkpoint " + dirName(step) + " in " + root
+          + ": " + e, e);
+    }
+    return commit(stage(step, writer), s -> false);
+  }
+
+  /** A checkpoint written into a hidden temp directory of the root, not yet committed. */
+  public record Staged(long step, Path dir) {}
+
+  /**
+   * First half of a save: runs the writer into a fresh temp directory of the root. Nothing is
+   * visible to a loader until {@link #commit}; a crash leaves only a temp directory, removed later.
+   * One thread may stage while another commits an earlier step.
+   *
+   * @throws CheckpointException naming the step and root; the temp directory is then removed
+   */
+  public Staged stage(long step, CheckpointWriter writer) {
+    String name = dirName(step);
+    Path tmp = root.resolve(TEMP_PREFIX + name + "-" + UUID.randomUUID());
+    try {
+      Files.createDirectories(root);
       Files.createDirectory(tmp);
       writer.writeTo(tmp);
+      return new Staged(step, tmp);
+    } catch (IOException | RuntimeException e) {
+      try {
+        deleteTree(tmp);
+      } catch (IOException | UncheckedIOException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      if (e instanceof CheckpointException ce) {
+        throw ce;
+      }
+      throw new CheckpointException("could not save checkpoint " + name + " in " + root + ": " + e, e);
+    }
+  }
+
+  /**
+   * Second half of a save: fsyncs the staged files, adds the manifest, renames the directory to
+   * {@code step-N} and makes it the latest, then removes what interrupted saves of this or
+   * earlier steps left and prunes to the newest {@code keepLast} checkpoints, sparing those
+   * {@code pinned} (for example, still to be evaluated). Commits happen in step order.
+   *
+   * @throws CheckpointException naming the step and root if anything fails; the previous
+   *     checkpoints and {@code LATEST} are then unchanged and the staged directory is removed
+   */
+  public SavedCheckpoint commit(Staged staged, LongPredicate pinned) {
+    long step = staged.step();
+    String name = dirName(step);
+    Path tmp = staged.dir();
+    Path target = root.resolve(name);
+    if (!root.equals(tmp.getParent()) || !tmp.getFileName().toString().startsWith(TEMP_PREFIX + name + "-")) {
+      throw new CheckpointException("staged directory " + tmp + " is not a staged " + name + " of " + root);
+    }
+    if (!Files.isDirectory(tmp, LinkOption.NOFOLLOW_LINKS)) {
+      throw new CheckpointException("staged directory " + tmp + " of " + name + " does not exist");
+    }
+    Path replaced = null;
+    try {
+      CheckpointLeftovers.removeUpTo(root, step, tmp);
       CheckpointManifest manifest = seal(step, tmp);
       if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
         replaced = root.resolve(TEMP_PREFIX + "old-" + name + "-" + UUID.randomUUID());
@@ -97,7 +161,7 @@ public final class CheckpointStore {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
       AtomicFiles.syncDirectory(root);
       AtomicFiles.writeBytes(root.resolve(LATEST), (name + "\n").getBytes(StandardCharsets.US_ASCII));
-      tidyAfterCommit(step, replaced);
+      tidyAfterCommit(step, replaced, pinned);
       return new SavedCheckpoint(step, target, manifest, List.of());
     } catch (IOException | RuntimeException e) {
       try {
@@ -272,25 +336,28 @@ public final class CheckpointStore {
   }
 
   /** The save is committed: failing to delete old data is only worth a warning. */
-  private void tidyAfterCommit(long step, Path replaced) {
+  private void tidyAfterCommit(long step, Path replaced, LongPredicate pinned) {
     try {
       if (replaced != null) {
         deleteTree(replaced);
       }
-      prune(step);
+      prune(step, pinned);
     } catch (IOException | UncheckedIOException e) {
       LOG.warn("checkpoint {} saved, but removing older checkpoints in {} failed: {}",
           dirName(step), root, e.toString());
     }
   }
 
-  /** Deletes checkpoints newer than {@code saved} (an abandoned run) and all but the newest kept. */
-  private void prune(long saved) throws IOException {
+  /**
+   * Deletes checkpoints newer than {@code saved} (an abandoned run) and all but the newest kept;
+   * pinned older ones stay and do not count.
+   */
+  private void prune(long saved, LongPredicate pinned) throws IOException {
     List<Long> older = new ArrayList<>();
     for (long s : steps()) {
       if (s > saved) {
         discard(s);
-      } else if (s < saved) {
+      } else if (s < saved && !pinned.test(s)) {
         older.add(s);
       }
     }
@@ -306,34 +373,17 @@ public final class CheckpointStore {
     deleteTree(trash);
   }
 
-  /** Removes temp directories and pointer temp files left by an interrupted save. */
-  private void removeLeftovers() throws IOException {
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
-      for (Path p : entries) {
-        String n = p.getFileName().toString();
-        if (isLeftover(n)) {
-          LOG.info("removing {} left by an interrupted checkpoint save", p);
-          deleteTree(p);
-        }
-      }
-    }
+  /**
+   * Removes temp directories and pointer temp files left by interrupted saves. Call it only while
+   * nothing is being staged (for example when a run starts).
+   */
+  public void removeLeftovers() throws IOException {
+    CheckpointLeftovers.removeUpTo(root, Long.MAX_VALUE, null);
   }
 
   /** Names of the leftovers an interrupted save may leave (for tests and diagnostics). */
   public List<String> leftovers() throws IOException {
-    if (!Files.isDirectory(root)) {
-      return List.of();
-    }
-    try (Stream<Path> entries = Files.list(root)) {
-      return entries.map(p -> p.getFileName().toString())
-          .filter(CheckpointStore::isLeftover)
-          .sorted().toList();
-    }
-  }
-
-  /** Temp directories of saves and deletions, and the temp file of a LATEST replacement. */
-  private static boolean isLeftover(String name) {
-    return name.startsWith(TEMP_PREFIX) || (name.startsWith("." + LATEST + ".") && name.endsWith(".tmp"));
+    return CheckpointLeftovers.list(root);
   }
 
   /** Flushes a file's content and metadata to the device. */
@@ -359,13 +409,6 @@ public final class CheckpointStore {
   }
 
   private static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(p)) {
-      for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(q);
-      }
-    }
+    CheckpointLeftovers.deleteTree(p);
   }
 }

@@ -95,13 +95,26 @@ public final class ModelWeights {
   /** Builds the saved model with its arrays on {@code manager} and loads the weights strictly. */
   public static Loaded load(Path dir, NDManager manager) throws IOException {
     Info info = readInfo(dir);
+    DetectionTransformer detr = DetectionTransformer.create(info.config(), manager);
+    loadInto(dir, info, detr, manager);
+    return new Loaded(detr, info.categories());
+  }
+
+  /**
+   * Loads the weights of {@code dir} strictly into {@code detr}, a model built with the same
+   * configuration, after checking the tensor file against the digest in {@code model.json}.
+   */
+  public static void loadInto(Path dir, Info info, DetectionTransformer detr, NDManager manager)
+      throws IOException {
+    if (!detr.config().equals(info.config())) {
+      throw new IOException(dir.resolve(DESCRIPTION) + ": the weights are for another model configuration");
+    }
     Path tensors = dir.resolve(TENSORS);
     String actual = sha256(tensors);
     if (!actual.equals(info.sha256())) {
       throw new IOException(tensors + ": SHA-256 " + actual + " differs from " + info.sha256()
           + " recorded in " + DESCRIPTION + " (incomplete or mixed save)");
     }
-    DetectionTransformer detr = DetectionTransformer.create(info.config(), manager);
     try (NDManager scratch = manager.newSubManager()) {
       Map<String, NDArray> state = Safetensors.read(tensors, scratch).tensors();
       try {
@@ -110,7 +123,6 @@ public final class ModelWeights {
         throw new IOException(tensors + ": " + ex.getMessage(), ex);
       }
     }
-    return new Loaded(detr, info.categories());
   }
 
   static String sha256(Path file) throws IOException {

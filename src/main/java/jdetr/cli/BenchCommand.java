@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       BenchEvalCommand.class,
       BenchInferCommand.class,
       BenchServeCommand.class,
+      BenchTrainCommand.class,
       MatcherBenchCommand.class
     })
 final class BenchCommand implements Runnable {

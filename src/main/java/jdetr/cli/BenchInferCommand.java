@@ -91,7 +91,7 @@ final class BenchInferCommand implements Runnable {
             out = d.forward(features, false);
           } else {
             DeformableDetr d = (DeformableDetr) detr;
-            var features = d.multiScaleFeatures(images, mask); // with the input projections
+            var features = d.multiScaleFeatures(images, mask, false); // with the input projections
             features.srcs().get(0).getFloat(0, 0, 0, 0);
             backboneEnd = System.nanoTime();
             out = d.forward(features, false);

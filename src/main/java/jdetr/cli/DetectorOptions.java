@@ -2,10 +2,7 @@ package jdetr.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import jdetr.model.DetrConfig;
-import jdetr.serve.DetectorFactory;
-import jdetr.serve.DetrDetector;
-import jdetr.serve.ShapesThresholdDetector;
+import jdetr.serve.DetectorChoice;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -13,9 +10,6 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** Which detector a serving command runs: `--detector` and `--weights`. */
 final class DetectorOptions {
-
-  static final String DETR = "detr";
-  static final String SHAPES_THRESHOLD = "shapes-threshold";
 
   @Spec(Spec.Target.MIXEE)
   CommandSpec spec;
@@ -25,7 +19,7 @@ final class DetectorOptions {
           + "(detector detr).")
   Path weights;
 
-  @Option(names = "--detector", defaultValue = DETR, paramLabel = "<name>",
+  @Option(names = "--detector", defaultValue = DetectorChoice.DETR, paramLabel = "<name>",
       description = "detr: the DETR model of --weights (default). shapes-threshold: a built-in colour-threshold "
           + "finder of flat coloured rectangles, ellipses and triangles, for demos without a trained model.")
   String detector;
@@ -36,28 +30,31 @@ final class DetectorOptions {
   @Option(names = "--nheads", defaultValue = "8", description = ".pth only: attention heads (default ${DEFAULT-VALUE}).")
   int nheads;
 
-  /** The factory for the chosen detector, after checking the options fit together. */
-  DetectorFactory factory() {
+  /** The chosen detector, after checking the options fit together. */
+  DetectorChoice choice() {
     switch (detector) {
-      case SHAPES_THRESHOLD:
+      case DetectorChoice.SHAPES_THRESHOLD:
         if (weights != null) {
-          throw new ParameterException(spec.commandLine(), "--weights is not used by --detector " + SHAPES_THRESHOLD);
-        }
-        return config -> new ShapesThresholdDetector();
-      case DETR:
-        if (weights == null) {
           throw new ParameterException(spec.commandLine(),
-              "--weights <checkpoint> is required (or --detector " + SHAPES_THRESHOLD + " for the demo detector)");
+              "--weights is not used by --detector " + DetectorChoice.SHAPES_THRESHOLD);
+        }
+        return DetectorChoice.shapesThreshold();
+      case DetectorChoice.DETR:
+        if (weights == null) {
+          throw new ParameterException(spec.commandLine(), "--weights <checkpoint> is required (or --detector "
+              + DetectorChoice.SHAPES_THRESHOLD + " for the demo detector)");
         }
         if (!Files.exists(weights)) {
           throw new ParameterException(spec.commandLine(), "--weights " + weights + ": no such file or directory");
         }
-        DetrConfig pthBase = DetrConfig.defaults().toBuilder().dilation(dc5).nheads(nheads).build();
-        Path w = weights;
-        return config -> DetrDetector.load(w, config, pthBase);
+        try {
+          return DetectorChoice.detr(weights, dc5, nheads);
+        } catch (IllegalArgumentException e) {
+          throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
       default:
-        throw new ParameterException(spec.commandLine(),
-            "--detector " + detector + ": unknown (available: " + DETR + ", " + SHAPES_THRESHOLD + ")");
+        throw new ParameterException(spec.commandLine(), "--detector " + detector + ": unknown (available: "
+            + DetectorChoice.DETR + ", " + DetectorChoice.SHAPES_THRESHOLD + ")");
     }
   }
 }

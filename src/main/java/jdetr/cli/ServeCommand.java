@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import jdetr.serve.Detector;
+import jdetr.serve.DetectorChoice;
 import jdetr.serve.ServeConfig;
 import jdetr.verticles.DetectionServer;
 import picocli.CommandLine.Command;
@@ -16,7 +17,11 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** `jdetr serve`: detection over HTTP and WebSocket, with the browser page at `/`. */
+/**
+ * `jdetr serve`: detection over HTTP and WebSocket, with the browser page at `/`. Deploys the
+ * stages of role "serve" (verticles/60-detector.json, verticles/70-server.json) with the resolved
+ * settings: defaults, then conf/serve.json or --conf, then --set, then --port.
+ */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {"Serve detection: POST /v1/detect, WebSocket /v1/stream, the page at /, /health/live, "
         + "/health/ready, /metrics.",
@@ -41,12 +46,22 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--set", paramLabel = "key=value", description = "Override one config key (repeatable).")
   List<String> settings = List.of();
 
+  @Option(names = "--verticles", defaultValue = "verticles", paramLabel = "<dir>",
+      description = "Directory of stage descriptors; the stages of role serve are deployed (default: ${DEFAULT-VALUE}).")
+  Path verticles;
+
   @Override
   public Integer call() throws Exception {
     ServeConfig config = resolve(spec, conf, settings, port);
-    var factory = detector.factory();
+    DetectorChoice choice = detector.choice();
     System.err.println("serve config: " + config.toRedactedJson());
-    DetectionServer server = DetectionServer.start(config, factory);
+    DetectionServer server;
+    try {
+      server = DetectionServer.start(config, choice, verticles);
+    } catch (IllegalArgumentException e) {
+      System.err.println("jdetr serve: " + e.getMessage());
+      return 2;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
@@ -59,7 +74,7 @@ final class ServeCommand implements Callable<Integer> {
     }, "jdetr-serve-stop"));
     System.out.printf("{\"event\":\"listening\",\"port\":%d}%n", server.port());
     System.out.flush();
-    Detector d;
+    Detector<?> d;
     try {
       d = server.loaded().get();
     } catch (ExecutionException e) {

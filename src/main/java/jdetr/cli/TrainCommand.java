@@ -1,6 +1,7 @@
 package jdetr.cli;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,15 +10,19 @@ import java.util.concurrent.Callable;
 import jdetr.checkpoint.CheckpointException;
 import jdetr.loss.NonFiniteLossException;
 import jdetr.train.TrainConfig;
+import jdetr.train.TrainProgress;
 import jdetr.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code jdetr train}: trains DETR from a recipe in this JVM. */
+/** {@code jdetr train}: trains DETR from a recipe, as pipeline stages in this JVM or as a plain loop. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-    description = "Train DETR from a recipe (JSON over the reference defaults): per epoch a COCO"
-        + " evaluation of the val split, a checkpoint and a log.jsonl line in the output directory.")
+    description = "Train DETR from a recipe (JSON over the reference defaults). The data, matcher,"
+        + " trainer, checkpoint and eval stages run as Vert.x verticles on the local event bus: each"
+        + " evaluated epoch's checkpoint is evaluated on the val split by the eval stage while"
+        + " training goes on. The output directory gets log.jsonl (one line per epoch), steps.jsonl"
+        + " (one line per step), checkpoints/, plots/ and predictions/.")
 final class TrainCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "RECIPE", description = "Recipe JSON, e.g. conf/shapes-demo.json.")
   Path recipe;
@@ -26,16 +31,25 @@ final class TrainCommand implements Callable<Integer> {
       description = "Override a recipe value, dotted keys: --set lr=2e-4 --set data.root=DIR.")
   List<String> overrides = new ArrayList<>();
 
-  @Option(names = "--resume", description = "Continue from the newest good checkpoint of the output directory.")
+  @Option(names = "--resume", description = "Continue from the newest good checkpoint of the output"
+      + " directory, at the step after it (a new learning rate given now is applied and logged).")
   boolean resume;
 
-  @Option(names = "--pipeline", description = "Run as Vert.x stages in this JVM (data, trainer and"
-      + " matcher verticles over the local event bus), deployed from the descriptors in --stages.")
+  @Option(names = "--sequential", description = "Run the plain loop on one thread instead of the"
+      + " stages: checkpoints and evaluations happen between steps. Same parameters and losses.")
+  boolean sequential;
+
+  @Option(names = "--pipeline", hidden = true, description = "The stages (the default).")
   boolean pipeline;
 
   @Option(names = "--stages", paramLabel = "DIR", defaultValue = "verticles",
-      description = "Stage descriptors for --pipeline (default: ${DEFAULT-VALUE}).")
+      description = "Stage descriptors to deploy (default: ${DEFAULT-VALUE}).")
   Path stages;
+
+  @Option(names = "--log-every", paramLabel = "N", defaultValue = "10",
+      description = "Without a terminal (no progress bar), print a progress line every N steps"
+          + " (default: ${DEFAULT-VALUE}).")
+  int logEvery;
 
   @Option(names = "--print-config", description = "Print the resolved recipe as JSON and exit.")
   boolean printConfig;
@@ -45,6 +59,12 @@ final class TrainCommand implements Callable<Integer> {
     TrainConfig config;
     try {
       config = TrainConfig.load(recipe, overrides);
+      if (logEvery < 1) {
+        throw new IllegalArgumentException("--log-every " + logEvery + ": must be at least 1");
+      }
+      if (sequential && pipeline) {
+        throw new IllegalArgumentException("--sequential and --pipeline exclude each other");
+      }
     } catch (IllegalArgumentException | IOException e) {
       System.err.println("jdetr train: " + e.getMessage());
       return 2;
@@ -53,12 +73,26 @@ final class TrainCommand implements Callable<Integer> {
       System.out.println(config.toJson().toPrettyString());
       return 0;
     }
-    if (pipeline) {
-      return new TrainPipeline(config, stages, resume).run();
-    }
+    PrintStream stdout = System.out;
+    TrainProgress progress = new TrainProgress(TrainProgress.detect(), stdout, logEvery);
+    System.setOut(progress.messages());
     try {
-      Trainer.Result r = new Trainer(config, System.out).run(resume);
-      System.out.printf("finished: %d epochs, %d steps, last checkpoint %s%n", r.epochs(), r.steps(),
+      return sequential ? runSequential(config, progress)
+          : new TrainPipeline(config, stages, resume, progress).run();
+    } finally {
+      progress.close();
+      System.setOut(stdout);
+    }
+  }
+
+  private int runSequential(TrainConfig config, TrainProgress progress) {
+    PrintStream out = progress.messages();
+    try {
+      Trainer.Result r = new Trainer(config, out)
+          .withStages(new jdetr.train.InlineCheckpoints(out), progress)
+          .run(resume);
+      progress.close();
+      out.printf("finished: %d epochs, %d steps, last checkpoint %s%n", r.epochs(), r.steps(),
           r.checkpoint());
       return 0;
     } catch (NonFiniteLossException e) {

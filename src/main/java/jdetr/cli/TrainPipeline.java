@@ -3,14 +3,19 @@ package jdetr.cli;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import jdetr.bus.Addresses;
 import jdetr.bus.Cluster;
+import jdetr.bus.StepMetrics;
 import jdetr.train.TrainConfig;
+import jdetr.train.TrainProgress;
 import jdetr.verticles.DataVerticle;
 import jdetr.verticles.StageDeployer;
 import jdetr.verticles.StageDescriptor;
@@ -18,55 +23,94 @@ import jdetr.verticles.StageDescriptors;
 import jdetr.verticles.TrainerVerticle;
 
 /**
- * {@code jdetr train --pipeline}: deploys the "train" role's stages in this JVM on the local event
- * bus, hands the recipe to the data and trainer stages, and waits for the trainer's end event.
+ * {@code jdetr train} (the default): deploys the "train" role's stages (data, matcher, trainer,
+ * checkpoint, eval) in this JVM on the local event bus, with the codecs of a cluster, hands the
+ * recipe to the data and trainer stages, shows the trainer's step metrics, and waits for its end
+ * event. The trainer stage is deployed last, so every stage it talks to is listening when it
+ * starts.
  */
 final class TrainPipeline {
+  /** Opening a large annotations file is part of the data stage's start. */
+  private static final int DEPLOY_MINUTES = 10;
   private final TrainConfig config;
   private final Path stages;
   private final boolean resume;
+  private final TrainProgress progress;
 
-  TrainPipeline(TrainConfig config, Path stages, boolean resume) {
+  TrainPipeline(TrainConfig config, Path stages, boolean resume, TrainProgress progress) {
     this.config = config;
     this.stages = stages;
     this.resume = resume;
+    this.progress = progress;
   }
 
   int run() {
+    PrintStream err = System.err;
     Vertx vertx = Cluster.local();
     try {
       JsonObject recipe = new JsonObject(config.toJson().toString());
-      List<StageDescriptor> deploy = new ArrayList<>();
+      List<StageDescriptor> others = new ArrayList<>();
+      List<StageDescriptor> trainers = new ArrayList<>();
       for (StageDescriptor d : StageDescriptors.forRole(StageDescriptors.load(stages), "train")) {
-        boolean needsRecipe = d.verticle().equals(DataVerticle.class.getName())
-            || d.verticle().equals(TrainerVerticle.class.getName());
+        boolean trainer = d.verticle().equals(TrainerVerticle.class.getName());
+        boolean needsRecipe = trainer || d.verticle().equals(DataVerticle.class.getName());
         JsonObject c = d.config().copy();
         if (needsRecipe) {
           c.put("recipe", recipe).put("resume", resume);
         }
-        deploy.add(new StageDescriptor(d.file(), d.name(), d.verticle(), d.threadingModel(),
-            d.instances(), d.workerPoolName(), d.workerPoolSize(), d.roles(), c));
+        (trainer ? trainers : others).add(new StageDescriptor(d.file(), d.name(), d.verticle(),
+            d.threadingModel(), d.instances(), d.workerPoolName(), d.workerPoolSize(), d.roles(), c));
       }
+      if (trainers.isEmpty()) {
+        err.println("jdetr train: no stage descriptor in " + stages + " deploys "
+            + TrainerVerticle.class.getSimpleName());
+        return 2;
+      }
+      List<StageDescriptor> deploy = new ArrayList<>(others);
+      deploy.addAll(trainers);
       CompletableFuture<JsonObject> end = new CompletableFuture<>();
       MessageConsumer<JsonObject> events = vertx.eventBus().consumer(Addresses.PIPELINE_EVENTS,
-          m -> end.complete(m.body()));
+          m -> {
+            String event = m.body().getString("event");
+            if ("finished".equals(event) || "failed".equals(event)) {
+              end.complete(m.body());
+            }
+          });
+      MessageConsumer<StepMetrics> metrics = vertx.eventBus().consumer(Addresses.TRAIN_METRICS,
+          m -> progress.accept(m.body()));
       events.completion().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      StageDeployer.deploy(vertx, deploy).toCompletionStage().toCompletableFuture()
-          .get(120, TimeUnit.SECONDS);
-      JsonObject result = end.get();
-      if (!"finished".equals(result.getString("event"))) {
-        System.err.println("jdetr train: " + result.getString("message"));
+      metrics.completion().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      try {
+        StageDeployer.deploy(vertx, deploy).toCompletionStage().toCompletableFuture()
+            .get(DEPLOY_MINUTES, TimeUnit.MINUTES);
+      } catch (TimeoutException e) {
+        err.println("jdetr train: the stages of " + stages + " did not start within "
+            + DEPLOY_MINUTES + " minutes");
         return 1;
+      } catch (ExecutionException e) {
+        err.println("jdetr train: " + describe(e.getCause()));
+        return 1;
+      }
+      JsonObject result = end.get();
+      progress.close();
+      if (!"finished".equals(result.getString("event"))) {
+        err.println("jdetr train: " + result.getString("message", "the trainer stage failed"));
+        return result.getInteger("exitCode", 1);
       }
       System.out.printf("finished: %d epochs, %d steps, last checkpoint %s%n",
           result.getInteger("epochs"), result.getLong("steps"), result.getString("checkpoint"));
       return 0;
     } catch (Exception e) {
-      System.err.println("jdetr train: " + e.getMessage());
+      err.println("jdetr train: " + describe(e));
       return 1;
     } finally {
+      progress.close();
       vertx.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS)
           .exceptionally(t -> null).join();
     }
+  }
+
+  private static String describe(Throwable e) {
+    return e.getMessage() != null ? e.getMessage() : e.toString();
   }
 }

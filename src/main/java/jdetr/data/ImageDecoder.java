@@ -93,8 +93,11 @@ public final class ImageDecoder {
     return fallback;
   }
 
-  /** Copies the pixels to interleaved RGB, straight from the raster's bytes when possible. */
-  static RgbImage toRgb(BufferedImage image) {
+  /**
+   * Copies the pixels of a decoded image to interleaved RGB, straight from the raster's bytes when
+   * possible (raw samples, as PIL keeps them).
+   */
+  public static RgbImage toRgb(BufferedImage image) {
     int w = image.getWidth(), h = image.getHeight();
     byte[] rgb = new byte[3 * w * h];
     Raster raster = image.getRaster();

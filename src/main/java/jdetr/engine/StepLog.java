@@ -19,11 +19,18 @@ import jdetr.loss.SetLosses;
  * @param images images in the step
  * @param values logged values by key, in the order above
  * @param gradNorm global gradient norm before clipping (NaN when clipping is off)
+ * @param times where the step's wall time went ({@link StageTimes#NONE} when not measured)
+ * @param cpuTimes the process CPU time of each stage ({@link StageTimes#NONE} when not measured)
  */
-public record StepLog(long step, int images, Map<String, Double> values, float gradNorm) {
+public record StepLog(long step, int images, Map<String, Double> values, float gradNorm,
+    StageTimes times, StageTimes cpuTimes) {
 
   public StepLog {
     values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+  }
+
+  public StepLog(long step, int images, Map<String, Double> values, float gradNorm) {
+    this(step, images, values, gradNorm, StageTimes.NONE, StageTimes.NONE);
   }
 
   /** The weighted total loss. */
@@ -83,7 +90,8 @@ public record StepLog(long step, int images, Map<String, Double> values, float g
       return out;
     }
 
-    StepLog log(long step, int batchImages, double lr, float gradNorm) {
+    StepLog log(long step, int batchImages, double lr, float gradNorm, StageTimes times,
+        StageTimes cpuTimes) {
       Map<String, Double> out = new LinkedHashMap<>();
       out.put("loss", total());
       terms.forEach((k, v) -> out.put(k, v * weights.get(k)));
@@ -93,7 +101,7 @@ public record StepLog(long step, int images, Map<String, Double> values, float g
       out.put("class_error", classError());
       out.put("cardinality_error", cardinality.getOrDefault("cardinality_error", 0.0) / Math.max(1, images));
       out.put("lr", lr);
-      return new StepLog(step, batchImages, out, gradNorm);
+      return new StepLog(step, batchImages, out, gradNorm, times, cpuTimes);
     }
   }
 }

@@ -102,10 +102,11 @@ public final class TrainStep {
    * Runs one step on {@code batch}.
    *
    * @param step the global step number (named in errors)
-   * @return the step's logged values under the reference's keys
+   * @return the step's logged values under the reference's keys, and where its time went
    * @throws NonFiniteLossException when the loss is NaN or infinite; the parameters are unchanged
    */
   public StepLog run(Batch batch, long step) {
+    StageTimes.Meter meter = new StageTimes.Meter();
     int b = batch.size();
     int parts = Math.min(microBatches, b);
     int queries = detr.config().numQueries();
@@ -113,15 +114,18 @@ public final class TrainStep {
     StepLog.Tally tally = new StepLog.Tally(
         criterion.weightDict(detr.config().decLayers(), supervisesProposals()));
     optimizer.zeroGrad();
+    meter.lap(StageTimes.Meter.OPTIMIZER);
     try (NDManager stepScope = manager.newSubManager();
         GradientCollector collector = Engine.getInstance().newGradientCollector()) {
       ModelInput input = ModelInput.of(batch, stepScope); // kept open until every backward is done
-      InFlight next = forward(input, batch, bounds(b, parts, 0), stepScope, step);
+      InFlight next = forward(input, batch, bounds(b, parts, 0), stepScope, step, meter);
       for (int j = 0; j < parts; j++) {
         InFlight current = next;
-        next = j + 1 < parts ? forward(input, batch, bounds(b, parts, j + 1), stepScope, step) : null;
+        next = j + 1 < parts
+            ? forward(input, batch, bounds(b, parts, j + 1), stepScope, step, meter) : null;
         try (NDManager scope = current.scope()) {
           List<List<Matching>> matchings = await(current.matchings());
+          meter.lap(StageTimes.Meter.MATCH_WAIT);
           SetCriterion.EncoderProposals proposals = null;
           if (current.proposals() != null) { // matched last
             proposals = new SetCriterion.EncoderProposals(current.proposals(),
@@ -131,13 +135,16 @@ public final class TrainStep {
           SetLosses losses = criterion.compute(current.layers(), current.targets(), matchings,
               normalisers, step, proposals);
           tally.add(losses, current.targets());
+          meter.lap(StageTimes.Meter.LOSS);
           collector.backward(losses.total());
         }
+        meter.lap(StageTimes.Meter.BACKWARD);
       }
     } catch (RuntimeException e) {
       optimizer.zeroGrad(); // nothing of a failed step reaches the next one
       throw e;
     }
+    meter.lap(StageTimes.Meter.BACKWARD);
     double total = tally.total();
     if (!Double.isFinite(total)) {
       optimizer.zeroGrad();
@@ -148,7 +155,8 @@ public final class TrainStep {
         : Float.NaN;
     optimizer.step();
     optimizer.zeroGrad();
-    return tally.log(step, b, optimizer.lr(0), gradNorm);
+    meter.lap(StageTimes.Meter.OPTIMIZER);
+    return tally.log(step, b, optimizer.lr(0), gradNorm, meter.wall(), meter.cpu());
   }
 
   /** Images [from, to) of micro-batch {@code j} of {@code parts} equal contiguous parts. */
@@ -157,7 +165,7 @@ public final class TrainStep {
   }
 
   private InFlight forward(ModelInput input, Batch batch, int[] range, NDManager stepScope,
-      long step) {
+      long step, StageTimes.Meter meter) {
     NDManager scope = stepScope.newSubManager();
     NDIndex rows = new NDIndex("{}:{}", range[0], range[1]);
     NDArray images = input.images().get(rows); // [b, 3, H, W], padded like the whole batch
@@ -171,6 +179,7 @@ public final class TrainStep {
     for (int l = 0; l < layers; l++) {
       predictions.add(new LayerPrediction(out.layerLogits(l), out.layerBoxes(l)));
     }
+    meter.lap(StageTimes.Meter.FORWARD);
     List<MatchInput> units;
     try (NDArray logits = out.logits().stopGradient(); // [L, b, Q, K]
         NDArray boxes = out.boxes().stopGradient()) { // [L, b, Q, 4] cxcywh
@@ -193,8 +202,9 @@ public final class TrainStep {
             (int) logits.getShape().get(2), SetCriterion.classAgnostic(targets)));
       }
     }
-    return new InFlight(scope, predictions, targets, proposals,
-        matching.match(step, units, targets.size()));
+    CompletableFuture<List<List<Matching>>> matchings = matching.match(step, units, targets.size());
+    meter.lap(StageTimes.Meter.MATCH_SEND);
+    return new InFlight(scope, predictions, targets, proposals, matchings);
   }
 
   /** NaN or infinite predictions cannot be matched: the step stops as for a non-finite loss. */

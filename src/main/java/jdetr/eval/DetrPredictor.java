@@ -57,14 +57,27 @@ public final class DetrPredictor {
   public Prediction predict(List<RgbImage> images) {
     List<Sample> samples = new ArrayList<>(images.size());
     for (RgbImage image : images) {
-      int h = image.height();
-      int w = image.width();
-      PixelTarget none = new PixelTarget(-1, new int[0], new float[0], new float[0], new boolean[0], h, w, h, w);
-      samples.add(transform.apply(new Example(image, none)));
+      samples.add(transform(image));
     }
-    Batch batch = Collate.of(samples);
     int[] origHeights = images.stream().mapToInt(RgbImage::height).toArray();
     int[] origWidths = images.stream().mapToInt(RgbImage::width).toArray();
+    return predictTransformed(samples, origHeights, origWidths);
+  }
+
+  /** The val transform of one image; uses no model state, so any thread may call it. */
+  public Sample transform(RgbImage image) {
+    int h = image.height();
+    int w = image.width();
+    PixelTarget none = new PixelTarget(-1, new int[0], new float[0], new float[0], new boolean[0], h, w, h, w);
+    return transform.apply(new Example(image, none));
+  }
+
+  /**
+   * Detects objects in images already through {@link #transform}; boxes come back in pixels of
+   * the images before the transform, whose sizes are given.
+   */
+  public Prediction predictTransformed(List<Sample> samples, int[] origHeights, int[] origWidths) {
+    Batch batch = Collate.of(samples);
     NDManager model = detr.getParameters().valueAt(0).getArray().getManager();
     try (NDManager scope = model.newSubManager(); NoGrad g = NoGrad.enter()) {
       ModelInput input = ModelInput.of(batch, scope);

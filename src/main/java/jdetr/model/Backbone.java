@@ -9,7 +9,7 @@ import java.util.List;
 import jdetr.model.nn.TorchBlock;
 
 /**
- * DETR's backbone: a torchvision ResNet ({@code body}) with FrozenBatchNorm2d, returning the
+ * DETR's backbone: a torchvision ResNet ({@code body}), FrozenBatchNorm2d by default, returning the
  * feature maps of the requested stages, each with the padding mask nearest-downsampled to its
  * size. DETR uses stage 4 only (C5: stride 32, or 16 with DC5); Deformable DETR uses 2, 3, 4.
  */
@@ -25,6 +25,12 @@ public final class Backbone extends TorchBlock {
    * @param returnStages ascending stage numbers in 1..4 whose outputs are returned
    */
   public Backbone(String name, boolean trainBackbone, boolean dilation, List<Integer> returnStages) {
+    this(name, trainBackbone, dilation, returnStages, Norm2d.Kind.FROZEN);
+  }
+
+  /** As above, with the given normalisation ({@link Norm2d.Kind#BATCH}: every layer trains). */
+  public Backbone(String name, boolean trainBackbone, boolean dilation, List<Integer> returnStages,
+      Norm2d.Kind norm) {
     if (returnStages.isEmpty()) {
       throw new IllegalArgumentException("backbone: no stage to return");
     }
@@ -36,7 +42,7 @@ public final class Backbone extends TorchBlock {
       }
     }
     this.returnStages = List.copyOf(returnStages);
-    body = child("body", new ResNet(name, dilation, trainBackbone));
+    body = child("body", new ResNet(name, dilation, trainBackbone, norm));
   }
 
   /**
@@ -45,9 +51,14 @@ public final class Backbone extends TorchBlock {
    * @return one map per requested stage, shallow to deep
    */
   public List<FeatureMap> forward(NDArray images, NDArray mask) {
+    return forward(images, mask, false);
+  }
+
+  /** As {@link #forward(NDArray, NDArray)}; {@code training}: BatchNorm2d uses batch statistics. */
+  public List<FeatureMap> forward(NDArray images, NDArray mask, boolean training) {
     checkInput(images, mask);
     List<FeatureMap> out = new ArrayList<>();
-    for (NDArray f : body.forward(images, returnStages)) {
+    for (NDArray f : body.forward(images, returnStages, training)) {
       Shape s = f.getShape();
       out.add(new FeatureMap(f, PaddingMask.downsample(mask, s.get(2), s.get(3))));
     }
@@ -81,7 +92,7 @@ public final class Backbone extends TorchBlock {
   @Override
   protected NDList forwardList(NDList inputs, boolean training) {
     NDList out = new NDList();
-    for (FeatureMap m : forward(inputs.get(0), inputs.get(1))) {
+    for (FeatureMap m : forward(inputs.get(0), inputs.get(1), training)) {
       out.add(m.features());
       out.add(m.mask());
     }

@@ -45,7 +45,7 @@ public final class Detr extends DetectionTransformer {
     queryEmbed = child("query_embed", new Embedding(config.numQueries(), d, true));
     inputProj = child("input_proj", Conv2d.withDefaultInit(config.backboneChannels(), d, 1, true));
     Backbone body = new Backbone(config.backbone(), config.trainBackbone(), config.dilation(),
-        List.of(4));
+        List.of(4), config.backboneNorm());
     backbone = child("backbone", switch (config.positionEmbedding()) {
       case SINE -> new Joiner(body, new PositionEmbeddingSine(d / 2));
       case LEARNED -> new Joiner(body, new PositionEmbeddingLearned(d / 2, true));
@@ -62,9 +62,14 @@ public final class Detr extends DetectionTransformer {
     return detr;
   }
 
+  /**
+   * @param images [B, 3, H, W] float, normalized, zero-padded to a common size
+   * @param mask [B, H, W] boolean, true = padding
+   * @param training dropout active, a trained BatchNorm2d backbone uses batch statistics
+   */
   @Override
   public DetrOutput forward(NDArray images, NDArray mask, boolean training) {
-    return forward(backbone.forward(images, mask), training);
+    return forward(backbone.forward(images, mask, training), training);
   }
 
   /** The heads and transformer on features already computed by {@link #backbone()}. */

@@ -34,6 +34,9 @@ import jdetr.loss.ClassLoss;
  * @param auxLoss supervise every decoder layer (the outputs always hold every layer)
  * @param numClasses max category id + 1; the class head has numClasses + 1 outputs (no-object)
  * @param trainBackbone layer2-4 of the backbone are trainable (the reference's lr_backbone > 0)
+ * @param backboneNorm {@code frozen}: FrozenBatchNorm2d as the reference (for pretrained
+ *     backbones); {@code batch}: trained BatchNorm2d and every backbone layer trains (for a
+ *     backbone trained from scratch, as no ImageNet weights can be had here)
  * @param deformable Deformable DETR's options; null for DETR
  */
 public record DetrConfig(
@@ -52,6 +55,7 @@ public record DetrConfig(
     @JsonProperty("aux_loss") boolean auxLoss,
     @JsonProperty("num_classes") int numClasses,
     @JsonProperty("train_backbone") boolean trainBackbone,
+    @JsonProperty("backbone_norm") Norm2d.Kind backboneNorm,
     @JsonProperty("deformable") @JsonInclude(JsonInclude.Include.NON_NULL)
     DeformableOptions deformable) {
 
@@ -123,12 +127,15 @@ public record DetrConfig(
     require(dropout >= 0 && dropout < 1, "dropout", "must be in [0, 1), got " + dropout);
     require(numQueries > 0, "num_queries", "must be > 0, got " + numQueries);
     require(numClasses > 0, "num_classes", "must be > 0, got " + numClasses);
+    if (backboneNorm == null) {
+      backboneNorm = Norm2d.Kind.FROZEN; // configs written before the option existed
+    }
   }
 
   /** The reference defaults: DETR R50 on COCO (91 classes). */
   public static DetrConfig defaults() {
     return new DetrConfig(Architecture.DETR, "resnet50", false, PositionEmbeddingKind.SINE, 256, 8,
-        6, 6, 2048, 0.1, 100, false, true, 91, true, null);
+        6, 6, 2048, 0.1, 100, false, true, 91, true, Norm2d.Kind.FROZEN, null);
   }
 
   /**
@@ -140,7 +147,7 @@ public record DetrConfig(
       case DETR -> defaults();
       case DEFORMABLE_DETR -> new DetrConfig(Architecture.DEFORMABLE_DETR, "resnet50", false,
           PositionEmbeddingKind.SINE, 256, 8, 6, 6, 1024, 0.1, 300, false, true, 91, true,
-          DeformableOptions.defaults());
+          Norm2d.Kind.FROZEN, DeformableOptions.defaults());
     };
   }
 
@@ -259,6 +266,7 @@ public record DetrConfig(
     private boolean auxLoss;
     private int numClasses;
     private boolean trainBackbone;
+    private Norm2d.Kind backboneNorm;
     private DeformableOptions deformable;
 
     private Builder(DetrConfig c) {
@@ -277,6 +285,7 @@ public record DetrConfig(
       auxLoss = c.auxLoss;
       numClasses = c.numClasses;
       trainBackbone = c.trainBackbone;
+      backboneNorm = c.backboneNorm;
       deformable = c.deformable;
     }
 
@@ -294,12 +303,13 @@ public record DetrConfig(
     public Builder auxLoss(boolean v) { auxLoss = v; return this; }
     public Builder numClasses(int v) { numClasses = v; return this; }
     public Builder trainBackbone(boolean v) { trainBackbone = v; return this; }
+    public Builder backboneNorm(Norm2d.Kind v) { backboneNorm = v; return this; }
     public Builder deformable(DeformableOptions v) { deformable = v; return this; }
 
     public DetrConfig build() {
       return new DetrConfig(architecture, backbone, dilation, positionEmbedding, hiddenDim, nheads,
           encLayers, decLayers, dimFeedforward, dropout, numQueries, preNorm, auxLoss, numClasses,
-          trainBackbone, deformable);
+          trainBackbone, backboneNorm, deformable);
     }
   }
 }

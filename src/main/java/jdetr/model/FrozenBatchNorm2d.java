@@ -1,11 +1,9 @@
 package jdetr.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import jdetr.autograd.GraphSafe;
-import jdetr.model.nn.TorchBlock;
 import jdetr.model.nn.TorchInit;
 
 /**
@@ -13,7 +11,7 @@ import jdetr.model.nn.TorchInit;
  * trained): y = x * scale + shift with scale = weight * rsqrt(running_var + 1e-5) and
  * shift = bias - running_mean * scale. The eps sits inside the rsqrt as in DETR.
  */
-public final class FrozenBatchNorm2d extends TorchBlock {
+public final class FrozenBatchNorm2d extends Norm2d {
 
   private static final float EPS = 1e-5f;
   private final long channels;
@@ -29,6 +27,12 @@ public final class FrozenBatchNorm2d extends TorchBlock {
     bias = param("bias", Parameter.Type.OTHER, s, TorchInit.constant(0f), false);
     runningMean = param("running_mean", Parameter.Type.RUNNING_MEAN, s, TorchInit.constant(0f), false);
     runningVar = param("running_var", Parameter.Type.RUNNING_VAR, s, TorchInit.constant(1f), false);
+  }
+
+  /** x [B, C, H, W] -> [B, C, H, W]; the same in training. */
+  @Override
+  public NDArray forward(NDArray x, boolean training) {
+    return forward(x);
   }
 
   /** x [B, C, H, W] -> [B, C, H, W]. */
@@ -50,13 +54,4 @@ public final class FrozenBatchNorm2d extends TorchBlock {
     return channels;
   }
 
-  @Override
-  protected NDList forwardList(NDList inputs, boolean training) {
-    return new NDList(forward(inputs.singletonOrThrow()));
-  }
-
-  @Override
-  public Shape[] getOutputShapes(Shape[] inputShapes) {
-    return new Shape[] {inputShapes[0]};
-  }
 }

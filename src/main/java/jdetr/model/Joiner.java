@@ -37,7 +37,12 @@ public final class Joiner extends TorchBlock {
    * @param mask [B, H, W] boolean, true = padding
    */
   public Output forward(NDArray images, NDArray mask) {
-    List<FeatureMap> maps = backbone.forward(images, mask);
+    return forward(images, mask, false);
+  }
+
+  /** As {@link #forward(NDArray, NDArray)}; {@code training}: BatchNorm2d uses batch statistics. */
+  public Output forward(NDArray images, NDArray mask, boolean training) {
+    List<FeatureMap> maps = backbone.forward(images, mask, training);
     List<NDArray> pos = new ArrayList<>();
     for (FeatureMap m : maps) {
       pos.add(positionEmbedding.encode(m));
@@ -55,7 +60,7 @@ public final class Joiner extends TorchBlock {
 
   @Override
   protected NDList forwardList(NDList inputs, boolean training) {
-    Output o = forward(inputs.get(0), inputs.get(1));
+    Output o = forward(inputs.get(0), inputs.get(1), training);
     return new NDList(o.last().features(), o.last().mask(), o.lastPosition());
   }
 

@@ -12,22 +12,24 @@ import jdetr.model.nn.TorchBlock;
 import jdetr.model.nn.TorchInit;
 
 /**
- * The torchvision ResNet body up to layer4 (no avgpool/fc), with FrozenBatchNorm2d and
- * torchvision's parameter names ({@code conv1, bn1, layer1.0.conv1, layer1.0.downsample.0, …}).
- * The stem (conv1, bn1) and layer1 never train; layer2-4 train when {@code trainable}.
+ * The torchvision ResNet body up to layer4 (no avgpool/fc), with torchvision's parameter names
+ * ({@code conv1, bn1, layer1.0.conv1, layer1.0.downsample.0, …}). With FrozenBatchNorm2d (the
+ * reference) the stem (conv1, bn1) and layer1 never train and layer2-4 train when
+ * {@code trainable}; with a trained BatchNorm2d every layer trains when {@code trainable}.
  */
 public final class ResNet extends TorchBlock {
 
   private final Conv2d conv1;
-  private final FrozenBatchNorm2d bn1;
+  private final Norm2d bn1;
   private final List<Stage> stages = new ArrayList<>();
 
   /**
    * @param name resnet18 | resnet34 | resnet50 | resnet101
    * @param dilateLast replace the stride of layer4 with dilation 2 (DC5)
-   * @param trainable layer2-4 require gradients
+   * @param trainable layer2-4 (with {@code norm} BATCH: every layer) require gradients
+   * @param norm the normalisation after each convolution
    */
-  public ResNet(String name, boolean dilateLast, boolean trainable) {
+  public ResNet(String name, boolean dilateLast, boolean trainable, Norm2d.Kind norm) {
     int[] depths = switch (name) {
       case "resnet18" -> new int[] {2, 2, 2, 2};
       case "resnet34", "resnet50" -> new int[] {3, 4, 6, 3};
@@ -36,9 +38,10 @@ public final class ResNet extends TorchBlock {
           + " (resnet18, resnet34, resnet50, resnet101)");
     };
     boolean bottleneck = name.equals("resnet50") || name.equals("resnet101");
+    boolean all = trainable && norm == Norm2d.Kind.BATCH;
     conv1 = child("conv1", new Conv2d(3, 64, 7, 2, 3, 1, false,
-        TorchInit.kaimingNormalFanOut(), null, false));
-    bn1 = child("bn1", new FrozenBatchNorm2d(64));
+        TorchInit.kaimingNormalFanOut(), null, all));
+    bn1 = child("bn1", Norm2d.of(norm, 64));
     long inplanes = 64;
     int dilation = 1;
     for (int i = 0; i < 4; i++) {
@@ -49,14 +52,14 @@ public final class ResNet extends TorchBlock {
         dilation *= stride;
         stride = 1;
       }
-      boolean train = trainable && i > 0;
+      boolean train = trainable && (i > 0 || all);
       long out = bottleneck ? planes * 4 : planes;
       ResidualBlock.Downsample down = stride != 1 || inplanes != out
-          ? new ResidualBlock.Downsample(inplanes, out, stride, train) : null;
+          ? new ResidualBlock.Downsample(inplanes, out, stride, train, norm) : null;
       Stage stage = new Stage();
-      stage.add(block(bottleneck, inplanes, planes, stride, down, previousDilation, train));
+      stage.add(block(bottleneck, inplanes, planes, stride, down, previousDilation, train, norm));
       for (int j = 1; j < depths[i]; j++) {
-        stage.add(block(bottleneck, out, planes, 1, null, dilation, train));
+        stage.add(block(bottleneck, out, planes, 1, null, dilation, train, norm));
       }
       inplanes = out;
       stages.add(child("layer" + (i + 1), stage));
@@ -64,10 +67,10 @@ public final class ResNet extends TorchBlock {
   }
 
   private static ResidualBlock block(boolean bottleneck, long in, long planes, int stride,
-      ResidualBlock.Downsample down, int dilation, boolean train) {
+      ResidualBlock.Downsample down, int dilation, boolean train, Norm2d.Kind norm) {
     return bottleneck
-        ? new ResidualBlock.Bottleneck(in, planes, stride, down, dilation, train)
-        : new ResidualBlock.Basic(in, planes, stride, down, dilation, train);
+        ? new ResidualBlock.Bottleneck(in, planes, stride, down, dilation, train, norm)
+        : new ResidualBlock.Basic(in, planes, stride, down, dilation, train, norm);
   }
 
   /**
@@ -75,15 +78,17 @@ public final class ResNet extends TorchBlock {
    *
    * @param images [B, 3, H, W]
    * @param returnStages stage numbers (1..4) whose outputs are returned, ascending
+   * @param training BatchNorm2d uses and tracks batch statistics
    * @return one feature map per requested stage, [B, C_s, H_s, W_s]
    */
-  public List<NDArray> forward(NDArray images, List<Integer> returnStages) {
-    NDArray x = scoped(() -> Pool.maxPool2d(Activation.relu(bn1.forward(conv1.forward(images))),
+  public List<NDArray> forward(NDArray images, List<Integer> returnStages, boolean training) {
+    NDArray x = scoped(() -> Pool.maxPool2d(
+        Activation.relu(bn1.forward(conv1.forward(images), training)),
         new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false), images);
     List<NDArray> out = new ArrayList<>();
     int last = returnStages.get(returnStages.size() - 1);
     for (int i = 1; i <= last; i++) {
-      NDArray next = stages.get(i - 1).forward(x);
+      NDArray next = stages.get(i - 1).forward(x, training);
       if (!out.contains(x)) {
         x.close(); // a stage input that is not returned is no longer needed
       }
@@ -102,7 +107,7 @@ public final class ResNet extends TorchBlock {
 
   @Override
   protected NDList forwardList(NDList inputs, boolean training) {
-    return new NDList(forward(inputs.singletonOrThrow(), List.of(4)));
+    return new NDList(forward(inputs.singletonOrThrow(), List.of(4), training));
   }
 
   @Override
@@ -130,10 +135,10 @@ public final class ResNet extends TorchBlock {
       blocks.add(child(Integer.toString(blocks.size()), b));
     }
 
-    NDArray forward(NDArray x) {
+    NDArray forward(NDArray x, boolean training) {
       NDArray out = x;
       for (ResidualBlock b : blocks) {
-        NDArray next = b.forward(out);
+        NDArray next = b.forward(out, training);
         if (out != x) {
           out.close(); // intermediate block outputs; the stage input belongs to the caller
         }
@@ -148,7 +153,7 @@ public final class ResNet extends TorchBlock {
 
     @Override
     protected NDList forwardList(NDList inputs, boolean training) {
-      return new NDList(forward(inputs.singletonOrThrow()));
+      return new NDList(forward(inputs.singletonOrThrow(), training));
     }
 
     @Override

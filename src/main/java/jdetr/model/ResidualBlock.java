@@ -11,7 +11,7 @@ import jdetr.model.nn.TorchInit;
 /**
  * A torchvision ResNet residual block: {@link Basic} (two 3x3 convs, ResNet-18/34) or
  * {@link Bottleneck} (1x1, 3x3, 1x1 with 4x expansion, ResNet-50/101; the stride sits on the 3x3
- * conv). Convolutions have no bias and are followed by {@link FrozenBatchNorm2d}.
+ * conv). Convolutions have no bias and are followed by a {@link Norm2d}.
  */
 public abstract sealed class ResidualBlock extends TorchBlock
     permits ResidualBlock.Basic, ResidualBlock.Bottleneck {
@@ -25,18 +25,18 @@ public abstract sealed class ResidualBlock extends TorchBlock
   }
 
   /** x [B, Cin, H, W] -> [B, Cout, H/stride, W/stride]. */
-  public abstract NDArray forward(NDArray x);
+  public abstract NDArray forward(NDArray x, boolean training);
 
   public abstract long outChannels();
 
-  protected final NDArray addIdentityAndRelu(NDArray x, NDArray out) {
-    NDArray identity = downsample == null ? x : downsample.forward(x);
+  protected final NDArray addIdentityAndRelu(NDArray x, NDArray out, boolean training) {
+    NDArray identity = downsample == null ? x : downsample.forward(x, training);
     return Activation.relu(out.add(identity));
   }
 
   @Override
   protected NDList forwardList(NDList inputs, boolean training) {
-    return new NDList(forward(inputs.singletonOrThrow()));
+    return new NDList(forward(inputs.singletonOrThrow(), training));
   }
 
   @Override
@@ -52,23 +52,23 @@ public abstract sealed class ResidualBlock extends TorchBlock
         TorchInit.kaimingNormalFanOut(), null, trainable);
   }
 
-  /** The projection shortcut: 1x1 conv with the block's stride, then FrozenBN. */
+  /** The projection shortcut: 1x1 conv with the block's stride, then the norm. */
   public static final class Downsample extends TorchBlock {
     private final Conv2d conv;
-    private final FrozenBatchNorm2d bn;
+    private final Norm2d bn;
 
-    Downsample(long in, long out, int stride, boolean trainable) {
+    Downsample(long in, long out, int stride, boolean trainable, Norm2d.Kind norm) {
       conv = child("0", conv(in, out, 1, stride, 1, trainable));
-      bn = child("1", new FrozenBatchNorm2d(out));
+      bn = child("1", Norm2d.of(norm, out));
     }
 
-    NDArray forward(NDArray x) {
-      return bn.forward(conv.forward(x));
+    NDArray forward(NDArray x, boolean training) {
+      return bn.forward(conv.forward(x), training);
     }
 
     @Override
     protected NDList forwardList(NDList inputs, boolean training) {
-      return new NDList(forward(inputs.singletonOrThrow()));
+      return new NDList(forward(inputs.singletonOrThrow(), training));
     }
 
     @Override
@@ -80,33 +80,33 @@ public abstract sealed class ResidualBlock extends TorchBlock
   /** ResNet-18/34 block (expansion 1). */
   public static final class Basic extends ResidualBlock {
     private final Conv2d conv1;
-    private final FrozenBatchNorm2d bn1;
+    private final Norm2d bn1;
     private final Conv2d conv2;
-    private final FrozenBatchNorm2d bn2;
+    private final Norm2d bn2;
     private final long planes;
 
     Basic(long inplanes, long planes, int stride, Downsample downsample, int dilation,
-        boolean trainable) {
+        boolean trainable, Norm2d.Kind norm) {
       super(downsample, stride);
       if (dilation > 1) {
         throw new IllegalArgumentException("dilation > 1 is not supported by ResNet-18/34 blocks");
       }
       this.planes = planes;
       conv1 = child("conv1", conv(inplanes, planes, 3, stride, 1, trainable));
-      bn1 = child("bn1", new FrozenBatchNorm2d(planes));
+      bn1 = child("bn1", Norm2d.of(norm, planes));
       conv2 = child("conv2", conv(planes, planes, 3, 1, 1, trainable));
-      bn2 = child("bn2", new FrozenBatchNorm2d(planes));
+      bn2 = child("bn2", Norm2d.of(norm, planes));
       if (downsample != null) {
         child("downsample", downsample);
       }
     }
 
     @Override
-    public NDArray forward(NDArray x) {
+    public NDArray forward(NDArray x, boolean training) {
       return scoped(() -> {
-        NDArray out = Activation.relu(bn1.forward(conv1.forward(x)));
-        out = bn2.forward(conv2.forward(out));
-        return addIdentityAndRelu(x, out);
+        NDArray out = Activation.relu(bn1.forward(conv1.forward(x), training));
+        out = bn2.forward(conv2.forward(out), training);
+        return addIdentityAndRelu(x, out, training);
       }, x);
     }
 
@@ -119,35 +119,35 @@ public abstract sealed class ResidualBlock extends TorchBlock
   /** ResNet-50/101 block (expansion 4). */
   public static final class Bottleneck extends ResidualBlock {
     private final Conv2d conv1;
-    private final FrozenBatchNorm2d bn1;
+    private final Norm2d bn1;
     private final Conv2d conv2;
-    private final FrozenBatchNorm2d bn2;
+    private final Norm2d bn2;
     private final Conv2d conv3;
-    private final FrozenBatchNorm2d bn3;
+    private final Norm2d bn3;
     private final long outChannels;
 
     Bottleneck(long inplanes, long planes, int stride, Downsample downsample, int dilation,
-        boolean trainable) {
+        boolean trainable, Norm2d.Kind norm) {
       super(downsample, stride);
       outChannels = planes * 4;
       conv1 = child("conv1", conv(inplanes, planes, 1, 1, 1, trainable));
-      bn1 = child("bn1", new FrozenBatchNorm2d(planes));
+      bn1 = child("bn1", Norm2d.of(norm, planes));
       conv2 = child("conv2", conv(planes, planes, 3, stride, dilation, trainable));
-      bn2 = child("bn2", new FrozenBatchNorm2d(planes));
+      bn2 = child("bn2", Norm2d.of(norm, planes));
       conv3 = child("conv3", conv(planes, outChannels, 1, 1, 1, trainable));
-      bn3 = child("bn3", new FrozenBatchNorm2d(outChannels));
+      bn3 = child("bn3", Norm2d.of(norm, outChannels));
       if (downsample != null) {
         child("downsample", downsample);
       }
     }
 
     @Override
-    public NDArray forward(NDArray x) {
+    public NDArray forward(NDArray x, boolean training) {
       return scoped(() -> {
-        NDArray out = Activation.relu(bn1.forward(conv1.forward(x)));
-        out = Activation.relu(bn2.forward(conv2.forward(out)));
-        out = bn3.forward(conv3.forward(out));
-        return addIdentityAndRelu(x, out);
+        NDArray out = Activation.relu(bn1.forward(conv1.forward(x), training));
+        out = Activation.relu(bn2.forward(conv2.forward(out), training));
+        out = bn3.forward(conv3.forward(out), training);
+        return addIdentityAndRelu(x, out, training);
       }, x);
     }
 

@@ -13,7 +13,7 @@ import jdetr.eval.Detection;
  *
  * <pre>{"frame":7,"width":640,"height":480,
  *  "detections":[{"label":1,"name":"ellipse","score":0.97,"box":[x0,y0,x1,y1]}],
- *  "timings":{"decode_ms":2.1,"infer_ms":3.4,"total_ms":7.9},"batch":2,"dropped_since_last":0}</pre>
+ *  "timings":{"decode_ms":2.1,"prepare_ms":0.8,"infer_ms":3.4,"total_ms":7.9},"batch":2,"dropped_since_last":0}</pre>
  *
  * A rejected frame: {@code {"frame":7,"error":{"code":"IMAGE_REJECTED","reason":"..."},
  * "dropped_since_last":0}} ({@code "frame":null} when no frame id could be read). Boxes are in
@@ -98,6 +98,7 @@ public final class DetectionJson {
     g.writeEndArray();
     g.writeObjectFieldStart("timings");
     g.writeNumberField("decode_ms", round(d.decodeMs(), 100));
+    g.writeNumberField("prepare_ms", round(d.prepareMs(), 100));
     g.writeNumberField("infer_ms", round(d.inferMs(), 100));
     g.writeNumberField("total_ms", round(d.totalMs(), 100));
     g.writeEndObject();

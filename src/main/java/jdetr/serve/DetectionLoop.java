@@ -1,32 +1,50 @@
 package jdetr.serve;
 
-import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import jdetr.data.RgbImage;
 import jdetr.eval.Detection;
 import jdetr.serve.FrameScheduler.Waiting;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The detector thread's work: take a batch from the scheduler, decode its images (in parallel on
- * the decode pool, one of them on this thread), run the detector once on the decodable ones, and
- * answer every frame of the batch with detections or the reason it was rejected.
+ * The detector thread's work, with the next batch made ready while the model runs the current one.
+ *
+ * <p>A batcher thread takes a batch from the scheduler when the running batch is about to end
+ * ({@link BatchTiming}), decodes and prepares its frames in parallel (on the decode pool and on
+ * itself) and hands the batch over. The detector thread runs the model on the frames that could be
+ * prepared and answers every frame of the batch, in batch order, with detections or the reason it
+ * was rejected. So decoding, resizing and normalising overlap the model instead of delaying it, and
+ * at most one batch waits ready.
+ *
+ * @param <I> a prepared frame of the detector
  */
-public final class DetectionLoop implements Runnable {
+public final class DetectionLoop<I> implements Runnable {
 
   private static final Logger LOG = LoggerFactory.getLogger(DetectionLoop.class);
 
   private final FrameScheduler<Frame> scheduler;
-  private final Detector detector;
+  private final Detector<I> detector;
   private final FrameDecoder decoder;
   private final ExecutorService decodePool;
   private final ServeMetrics metrics;
+  private final SynchronousQueue<Prepared<I>> handoff = new SynchronousQueue<>();
+  private final Prepared<I> end = new Prepared<>(List.of(), List.of(), 0);
+  private final BatchTiming timing = new BatchTiming();
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition detectorChanged = lock.newCondition();
+  private boolean running;
+  private long runningSince;
+  private int runningFrames;
 
-  public DetectionLoop(FrameScheduler<Frame> scheduler, Detector detector, FrameDecoder decoder,
+  private DetectionLoop(FrameScheduler<Frame> scheduler, Detector<I> detector, FrameDecoder decoder,
       ExecutorService decodePool, ServeMetrics metrics) {
     this.scheduler = scheduler;
     this.detector = detector;
@@ -35,79 +53,185 @@ public final class DetectionLoop implements Runnable {
     this.metrics = metrics;
   }
 
-  /** Runs batches until the scheduler is closed or the thread is interrupted. */
+  public static <I> DetectionLoop<I> of(FrameScheduler<Frame> scheduler, Detector<I> detector,
+      FrameDecoder decoder, ExecutorService decodePool, ServeMetrics metrics) {
+    return new DetectionLoop<>(scheduler, detector, decoder, decodePool, metrics);
+  }
+
+  /**
+   * Runs batches on the calling thread (the detector thread) until the scheduler is closed or the
+   * thread is interrupted; the batcher thread lives as long as this call.
+   */
   @Override
   public void run() {
+    Thread batcher = new Thread(this::prepareBatches, Thread.currentThread().getName() + "-batcher");
+    batcher.setDaemon(true);
+    batcher.start();
     try {
-      while (true) {
-        List<Waiting<Frame>> batch = scheduler.takeBatch();
-        if (batch.isEmpty()) {
-          return;
+      for (Prepared<I> batch = handoff.take(); batch != end; batch = handoff.take()) {
+        if (scheduler.isClosed()) {
+          rejectAll(batch.frames(), FrameResult.SHUTTING_DOWN, "server is stopping");
+        } else {
+          runBatch(batch);
         }
-        runBatch(batch);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } finally {
+      batcher.interrupt();
+      try {
+        batcher.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
-  /** Decodes, detects and answers one batch. */
-  void runBatch(List<Waiting<Frame>> batch) throws InterruptedException {
-    List<Future<Decoded>> pending = new ArrayList<>(batch.size());
+  /** The batcher thread: claim when due, prepare, hand over; an end marker once the scheduler closes. */
+  private void prepareBatches() {
+    List<Waiting<Frame>> batch = List.of();
+    try {
+      while (true) {
+        awaitClaimTime();
+        batch = scheduler.takeBatch();
+        if (batch.isEmpty()) {
+          handoff.put(end);
+          return;
+        }
+        long start = System.nanoTime();
+        Prepared<I> prepared = prepare(batch);
+        long nanos = System.nanoTime() - start;
+        lock.lock();
+        try {
+          timing.prepared(nanos);
+        } finally {
+          lock.unlock();
+        }
+        handoff.put(prepared);
+        batch = List.of();
+      }
+    } catch (InterruptedException e) {
+      // the detector thread ended: the frames in hand are not going to be run
+      rejectAll(batch, FrameResult.SHUTTING_DOWN, "server is stopping");
+    }
+  }
+
+  /** Waits while the running batch is not about to end. */
+  private void awaitClaimTime() throws InterruptedException {
+    lock.lock();
+    try {
+      while (running) {
+        long left = timing.claimAt(runningSince, runningFrames) - System.nanoTime();
+        if (left <= 0) {
+          return;
+        }
+        detectorChanged.awaitNanos(left);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Decodes and prepares every frame of a batch, all but the first on the decode pool. */
+  Prepared<I> prepare(List<Waiting<Frame>> batch) throws InterruptedException {
+    List<Future<Item<I>>> pending = new ArrayList<>(batch.size());
     for (int i = 1; i < batch.size(); i++) {
       Frame frame = batch.get(i).frame();
-      pending.add(decodePool.submit(() -> decode(frame)));
+      pending.add(decodePool.submit(() -> prepareOne(frame)));
     }
-    List<Decoded> decoded = new ArrayList<>(batch.size());
-    decoded.add(decode(batch.get(0).frame()));
-    for (Future<Decoded> f : pending) {
+    List<Item<I>> items = new ArrayList<>(batch.size());
+    items.add(prepareOne(batch.get(0).frame()));
+    int ready = items.get(0).input() == null ? 0 : 1;
+    for (Future<Item<I>> f : pending) {
+      Item<I> item;
       try {
-        decoded.add(f.get());
+        item = f.get();
       } catch (ExecutionException e) {
-        decoded.add(new Decoded(null, "unreadable: " + e.getCause(), 0));
+        item = Item.failed("unreadable: " + e.getCause(), 0);
       }
+      items.add(item);
+      ready += item.input() == null ? 0 : 1;
     }
+    return new Prepared<>(batch, items, ready);
+  }
 
-    List<BufferedImage> images = new ArrayList<>();
-    List<Integer> accepted = new ArrayList<>();
-    for (int i = 0; i < batch.size(); i++) {
-      Waiting<Frame> w = batch.get(i);
-      Decoded d = decoded.get(i);
-      if (d.image() == null) {
-        reject(w, FrameResult.IMAGE_REJECTED, d.error());
-      } else {
-        images.add(d.image());
-        accepted.add(i);
-      }
+  private Item<I> prepareOne(Frame frame) {
+    long start = System.nanoTime();
+    RgbImage image;
+    try {
+      image = decoder.decode(frame.data(), frame.offset(), frame.length());
+    } catch (ImageRejectedException e) {
+      return Item.failed(e.getMessage(), System.nanoTime() - start);
     }
-    if (images.isEmpty()) {
+    long decoded = System.nanoTime();
+    metrics.decoded(decoded - start);
+    try {
+      I input = detector.prepare(image);
+      long prepared = System.nanoTime();
+      metrics.prepared(prepared - decoded);
+      return new Item<>(input, image.width(), image.height(), null, decoded - start, prepared - decoded);
+    } catch (RuntimeException e) {
+      LOG.warn("frame {}: could not prepare a {}x{} image", frame.id(), image.width(), image.height(), e);
+      return Item.failed("unreadable: could not prepare the " + image.width() + "x" + image.height()
+          + " image for the model: " + e.getMessage(), decoded - start);
+    }
+  }
+
+  /** Runs the model on the prepared frames of a batch and answers all its frames in order. */
+  void runBatch(Prepared<I> batch) {
+    if (batch.ready() == 0) {
+      answer(batch, null, 0);
       return;
     }
-
+    List<I> inputs = new ArrayList<>(batch.ready());
+    for (Item<I> item : batch.items()) {
+      if (item.input() != null) {
+        inputs.add(item.input());
+      }
+    }
     long start = System.nanoTime();
+    setRunning(true, start, inputs.size());
     List<List<Detection>> detections;
     try {
-      detections = detector.detect(images);
-      if (detections.size() != images.size()) {
+      detections = detector.detect(inputs);
+      if (detections.size() != inputs.size()) {
         throw new IllegalStateException(
-            "detector returned " + detections.size() + " results for " + images.size() + " images");
+            "detector returned " + detections.size() + " results for " + inputs.size() + " frames");
       }
     } catch (RuntimeException e) {
-      LOG.error("detector failed on a batch of {} frames", images.size(), e);
-      for (int i : accepted) {
-        reject(batch.get(i), FrameResult.DETECTOR_FAILED, "detector failed: " + e);
+      LOG.error("detector failed on a batch of {} frames", inputs.size(), e);
+      setRunning(false, 0, 0);
+      for (int i = 0; i < batch.frames().size(); i++) {
+        Item<I> item = batch.items().get(i);
+        reject(batch.frames().get(i), item.input() == null ? FrameResult.IMAGE_REJECTED : FrameResult.DETECTOR_FAILED,
+            item.input() == null ? item.error() : "detector failed: " + e);
       }
       return;
     }
-    long end = System.nanoTime();
-    metrics.batch(images.size(), end - start);
-    double inferMs = (end - start) / 1e6;
-    for (int k = 0; k < accepted.size(); k++) {
-      Waiting<Frame> w = batch.get(accepted.get(k));
+    long nanos = System.nanoTime() - start;
+    lock.lock();
+    try {
+      timing.modelRan(inputs.size(), nanos);
+    } finally {
+      lock.unlock();
+    }
+    setRunning(false, 0, 0);
+    metrics.batch(inputs.size(), nanos);
+    answer(batch, detections, nanos);
+  }
+
+  private void answer(Prepared<I> batch, List<List<Detection>> detections, long inferNanos) {
+    int next = 0;
+    for (int i = 0; i < batch.frames().size(); i++) {
+      Waiting<Frame> w = batch.frames().get(i);
+      Item<I> item = batch.items().get(i);
+      if (item.input() == null) {
+        reject(w, FrameResult.IMAGE_REJECTED, item.error());
+        continue;
+      }
       Frame frame = w.frame();
-      Decoded d = decoded.get(accepted.get(k));
       List<Detection> kept = new ArrayList<>();
-      for (Detection det : detections.get(k)) {
+      for (Detection det : detections.get(next++)) {
         if (det.score() >= frame.threshold()) {
           kept.add(det);
         }
@@ -115,20 +239,27 @@ public final class DetectionLoop implements Runnable {
       kept.sort((a, b) -> Float.compare(b.score(), a.score()));
       long total = System.nanoTime() - frame.receivedNanos();
       metrics.processed(total);
-      reply(frame, new FrameResult.Detected(frame.id(), w.superseded(), d.image().getWidth(),
-          d.image().getHeight(), List.copyOf(kept), d.nanos() / 1e6, inferMs, total / 1e6, images.size()));
+      reply(frame, new FrameResult.Detected(frame.id(), w.superseded(), item.width(), item.height(),
+          List.copyOf(kept), item.decodeNanos() / 1e6, item.prepareNanos() / 1e6, inferNanos / 1e6, total / 1e6,
+          batch.ready()));
     }
   }
 
-  private Decoded decode(Frame frame) {
-    long start = System.nanoTime();
+  private void setRunning(boolean now, long since, int frames) {
+    lock.lock();
     try {
-      BufferedImage image = decoder.decode(frame.data(), frame.offset(), frame.length());
-      long nanos = System.nanoTime() - start;
-      metrics.decoded(nanos);
-      return new Decoded(image, null, nanos);
-    } catch (ImageRejectedException e) {
-      return new Decoded(null, e.getMessage(), System.nanoTime() - start);
+      running = now;
+      runningSince = since;
+      runningFrames = frames;
+      detectorChanged.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void rejectAll(List<Waiting<Frame>> frames, String code, String reason) {
+    for (Waiting<Frame> w : frames) {
+      reject(w, code, reason);
     }
   }
 
@@ -145,5 +276,13 @@ public final class DetectionLoop implements Runnable {
     }
   }
 
-  private record Decoded(BufferedImage image, String error, long nanos) {}
+  /** A batch's frames, each prepared or failed, and how many are prepared. */
+  record Prepared<I>(List<Waiting<Frame>> frames, List<Item<I>> items, int ready) {}
+
+  /** One frame: the model input and its decoded size, or why there is none. */
+  record Item<I>(I input, int width, int height, String error, long decodeNanos, long prepareNanos) {
+    static <I> Item<I> failed(String error, long decodeNanos) {
+      return new Item<>(null, 0, 0, error, decodeNanos, 0);
+    }
+  }
 }

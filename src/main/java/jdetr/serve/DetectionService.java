@@ -23,8 +23,8 @@ public final class DetectionService implements FrameSink, Runnable {
   private final ServeMetrics metrics;
   private final FrameScheduler<Frame> scheduler;
   private final ExecutorService decodePool;
-  private final CompletableFuture<Detector> loaded = new CompletableFuture<>();
-  private volatile Detector detector;
+  private final CompletableFuture<Detector<?>> loaded = new CompletableFuture<>();
+  private volatile Detector<?> detector;
   private volatile boolean stopped;
 
   public DetectionService(ServeConfig config, DetectorFactory factory, ServeMetrics metrics) {
@@ -41,7 +41,7 @@ public final class DetectionService implements FrameSink, Runnable {
   }
 
   /** Completes with the detector once loaded, or fails with the loading error. */
-  public CompletableFuture<Detector> loaded() {
+  public CompletableFuture<Detector<?>> loaded() {
     return loaded;
   }
 
@@ -56,7 +56,7 @@ public final class DetectionService implements FrameSink, Runnable {
    */
   @Override
   public void run() {
-    Detector d;
+    Detector<?> d;
     try {
       d = factory.create(config);
     } catch (Exception | LinkageError e) {
@@ -70,7 +70,7 @@ public final class DetectionService implements FrameSink, Runnable {
       detector = d;
       LOG.info("detector ready: {} ({} classes)", d.description(), d.classNames().size());
       loaded.complete(d);
-      new DetectionLoop(scheduler, d, new FrameDecoder(config.maxImagePixels()), decodePool, metrics).run();
+      DetectionLoop.of(scheduler, d, new FrameDecoder(config.maxImagePixels()), decodePool, metrics).run();
     } catch (RuntimeException | Error e) {
       LOG.error("the detector thread failed; the server is no longer ready", e);
       throw e;
@@ -87,13 +87,13 @@ public final class DetectionService implements FrameSink, Runnable {
 
   @Override
   public List<String> classNames() {
-    Detector d = detector;
+    Detector<?> d = detector;
     return d == null ? List.of() : d.classNames();
   }
 
   @Override
   public String description() {
-    Detector d = detector;
+    Detector<?> d = detector;
     return d == null ? "" : d.description();
   }
 

@@ -1,8 +1,6 @@
 package jdetr.serve;
 
 import ai.djl.ndarray.NDManager;
-import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferInt;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +11,7 @@ import java.util.SortedMap;
 import jdetr.checkpoint.ModelWeights;
 import jdetr.checkpoint.OfficialCheckpoint;
 import jdetr.data.RgbImage;
+import jdetr.data.Sample;
 import jdetr.data.transforms.AugmentationConfig;
 import jdetr.data.transforms.ValTransform;
 import jdetr.eval.Detection;
@@ -23,9 +22,19 @@ import jdetr.model.DetrConfig;
  * A DETR model as the server's detector: jdetr weights (a directory with model.safetensors and
  * model.json) or an official .pth, run as the reference evaluates ({@link DetrPredictor}: val
  * transform with the configured input size, padding, no autograd, PostProcess to pixels of each
- * frame). Labels are category ids; class names come from the weights.
+ * frame). Labels are category ids; class names come from the weights. {@link #prepare} is the val
+ * transform (pure Java, any thread); {@link #detect} pads, runs the model and post-processes.
  */
-public final class DetrDetector implements Detector {
+public final class DetrDetector implements Detector<DetrDetector.Input> {
+
+  /**
+   * A frame through the val transform.
+   *
+   * @param sample the resized, normalised pixels
+   * @param height the frame's height as decoded (boxes come back in its pixels)
+   * @param width the frame's width as decoded
+   */
+  public record Input(Sample sample, int height, int width) {}
 
   private final NDManager manager;
   private final DetrPredictor predictor;
@@ -74,12 +83,21 @@ public final class DetrDetector implements Detector {
   }
 
   @Override
-  public List<List<Detection>> detect(List<BufferedImage> images) {
-    List<RgbImage> rgb = new ArrayList<>(images.size());
-    for (BufferedImage image : images) {
-      rgb.add(toRgb(image));
+  public Input prepare(RgbImage frame) {
+    return new Input(predictor.transform(frame), frame.height(), frame.width());
+  }
+
+  @Override
+  public List<List<Detection>> detect(List<Input> frames) {
+    List<Sample> samples = new ArrayList<>(frames.size());
+    int[] heights = new int[frames.size()];
+    int[] widths = new int[frames.size()];
+    for (int i = 0; i < frames.size(); i++) {
+      samples.add(frames.get(i).sample());
+      heights[i] = frames.get(i).height();
+      widths[i] = frames.get(i).width();
     }
-    return predictor.predict(rgb).detections();
+    return predictor.predictTransformed(samples, heights, widths).detections();
   }
 
   @Override
@@ -97,22 +115,5 @@ public final class DetrDetector implements Detector {
       }
     });
     return List.copyOf(names);
-  }
-
-  /** {@link BufferedImage#TYPE_INT_RGB} pixels as interleaved 8-bit RGB. */
-  static RgbImage toRgb(BufferedImage image) {
-    int w = image.getWidth();
-    int h = image.getHeight();
-    int[] argb = image.getType() == BufferedImage.TYPE_INT_RGB
-        ? ((DataBufferInt) image.getRaster().getDataBuffer()).getData()
-        : image.getRGB(0, 0, w, h, null, 0, w);
-    byte[] px = new byte[3 * w * h];
-    for (int i = 0; i < w * h; i++) {
-      int p = argb[i];
-      px[3 * i] = (byte) (p >> 16);
-      px[3 * i + 1] = (byte) (p >> 8);
-      px[3 * i + 2] = (byte) p;
-    }
-    return new RgbImage(w, h, px);
   }
 }

@@ -1,6 +1,5 @@
 package jdetr.serve;
 
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -13,11 +12,15 @@ import javax.imageio.ImageReader;
 import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
+import jdetr.data.ImageDecoder;
+import jdetr.data.RgbImage;
 
 /**
  * Turns the bytes of a frame into an RGB image, refusing anything that is not a complete JPEG or PNG
  * of at most {@code maxPixels} pixels. The pixel count is read from the image header before any
  * pixel is decoded, so a small file declaring huge dimensions (a decompression bomb) costs nothing.
+ * The pixels are the decoder's raw samples (as PIL gives them), copied once into interleaved RGB.
+ * Thread-safe: every call uses its own image reader.
  */
 public final class FrameDecoder {
 
@@ -40,10 +43,10 @@ public final class FrameDecoder {
   /**
    * Decodes {@code length} bytes at {@code offset}.
    *
-   * @return the image as {@link BufferedImage#TYPE_INT_RGB}
+   * @return the image as interleaved 8-bit RGB
    * @throws ImageRejectedException with the reason: not_an_image, too_many_pixels, truncated, unreadable
    */
-  public BufferedImage decode(byte[] data, int offset, int length) throws ImageRejectedException {
+  public RgbImage decode(byte[] data, int offset, int length) throws ImageRejectedException {
     String format = formatOf(data, offset, length);
     ImageReader reader = readerFor(format);
     List<String> warnings = new ArrayList<>();
@@ -61,7 +64,7 @@ public final class FrameDecoder {
       if (!warnings.isEmpty()) {
         throw new ImageRejectedException(damaged(format, data, offset, length, warnings.get(0)));
       }
-      return toRgb(image);
+      return ImageDecoder.toRgb(image);
     } catch (ImageRejectedException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
@@ -113,20 +116,6 @@ public final class FrameDecoder {
         && Arrays.equals(data, offset + length - end.length, offset + length, end, 0, end.length);
     return (complete ? "unreadable: " : "truncated: ") + format + " data of " + length + " bytes"
         + (complete ? "" : " has no end marker") + " (decoder: " + detail + ")";
-  }
-
-  private static BufferedImage toRgb(BufferedImage image) {
-    if (image.getType() == BufferedImage.TYPE_INT_RGB) {
-      return image;
-    }
-    BufferedImage rgb = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = rgb.createGraphics();
-    try {
-      g.drawImage(image, 0, 0, null);
-    } finally {
-      g.dispose();
-    }
-    return rgb;
   }
 
   private record WarningCollector(List<String> warnings) implements IIOReadWarningListener {

@@ -18,12 +18,13 @@ public sealed interface FrameResult {
    * @param width decoded image width
    * @param height decoded image height
    * @param decodeMs time to decode the image
+   * @param prepareMs time to turn the decoded image into model input (resize, normalise)
    * @param inferMs time the detector took for the whole batch
    * @param totalMs time from arrival of the message to the result
    * @param batchSize frames in the batch this frame ran in
    */
   record Detected(long frame, int superseded, int width, int height, List<Detection> detections,
-      double decodeMs, double inferMs, double totalMs, int batchSize) implements FrameResult {}
+      double decodeMs, double prepareMs, double inferMs, double totalMs, int batchSize) implements FrameResult {}
 
   /**
    * A frame that was not processed.

@@ -150,6 +150,16 @@ public final class FrameScheduler<T> {
     }
   }
 
+  /** Whether {@link #close()} was called. */
+  public boolean isClosed() {
+    lock.lock();
+    try {
+      return closed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Frames claimed by the batch being formed (for tests). */
   int claimed() {
     lock.lock();

@@ -123,6 +123,17 @@ public record ServeConfig(
     return defaults().with(node, file.toString());
   }
 
+  /** The defaults with the fields of a JSON object's text replaced; {@code source} names it in errors. */
+  public static ServeConfig fromJson(String json, String source) {
+    JsonNode node;
+    try {
+      node = MAPPER.readTree(json);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("serve config " + source + ": " + e.getMessage(), e);
+    }
+    return defaults().with(node, source);
+  }
+
   /** These settings with the fields of a JSON object replaced; {@code source} names it in errors. */
   public ServeConfig with(JsonNode overrides, String source) {
     if (overrides == null || !overrides.isObject()) {
@@ -156,6 +167,11 @@ public record ServeConfig(
     ObjectNode one = MAPPER.createObjectNode();
     one.set(key, parsed == null || parsed.isMissingNode() ? MAPPER.getNodeFactory().textNode(value) : parsed);
     return with(one, "--set " + key);
+  }
+
+  /** Every setting as JSON, the token included (for the serving stages' configuration, never for logs). */
+  public String toJson() {
+    return MAPPER.valueToTree(this).toString();
   }
 
   /** The settings as JSON, the token replaced by "***". */

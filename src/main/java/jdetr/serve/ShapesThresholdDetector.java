@@ -1,10 +1,9 @@
 package jdetr.serve;
 
-import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferInt;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import jdetr.data.RgbImage;
 import jdetr.eval.Detection;
 
 /**
@@ -13,9 +12,18 @@ import jdetr.eval.Detection;
  * 4-connected regions, and names each region rectangle, ellipse or triangle by how much of its
  * bounding box it fills (1, pi/4, 1/2). The score falls with the distance of that fill ratio from
  * the ideal one. It serves `jdetr serve --detector shapes-threshold` for demos without a trained
- * model, and drives the server mechanics tests on real decoded frames.
+ * model, and drives the server mechanics tests on real decoded frames. {@link #prepare} computes the
+ * hue bucket of every pixel; {@link #detect} finds the regions.
  */
-public final class ShapesThresholdDetector implements Detector {
+public final class ShapesThresholdDetector implements Detector<ShapesThresholdDetector.Hues> {
+
+  /**
+   * A frame as hue buckets.
+   *
+   * @param buckets per pixel, row-major: 1..6 for red, yellow, green, cyan, blue, magenta; 0 for
+   *     unsaturated or dark pixels
+   */
+  public record Hues(int width, int height, byte[] buckets) {}
 
   private static final double[] IDEAL_FILL = {1.0, Math.PI / 4, 0.5};
   private static final int MIN_CHROMA = 60;
@@ -35,29 +43,35 @@ public final class ShapesThresholdDetector implements Detector {
   }
 
   @Override
-  public List<List<Detection>> detect(List<BufferedImage> images) {
-    List<List<Detection>> out = new ArrayList<>(images.size());
-    for (BufferedImage image : images) {
-      out.add(detect(image));
+  public Hues prepare(RgbImage frame) {
+    byte[] px = frame.pixels();
+    byte[] buckets = new byte[frame.width() * frame.height()];
+    for (int i = 0, p = 0; i < buckets.length; i++, p += 3) {
+      buckets[i] = (byte) hueBucket(px[p] & 0xFF, px[p + 1] & 0xFF, px[p + 2] & 0xFF);
+    }
+    return new Hues(frame.width(), frame.height(), buckets);
+  }
+
+  @Override
+  public List<List<Detection>> detect(List<Hues> frames) {
+    List<List<Detection>> out = new ArrayList<>(frames.size());
+    for (Hues frame : frames) {
+      out.add(detect(frame));
     }
     return out;
   }
 
-  private List<Detection> detect(BufferedImage image) {
-    if (image.getType() != BufferedImage.TYPE_INT_RGB) {
-      throw new IllegalArgumentException("expected a TYPE_INT_RGB image, got type " + image.getType());
-    }
-    int w = image.getWidth();
-    int h = image.getHeight();
-    int[] rgb = ((DataBufferInt) image.getRaster().getDataBuffer()).getData();
+  private List<Detection> detect(Hues frame) {
+    int w = frame.width();
+    int h = frame.height();
     int n = w * h;
     if (marks.length < n) {
       marks = new int[n];
       stack = new int[n];
     }
-    int[] hue = marks; // hue bucket + 1 per pixel (0 = background); -1 once visited
+    int[] hue = marks; // hue bucket per pixel (0 = background); -1 once visited
     for (int i = 0; i < n; i++) {
-      hue[i] = hueBucket(rgb[i]);
+      hue[i] = frame.buckets()[i];
     }
     int minArea = Math.max(24, n / 2500);
     List<Detection> found = new ArrayList<>();
@@ -126,10 +140,7 @@ public final class ShapesThresholdDetector implements Detector {
   }
 
   /** 1..6 for red, yellow, green, cyan, blue, magenta; 0 for unsaturated or dark pixels. */
-  private static int hueBucket(int pixel) {
-    int r = (pixel >> 16) & 0xFF;
-    int g = (pixel >> 8) & 0xFF;
-    int b = pixel & 0xFF;
+  private static int hueBucket(int r, int g, int b) {
     int max = Math.max(r, Math.max(g, b));
     int min = Math.min(r, Math.min(g, b));
     int chroma = max - min;

@@ -1,5 +1,6 @@
 package jdetr.train;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,6 +39,8 @@ import jdetr.model.DetrConfig;
  * @param augmentation train and val image sizes (the reference's, or a scaled-down recipe)
  * @param evalEvery run COCO evaluation on the val split every N epochs (1), and after the last
  * @param checkpointEvery save a checkpoint every N epochs (1), and after the last
+ * @param checkpointEverySteps also save one every N optimisation steps (0 = only per epoch); a
+ *     run resumed from it continues at the next step of that epoch
  * @param keepCheckpoints how many checkpoints to keep (3)
  * @param maxStepsPerEpoch stop an epoch after this many steps (0 = the whole train split)
  * @param outputDir where log.jsonl, checkpoints/ and the rest go
@@ -60,13 +63,21 @@ public record TrainConfig(
     AugmentationConfig augmentation,
     int evalEvery,
     int checkpointEvery,
+    int checkpointEverySteps,
     int keepCheckpoints,
     int maxStepsPerEpoch,
     Path outputDir,
     Path weights) {
 
   /** The synthetic shapes dataset to generate when {@code data.root} is empty. */
-  public record SynthRecipe(int train, int val, int size, int classes, long seed) {}
+  public record SynthRecipe(
+      @JsonProperty("train") int train,
+      @JsonProperty("val") int val,
+      @JsonProperty("size") int size,
+      @JsonProperty("classes") int classes,
+      @JsonProperty("seed") long seed,
+      @JsonProperty("min_objects") int minObjects,
+      @JsonProperty("max_objects") int maxObjects) {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -82,9 +93,10 @@ public record TrainConfig(
       throw new IllegalArgumentException("recipe micro_batches: " + microBatches
           + " is more than batch_size " + batchSize);
     }
-    if (!(lr > 0) || lrBackbone < 0 || weightDecay < 0 || clipMaxNorm < 0 || maxStepsPerEpoch < 0) {
+    if (!(lr > 0) || lrBackbone < 0 || weightDecay < 0 || clipMaxNorm < 0 || maxStepsPerEpoch < 0
+        || checkpointEverySteps < 0) {
       throw new IllegalArgumentException("recipe: lr must be > 0; lr_backbone, weight_decay,"
-          + " clip_max_norm and max_steps_per_epoch >= 0");
+          + " clip_max_norm, max_steps_per_epoch and checkpoint_every_steps >= 0");
     }
   }
 
@@ -126,6 +138,7 @@ public record TrainConfig(
     aug.put("val_size", a.valSize());
     d.put("eval_every", 1);
     d.put("checkpoint_every", 1);
+    d.put("checkpoint_every_steps", 0);
     d.put("keep_checkpoints", 3);
     d.put("max_steps_per_epoch", 0);
     d.put("output_dir", deformable ? "runs/deformable-detr" : "runs/detr");
@@ -205,6 +218,7 @@ public record TrainConfig(
     aug.put("crop_max_size", augmentation.cropMaxSize());
     aug.put("val_size", augmentation.valSize());
     d.put("eval_every", evalEvery).put("checkpoint_every", checkpointEvery)
+        .put("checkpoint_every_steps", checkpointEverySteps)
         .put("keep_checkpoints", keepCheckpoints).put("max_steps_per_epoch", maxStepsPerEpoch)
         .put("output_dir", outputDir.toString());
     d.put("weights", weights == null ? null : weights.toString());
@@ -236,7 +250,8 @@ public record TrainConfig(
     if (synthNode != null && !synthNode.isNull()) {
       synth = new SynthRecipe(synthNode.path("train").asInt(200), synthNode.path("val").asInt(50),
           synthNode.path("size").asInt(128), synthNode.path("classes").asInt(3),
-          synthNode.path("seed").asLong(42));
+          synthNode.path("seed").asLong(42), synthNode.path("min_objects").asInt(1),
+          synthNode.path("max_objects").asInt(6));
     }
     JsonNode a = t.get("augmentation");
     AugmentationConfig d = AugmentationConfig.DETR;
@@ -250,7 +265,8 @@ public record TrainConfig(
         integer(t, "epochs"), integer(t, "lr_drop"), integer(t, "batch_size"),
         integer(t, "micro_batches"), t.get("seed").asLong(), Path.of(data.get("root").asText()),
         synth, aug, integer(t, "eval_every"), integer(t, "checkpoint_every"),
-        integer(t, "keep_checkpoints"), integer(t, "max_steps_per_epoch"),
+        integer(t, "checkpoint_every_steps"), integer(t, "keep_checkpoints"),
+        integer(t, "max_steps_per_epoch"),
         Path.of(t.get("output_dir").asText()), w == null || w.isNull() ? null : Path.of(w.asText()));
   }
 

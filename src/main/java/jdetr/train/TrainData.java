@@ -1,12 +1,16 @@
 package jdetr.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import jdetr.checkpoint.AtomicFiles;
 import jdetr.data.Batch;
 import jdetr.data.CocoDataset;
 import jdetr.data.CocoPaths;
@@ -43,14 +47,30 @@ public final class TrainData {
     this.seed = seed;
   }
 
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Written next to a generated dataset: the synth recipe it was made from. */
+  static final String SYNTH_RECIPE = "synth.json";
+
   /**
    * Opens the train and val splits under {@code root}; when they are missing and a synthetic
-   * recipe is given, writes that dataset there first.
+   * recipe is given, writes that dataset there first. A dataset generated earlier from another
+   * synth recipe is refused, naming both.
    */
   public static CocoPaths[] openOrGenerate(Path root, TrainConfig.SynthRecipe synth)
       throws IOException {
+    Path stamp = root.resolve(SYNTH_RECIPE);
     try {
-      return new CocoPaths[] {CocoPaths.resolve(root, "train"), CocoPaths.resolve(root, "val")};
+      CocoPaths[] splits = {CocoPaths.resolve(root, "train"), CocoPaths.resolve(root, "val")};
+      if (synth != null && Files.exists(stamp)) {
+        JsonNode before = JSON.readTree(stamp.toFile());
+        JsonNode now = JSON.readTree(JSON.writeValueAsBytes(synth));
+        if (!before.equals(now)) {
+          throw new IOException(root + " holds a dataset generated from the synth recipe " + before
+              + ", not " + now + ": delete " + root + " or set data.root");
+        }
+      }
+      return splits;
     } catch (FileNotFoundException missing) {
       if (synth == null) {
         throw missing;
@@ -58,7 +78,9 @@ public final class TrainData {
       System.err.printf("dataset %s is missing: generating %d train / %d val synthetic images%n",
           root, synth.train(), synth.val());
       SyntheticDataset.write(root, new SynthConfig(synth.train(), synth.val(), synth.size(),
-          synth.seed(), synth.classes(), "jpg", 0, 0, 1, 6), false);
+          synth.seed(), synth.classes(), "jpg", 0, 0, synth.minObjects(), synth.maxObjects()),
+          false);
+      AtomicFiles.writeBytes(stamp, JSON.writeValueAsBytes(synth));
       return new CocoPaths[] {CocoPaths.resolve(root, "train"), CocoPaths.resolve(root, "val")};
     }
   }

@@ -1,23 +1,23 @@
 package jdetr.train;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import jdetr.checkpoint.AtomicFiles;
+import java.util.function.Consumer;
+import jdetr.bus.EvalResult;
+import jdetr.bus.StepMetrics;
 import jdetr.checkpoint.CheckpointStore;
 import jdetr.checkpoint.ModelWeights;
 import jdetr.checkpoint.OfficialCheckpoint;
@@ -29,6 +29,7 @@ import jdetr.data.transforms.TrainTransform;
 import jdetr.data.transforms.ValTransform;
 import jdetr.engine.AdamW;
 import jdetr.engine.AdamWConfig;
+import jdetr.engine.EngineRandom;
 import jdetr.engine.MatchingSource;
 import jdetr.engine.ParameterGroups;
 import jdetr.engine.StepLR;
@@ -43,23 +44,30 @@ import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
 
 /**
- * The training loop of one JVM (the reference's {@code main.py}): per epoch, the shuffled batches
- * of the train split through {@link TrainStep} (the next batch is prepared while a step runs),
- * StepLR, COCO evaluation of the val split, a checkpoint, and one line of {@code log.jsonl} with
- * the reference's keys. Runs on the calling thread, which owns the model.
+ * The training loop (the reference's {@code main.py}), run on the calling thread, which owns the
+ * model: per epoch, the shuffled batches of the train split through {@link TrainStep} (the next
+ * batch is prepared while a step runs), each step reseeding libtorch's generator from
+ * (seed, step) and logged to {@code steps.jsonl} and the step listener; a checkpoint every
+ * {@code checkpoint_every_steps} steps; at the epoch's end StepLR, the train averages, COCO
+ * evaluation of the val split and an epoch checkpoint. Where checkpoints and evaluations happen
+ * is the {@link CheckpointHandoff}'s business: inline (the sequential loop) or in the checkpoint
+ * and eval stages while training goes on. {@link RunLog} writes each epoch's {@code log.jsonl}
+ * line once its evaluation is known. A resumed run continues at the step after its checkpoint.
  */
 public final class Trainer {
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final TrainConfig config;
   private final PrintStream progress;
   private BatchSource batches;
   private MatchingSource matching;
+  private CheckpointHandoff checkpoints;
+  private Consumer<StepMetrics> steps;
 
   public Trainer(TrainConfig config, PrintStream progress) {
     this.config = config;
     this.progress = progress;
+    this.checkpoints = new InlineCheckpoints(progress);
+    this.steps = new TrainProgress(TrainProgress.Mode.LINES, progress, 10);
   }
 
   /**
@@ -72,6 +80,13 @@ public final class Trainer {
     return this;
   }
 
+  /** Hands checkpoints to {@code checkpoints} (default: inline) and step metrics to {@code steps}. */
+  public Trainer withStages(CheckpointHandoff checkpoints, Consumer<StepMetrics> steps) {
+    this.checkpoints = checkpoints;
+    this.steps = steps;
+    return this;
+  }
+
   /** What a finished run reports. */
   public record Result(int epochs, long steps, Map<String, Object> lastLog, Path checkpoint) {}
 
@@ -81,14 +96,14 @@ public final class Trainer {
     DetrConfig modelConfig = config.modelFor(train.numClasses());
     Path out = config.outputDir();
     Files.createDirectories(out);
-    Engine.getInstance().setRandomSeed((int) config.seed());
     ExecutorService loader = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "jdetr-batches");
       t.setDaemon(true);
       return t;
     });
     try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-      DetectionTransformer detr = DetectionTransformer.create(modelConfig, manager);
+      DetectionTransformer detr = EngineRandom.seeded((int) config.seed(),
+          () -> DetectionTransformer.create(modelConfig, manager));
       if (config.weights() != null) {
         loadWeights(detr, config.weights(), manager);
       }
@@ -102,105 +117,134 @@ public final class Trainer {
       TrainStep trainStep = new TrainStep(detr, criterion,
           matching != null ? matching : MatchingSource.local(
               new HungarianMatcher(MatcherConfig.defaults(modelConfig.classLoss()))),
-          optimizer,
-          config.clipMaxNorm(), config.microBatches(), manager);
+          optimizer, config.clipMaxNorm(), config.microBatches(), manager);
       TrainData data = new TrainData(train, new TrainTransform(config.augmentation()),
           config.batchSize(), config.seed());
-      ValEvaluation val = new ValEvaluation(splits[1], new ValTransform(config.augmentation()),
-          config.batchSize());
+      ValEvaluation val = checkpoints.evaluatesCheckpoints() ? null
+          : new ValEvaluation(splits[1], new ValTransform(config.augmentation()), config.batchSize());
       CheckpointStore store = new CheckpointStore(out.resolve("checkpoints"),
           config.keepCheckpoints());
+      store.removeLeftovers();
       TreeMap<Integer, String> categories = new TreeMap<>(train.categoryNames());
       long nParameters = TrainableParameters.count(detr);
 
-      int firstEpoch = 0;
-      long step = 0;
+      TrainPosition position = TrainPosition.START;
+      EpochMeter resumedMeter = null;
+      List<RunLog.Unlogged> unlogged = List.of();
       if (resume) {
         Optional<TrainCheckpoint.Resumed> r =
             TrainCheckpoint.restore(store, detr, optimizer, scheduler, manager);
         if (r.isPresent()) {
-          firstEpoch = r.get().epochsDone();
-          step = r.get().step();
+          position = r.get().position();
+          resumedMeter = r.get().epochSoFar();
+          unlogged = r.get().unlogged();
           r.get().rejected().forEach(m -> progress.println("checkpoint rejected: " + m));
-          progress.printf("resumed from %s: %d epochs done, step %d%n", r.get().dir(), firstEpoch,
-              step);
+          progress.printf("resumed from %s: %d epochs done, step %d%s%n", r.get().dir(),
+              position.epochsDone(), position.step(), position.midEpoch() ? " (continuing epoch "
+                  + position.epoch() + " at its step " + position.epochStep() + ")" : "");
+          if (r.get().savedSeed() != config.seed()) {
+            progress.printf("warning: the checkpoint was trained with seed %d, this recipe has %d:"
+                + " the data order and augmentation change from here on%n", r.get().savedSeed(),
+                config.seed());
+          }
           honourNewRates(r.get().savedConfig(), optimizer, scheduler);
         } else {
           progress.println("no checkpoint in " + store.root() + ": starting from scratch");
         }
       }
+      RunLog log = RunLog.open(out, position.epoch(), nParameters, progress);
+      checkpoints.open(store, log);
+      int perEpoch = config.maxStepsPerEpoch() > 0
+          ? Math.min(config.maxStepsPerEpoch(), data.stepsPerEpoch()) : data.stepsPerEpoch();
+      for (RunLog.Unlogged u : unlogged) {
+        if (u.epoch() < position.epoch() && !log.has(u.epoch())) {
+          log.restore(u);
+          if (u.evaluate()) {
+            checkpoints.evaluate(new CheckpointNote(u.step(), u.epoch(), perEpoch, perEpoch, true, true));
+          }
+        }
+      }
       progress.printf("training %s: %d train / %d val images, %d classes, %d parameters, "
-              + "%d steps per epoch%n", modelConfig.backbone(), train.size(), val.dataset().size(),
-          modelConfig.numClasses(), nParameters, data.stepsPerEpoch());
+              + "%d steps per epoch%n", modelConfig.backbone(), train.size(),
+          CocoDataset.open(splits[1]).size(), modelConfig.numClasses(), nParameters, perEpoch);
 
       BatchSource source = batches != null ? batches
           : (e, s) -> CompletableFuture.supplyAsync(() -> data.batch(e, s), loader);
-      Map<String, Object> lastLog = Map.of();
-      Path lastCheckpoint = null;
-      int steps = config.maxStepsPerEpoch() > 0
-          ? Math.min(config.maxStepsPerEpoch(), data.stepsPerEpoch()) : data.stepsPerEpoch();
-      for (int epoch = firstEpoch; epoch < config.epochs(); epoch++) {
-        EpochMeter meter = new EpochMeter();
-        long started = System.nanoTime();
-        final int e = epoch;
-        CompletableFuture<Batch> next = source.batch(e, 0);
-        for (int s = 0; s < steps; s++) {
-          Batch batch = next.join();
-          int following = s + 1;
-          next = following < steps ? source.batch(e, following) : null;
-          StepLog log = trainStep.run(batch, step);
-          step++;
-          meter.add(log);
-          if ((s + 1) % 10 == 0 || s + 1 == steps) {
-            progressLine(epoch, s + 1, steps, log, started);
+      long step = position.step();
+      try (StepLines stepLines = StepLines.open(out, step)) {
+        for (int epoch = position.epoch(); epoch < config.epochs(); epoch++) {
+          boolean resumedEpoch = epoch == position.epoch() && position.midEpoch();
+          EpochMeter meter = resumedEpoch && resumedMeter != null ? resumedMeter : new EpochMeter();
+          int first = epoch == position.epoch() ? Math.min(position.epochStep(), perEpoch) : 0;
+          long started = System.nanoTime();
+          final int e = epoch;
+          CompletableFuture<Batch> next = first < perEpoch ? source.batch(e, first) : null;
+          for (int s = first; s < perEpoch; s++) {
+            Batch batch = next.join();
+            next = s + 1 < perEpoch ? source.batch(e, s + 1) : null;
+            long t0 = System.nanoTime();
+            final long current = step;
+            StepLog stepLog = EngineRandom.forStep(config.seed(), current,
+                () -> trainStep.run(batch, current));
+            step++;
+            meter.add(stepLog);
+            StepMetrics m = new StepMetrics(current, epoch, s + 1, perEpoch,
+                (System.nanoTime() - t0) / 1e9, stepLog.values());
+            stepLines.append(m);
+            steps.accept(m);
+            if (stepCheckpointDue(step) && s + 1 < perEpoch) {
+              TrainPosition at = new TrainPosition(epoch, s + 1, step);
+              checkpoints.save(TrainCheckpoint.writer(detr, optimizer, scheduler,
+                      new TrainCheckpoint.RunState(at, meter, log.unlogged(), stepLog.values()),
+                      config, categories, manager),
+                  new CheckpointNote(step, epoch, s + 1, perEpoch, false, false));
+            }
+          }
+          scheduler.step();
+          boolean last = epoch + 1 == config.epochs();
+          boolean evaluate = (epoch + 1) % config.evalEvery() == 0 || last;
+          boolean staged = evaluate && checkpoints.evaluatesCheckpoints();
+          Map<String, Double> averages = meter.averages();
+          log.train(epoch, step, averages, evaluate);
+          if (evaluate && !checkpoints.evaluatesCheckpoints()) {
+            long t0 = System.nanoTime();
+            double[] stats = val.run(detr, manager);
+            log.eval(new EvalResult(store.root().resolve(CheckpointStore.dirName(step)).toString(),
+                step, epoch, stats, (System.nanoTime() - t0) / 1e9, ""));
+          }
+          progress.printf("epoch %d done in %.1f s: loss %.4f%n", epoch,
+              (System.nanoTime() - started) / 1e9, averages.getOrDefault("loss", Double.NaN));
+          if ((epoch + 1) % config.checkpointEvery() == 0 || last || staged || stepCheckpointDue(step)) {
+            Map<String, Object> metrics = new LinkedHashMap<>();
+            averages.forEach((k, v) -> metrics.put("train_" + k, v));
+            checkpoints.save(TrainCheckpoint.writer(detr, optimizer, scheduler,
+                    new TrainCheckpoint.RunState(new TrainPosition(epoch + 1, 0, step), null,
+                        log.unlogged(), metrics), config, categories, manager),
+                new CheckpointNote(step, epoch, perEpoch, perEpoch, true, staged));
           }
         }
-        scheduler.step();
-        boolean last = epoch + 1 == config.epochs();
-        Map<String, Object> line = new LinkedHashMap<>();
-        meter.averages().forEach((k, v) -> line.put("train_" + k, v));
-        if ((epoch + 1) % config.evalEvery() == 0 || last) {
-          double[] stats = val.run(detr, manager);
-          line.put("test_coco_eval_bbox", stats);
-          progress.printf("epoch %d: val AP %.4f AP50 %.4f%n", epoch, stats[0], stats[1]);
-        }
-        line.put("epoch", epoch);
-        line.put("n_parameters", nParameters);
-        appendLog(out.resolve("log.jsonl"), line);
-        lastLog = line;
-        figures(out, last ? detr : null, categories);
-        if ((epoch + 1) % config.checkpointEvery() == 0 || last) {
-          lastCheckpoint = TrainCheckpoint.save(store, detr, optimizer, scheduler, epoch + 1, step,
-              config, categories, line, manager).dir();
-        }
-        progress.printf("epoch %d done in %.1f s: loss %.4f%n", epoch,
-            (System.nanoTime() - started) / 1e9, (Double) line.getOrDefault("train_loss", Double.NaN));
       }
+      Path lastCheckpoint = checkpoints.drain();
+      log.finish(checkpoints.evalWait());
+      predictions(out, detr, categories);
       optimizer.close();
-      return new Result(config.epochs(), step, lastLog, lastCheckpoint);
+      return new Result(config.epochs(), step, log.lastLine(), lastCheckpoint);
     } finally {
       loader.shutdownNow();
     }
   }
 
-  private void progressLine(int epoch, int done, int steps, StepLog log, long started) {
-    double seconds = (System.nanoTime() - started) / 1e9;
-    double rate = done / Math.max(seconds, 1e-9);
-    progress.printf("epoch %d [%d/%d] %.2f steps/s eta %.0f s  loss %.4f ce %.4f bbox %.4f giou %.4f"
-            + " class_error %.1f lr %.2e%n", epoch, done, steps, rate, (steps - done) / rate,
-        log.loss(), log.values().get("loss_ce"), log.values().get("loss_bbox"),
-        log.values().get("loss_giou"), log.values().get("class_error"), log.values().get("lr"));
+  private boolean stepCheckpointDue(long step) {
+    return config.checkpointEverySteps() > 0 && step % config.checkpointEverySteps() == 0;
   }
 
-  /** Plots after every epoch; drawn val predictions after the last (a failure is only reported). */
-  private void figures(Path out, DetectionTransformer finalModel, TreeMap<Integer, String> categories) {
+  /** Draws the final model's detections on a few val images (a failure is only reported). */
+  private void predictions(Path out, DetectionTransformer finalModel,
+      TreeMap<Integer, String> categories) {
     try {
-      RunFigures.plots(out.resolve("log.jsonl"), out.resolve("plots"));
-      if (finalModel != null) {
-        CocoDataset val = CocoDataset.open(TrainData.openOrGenerate(config.dataRoot(), null)[1]);
-        RunFigures.predictions(finalModel, categories, new ValTransform(config.augmentation()), val,
-            4, 0.5, out.resolve("predictions"));
-      }
+      CocoDataset val = CocoDataset.open(TrainData.openOrGenerate(config.dataRoot(), null)[1]);
+      RunFigures.predictions(finalModel, categories, new ValTransform(config.augmentation()), val,
+          4, 0.5, out.resolve("predictions"));
     } catch (IOException | RuntimeException e) {
       progress.println("warning: could not draw the run's figures: " + e);
     }
@@ -216,7 +260,7 @@ public final class Trainer {
         state = OfficialCheckpoint.load(weights, detr.config(), scratch).detr().stateDict();
       }
       try {
-        boolean reset = detr.loadStateDict(state, true).headReset();
+        boolean reset = EngineRandom.exclusive(() -> detr.loadStateDict(state, true).headReset());
         progress.printf("weights %s loaded%s%n", weights,
             reset ? "; class head re-initialised for " + detr.config().numClasses() + " classes" : "");
       } catch (IllegalArgumentException e) {
@@ -242,15 +286,4 @@ public final class Trainer {
         + " (now %.3e / %.3e after %d StepLR drops)%n", savedLr, config.lr(), savedBackbone,
         config.lrBackbone(), optimizer.lr(0), optimizer.lr(1), scheduler.lastEpoch() / config.lrDrop());
   }
-
-  /** Appends one JSON line: the whole file is rewritten atomically, earlier lines kept. */
-  static void appendLog(Path file, Map<String, Object> line) throws IOException {
-    byte[] before = Files.exists(file) ? Files.readAllBytes(file) : new byte[0];
-    byte[] add = (JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8);
-    byte[] all = new byte[before.length + add.length];
-    System.arraycopy(before, 0, all, 0, before.length);
-    System.arraycopy(add, 0, all, before.length, add.length);
-    AtomicFiles.writeBytes(file, all);
-  }
-
 }

@@ -31,9 +31,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP face of `jdetr serve`: `POST /v1/detect`, the `/v1/stream` WebSocket, `GET /v1/info`,
- * health, metrics and the page. Limits are enforced here before any per-stream state exists:
- * handshake deadline per connection, access policy, stream and request slots, body size.
+ * The server stage (verticles/70-server.json, role "serve"), the HTTP face of `jdetr serve`:
+ * `POST /v1/detect`, the `/v1/stream` WebSocket, `GET /v1/info`, health, metrics and the page.
+ * Limits are enforced here before any per-stream state exists: handshake deadline per connection,
+ * access policy, stream and request slots, body size. Its settings and the detector come from the
+ * {@link ServingContext} of the detector stage deployed before it; instances share the port.
  */
 public final class DetectionServerVerticle extends VerticleBase {
 
@@ -44,35 +46,32 @@ public final class DetectionServerVerticle extends VerticleBase {
   private static final String CSP = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: mediastream:; "
       + "connect-src 'self'; style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'";
 
-  private final ServeConfig config;
-  private final FrameSink sink;
-  private final ServeMetrics metrics;
-  private final PrometheusMeterRegistry registry;
-  private final AccessPolicy policy;
-  private final AdmissionLimit streams;
-  private final AdmissionLimit requests;
   private final Map<HttpConnection, Long> awaitingRequest = new ConcurrentHashMap<>();
   private final Map<Long, StreamSession> sessions = new ConcurrentHashMap<>();
+  private ServeConfig config;
+  private FrameSink sink;
+  private ServeMetrics metrics;
+  private PrometheusMeterRegistry registry;
+  private AccessPolicy policy;
+  private AdmissionLimit streams;
+  private AdmissionLimit requests;
   private HttpServer server;
-
-  public DetectionServerVerticle(ServeConfig config, FrameSink sink, ServeMetrics metrics,
-      PrometheusMeterRegistry registry, AdmissionLimit streams) {
-    this.config = config;
-    this.sink = sink;
-    this.metrics = metrics;
-    this.registry = registry;
-    this.policy = new AccessPolicy(config.token(), config.allowedOrigins());
-    this.streams = streams;
-    this.requests = new AdmissionLimit(config.maxPendingRequests());
-  }
-
-  /** The port the server listens on (after start). */
-  public int actualPort() {
-    return server.actualPort();
-  }
 
   @Override
   public Future<?> start() {
+    ServingContext context;
+    try {
+      context = ServingContext.find(vertx);
+    } catch (IllegalStateException e) {
+      return Future.failedFuture(e);
+    }
+    config = context.config();
+    sink = context.service();
+    metrics = context.metrics();
+    registry = context.registry();
+    policy = new AccessPolicy(config.token(), config.allowedOrigins());
+    streams = context.streams();
+    requests = context.requests();
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.host())
         .setPort(config.port())
@@ -106,7 +105,10 @@ public final class DetectionServerVerticle extends VerticleBase {
     server = vertx.createHttpServer(options)
         .connectionHandler(this::onConnection)
         .requestHandler(router);
-    return server.listen().onSuccess(s -> LOG.info("listening on http://{}:{}/", config.host(), s.actualPort()));
+    return server.listen().onSuccess(s -> {
+      context.listening(s.actualPort());
+      LOG.info("listening on http://{}:{}/", config.host(), s.actualPort());
+    });
   }
 
   @Override

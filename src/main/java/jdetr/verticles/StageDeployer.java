@@ -38,6 +38,18 @@ public final class StageDeployer {
     });
   }
 
+  /** Undeploys stages in the reverse order of their deployment; completes when all are undeployed. */
+  public static Future<Void> undeploy(Vertx vertx, List<Deployed> deployed) {
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = deployed.size() - 1; i >= 0; i--) {
+      Deployed d = deployed.get(i);
+      chain = chain.eventually(() -> vertx.undeploy(d.deploymentId())
+          .onFailure(e -> LOG.warn("stage {} ({}) did not undeploy cleanly: {}", d.stage().name(),
+              d.stage().file(), e.toString())));
+    }
+    return chain;
+  }
+
   private static Future<String> deployOne(Vertx vertx, StageDescriptor stage) {
     long start = System.nanoTime();
     return vertx.deployVerticle(stage.verticle(), stage.deploymentOptions())

@@ -50,6 +50,15 @@ public record StageDescriptor(String file, String name, String verticle,
     return roles.contains(role);
   }
 
+  /**
+   * This stage with {@code extra} merged into its configuration (keys of {@code extra} win): how a
+   * command hands its resolved settings to the stages it deploys.
+   */
+  public StageDescriptor withConfig(JsonObject extra) {
+    return new StageDescriptor(file, name, verticle, threadingModel, instances, workerPoolName, workerPoolSize,
+        roles, config.copy().mergeIn(extra.copy()));
+  }
+
   /** Vert.x deployment options for this stage. */
   public DeploymentOptions deploymentOptions() {
     DeploymentOptions options = new DeploymentOptions()

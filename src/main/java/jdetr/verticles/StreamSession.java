@@ -76,6 +76,7 @@ final class StreamSession {
   void close(int code, String reason) {
     if (!closed) {
       closed = true;
+      metrics.closed(code);
       ws.close((short) code, reason);
     }
   }

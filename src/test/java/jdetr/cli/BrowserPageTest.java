@@ -3,6 +3,7 @@ package jdetr.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -19,13 +20,17 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import jdetr.serve.ShapesScene;
+import jdetr.train.TrainConfig;
+import jdetr.train.Trainer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The page in a real browser: a `jdetr serve --detector shapes-threshold` process, Debian's
- * chromium driven by playwright-core (src/test/browser), its fake camera playing a clip of moving
- * shapes. Asserts that boxes appear and saves target/browser/stream-page.png.
+ * The page in a real browser: a `jdetr serve --weights W` process serving a small DETR trained
+ * here on the synthetic shapes (a few steps: enough for the real model, PostProcess and the class
+ * names of its checkpoint to reach the page, not a good detector), Debian's chromium driven by
+ * playwright-core (src/test/browser), its fake camera playing a clip of moving shapes. Asserts
+ * that boxes appear and saves target/browser/stream-page.png.
  *
  * <p>Needs /usr/bin/chromium (apt-get install -y chromium) and `npm ci` in src/test/browser; fails
  * with that message when they are missing.
@@ -49,9 +54,11 @@ class BrowserPageTest {
     Path screenshot = OUT.resolve("stream-page.png");
     Files.deleteIfExists(screenshot);
 
+    Path weights = trainTinyDetr(OUT.resolve("tiny-detr"));
+
     Process server = new ProcessBuilder(javaBinary(), "-Xmx512m", "-Dai.djl.offline=true", "-Djava.awt.headless=true",
-        "-cp", System.getProperty("java.class.path"), "jdetr.cli.Main", "serve", "--detector", "shapes-threshold",
-        "--port", "0", "--set", "host=127.0.0.1", "--set", "threshold=0.5")
+        "-cp", System.getProperty("java.class.path"), "jdetr.cli.Main", "serve", "--weights", weights.toString(),
+        "--port", "0", "--set", "host=127.0.0.1", "--set", "threshold=0.05")
         .redirectError(OUT.resolve("serve.log").toFile())
         .start();
     try {
@@ -82,7 +89,8 @@ class BrowserPageTest {
       assertThat(node.exitValue()).as("browser run: %s", summary).isZero();
       assertThat(shown.getInteger("detections_total")).isPositive();
       assertThat(shown.getInteger("overlay_pixels_drawn")).isPositive();
-      assertThat(shown.getJsonArray("classes").getList()).containsExactly("rectangle", "ellipse", "triangle");
+      assertThat(shown.getJsonArray("classes").getList())
+          .containsExactlyInAnyOrder("ellipse", "rectangle", "triangle");
       assertThat(screenshot).isNotEmptyFile();
 
       String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "metrics")).build(),
@@ -96,6 +104,25 @@ class BrowserPageTest {
         server.destroyForcibly();
       }
     }
+  }
+
+  /** Trains a tiny DETR on 64-pixel shapes for a few steps; returns its last checkpoint. */
+  private static Path trainTinyDetr(Path dir) throws Exception {
+    Path root = dir.resolve("shapes");
+    Path run = dir.resolve("run");
+    TrainConfig config = TrainConfig.resolve(new ObjectMapper().createObjectNode(), List.of(
+        "model.backbone=resnet18", "model.backbone_norm=batch", "model.hidden_dim=32",
+        "model.nheads=4", "model.enc_layers=1", "model.dec_layers=1", "model.dim_feedforward=64",
+        "model.num_queries=10", "model.dropout=0", "batch_size=4", "epochs=1", "lr_drop=1",
+        "max_steps_per_epoch=6", "lr=4e-4", "lr_backbone=4e-4", "data.root=" + root,
+        "data.synth={\"train\": 24, \"val\": 4, \"size\": 64, \"classes\": 3}",
+        "augmentation.scales=[48, 64]", "augmentation.max_size=80",
+        "augmentation.crop_resize_sizes=[48, 56]", "augmentation.crop_min_size=32",
+        "augmentation.crop_max_size=48", "augmentation.val_size=64", "output_dir=" + run),
+        "browser test");
+    Trainer.Result result = new Trainer(config, System.out).run(false);
+    assertThat(result.checkpoint()).as("checkpoint of the tiny run").isNotNull();
+    return result.checkpoint();
   }
 
   private static String javaBinary() {

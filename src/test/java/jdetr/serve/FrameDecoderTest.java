@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import javax.imageio.ImageIO;
+import jdetr.data.RgbImage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -18,14 +19,19 @@ class FrameDecoderTest {
   @Test
   void decodesJpegAndPngToRgbOfTheirSize() throws Exception {
     byte[] jpeg = ShapesScene.jpeg(scene.render(0), 0.9f);
-    BufferedImage a = decoder.decode(jpeg, 0, jpeg.length);
-    assertThat(a.getType()).isEqualTo(BufferedImage.TYPE_INT_RGB);
-    assertThat(a.getWidth()).isEqualTo(320);
-    assertThat(a.getHeight()).isEqualTo(240);
+    RgbImage a = decoder.decode(jpeg, 0, jpeg.length);
+    assertThat(a.width()).isEqualTo(320);
+    assertThat(a.height()).isEqualTo(240);
+    assertThat(a.pixels()).hasSize(3 * 320 * 240);
 
-    byte[] png = png(scene.render(0));
-    BufferedImage b = decoder.decode(png, 0, png.length);
-    assertThat(b.getRGB(10, 10)).isEqualTo(scene.render(0).getRGB(10, 10));
+    BufferedImage rendered = scene.render(0);
+    byte[] png = png(rendered);
+    RgbImage b = decoder.decode(png, 0, png.length);
+    for (int[] xy : new int[][] {{10, 10}, {160, 120}, {319, 239}}) {
+      int rgb = rendered.getRGB(xy[0], xy[1]);
+      assertThat(new int[] {b.at(xy[0], xy[1], 0), b.at(xy[0], xy[1], 1), b.at(xy[0], xy[1], 2)})
+          .containsExactly((rgb >> 16) & 0xFF, (rgb >> 8) & 0xFF, rgb & 0xFF);
+    }
   }
 
   @Test
@@ -33,7 +39,7 @@ class FrameDecoderTest {
     byte[] jpeg = ShapesScene.jpeg(scene.render(0), 0.9f);
     byte[] framed = new byte[8 + jpeg.length];
     System.arraycopy(jpeg, 0, framed, 8, jpeg.length);
-    assertThat(decoder.decode(framed, 8, jpeg.length).getWidth()).isEqualTo(320);
+    assertThat(decoder.decode(framed, 8, jpeg.length).width()).isEqualTo(320);
   }
 
   @Test
@@ -41,9 +47,9 @@ class FrameDecoderTest {
     BufferedImage gray = new BufferedImage(40, 30, BufferedImage.TYPE_BYTE_GRAY);
     gray.getRaster().setSample(5, 5, 0, 200);
     byte[] png = png(gray);
-    BufferedImage rgb = decoder.decode(png, 0, png.length);
-    assertThat(rgb.getType()).isEqualTo(BufferedImage.TYPE_INT_RGB);
-    assertThat(rgb.getRGB(5, 5) & 0xFFFFFF).isEqualTo(0xC8C8C8);
+    RgbImage rgb = decoder.decode(png, 0, png.length);
+    assertThat(new int[] {rgb.at(5, 5, 0), rgb.at(5, 5, 1), rgb.at(5, 5, 2)}).containsExactly(200, 200, 200);
+    assertThat(rgb.at(6, 5, 0)).isZero();
   }
 
   @Test
@@ -82,7 +88,7 @@ class FrameDecoderTest {
   @Test
   void pixelLimitIsInclusive() throws Exception {
     byte[] png = png(new BufferedImage(100, 100, BufferedImage.TYPE_INT_RGB));
-    assertThat(new FrameDecoder(10_000).decode(png, 0, png.length).getWidth()).isEqualTo(100);
+    assertThat(new FrameDecoder(10_000).decode(png, 0, png.length).width()).isEqualTo(100);
     assertThatThrownBy(() -> new FrameDecoder(9_999).decode(png, 0, png.length))
         .hasMessageStartingWith("too_many_pixels(100x100)");
   }

@@ -2,8 +2,9 @@ package jdetr.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.awt.image.BufferedImage;
 import java.util.List;
+import jdetr.data.ImageDecoder;
+import jdetr.data.RgbImage;
 import jdetr.eval.Detection;
 import org.junit.jupiter.api.Test;
 
@@ -19,8 +20,8 @@ class ShapesThresholdDetectorTest {
       ShapesScene scene = ShapesScene.random(seed, 640, 480, 5, 0); // shapes do not overlap at rest
       double t = 0;
       byte[] jpeg = ShapesScene.jpeg(scene.render(t), 0.8f);
-      BufferedImage image = decoder.decode(jpeg, 0, jpeg.length);
-      List<Detection> found = detector.detect(List.of(image)).get(0).stream()
+      RgbImage image = decoder.decode(jpeg, 0, jpeg.length);
+      List<Detection> found = detector.detectFrames(List.of(image)).get(0).stream()
           .filter(d -> d.score() >= 0.5).toList();
       List<Detection> truth = scene.truth(t);
       assertThat(found).as("seed %d", seed).hasSameSizeAs(truth);
@@ -39,14 +40,16 @@ class ShapesThresholdDetectorTest {
   @Test
   void aGreyPictureHasNoDetections() throws Exception {
     byte[] jpeg = ShapesScene.jpeg(ShapesScene.random(3, 320, 240, 0, 0).render(0), 0.8f);
-    assertThat(detector.detect(List.of(decoder.decode(jpeg, 0, jpeg.length))).get(0)).isEmpty();
+    assertThat(detector.detectFrames(List.of(decoder.decode(jpeg, 0, jpeg.length))).get(0)).isEmpty();
   }
 
   @Test
   void answersEveryImageOfABatchInOrder() throws Exception {
     ShapesScene a = ShapesScene.random(1, 320, 240, 2, 0);
     ShapesScene b = ShapesScene.random(2, 320, 240, 5, 0);
-    List<List<Detection>> out = detector.detect(List.of(a.render(0), b.render(0), a.render(0)));
+    RgbImage first = ImageDecoder.toRgb(a.render(0));
+    List<List<Detection>> out = detector.detect(List.of(detector.prepare(first),
+        detector.prepare(ImageDecoder.toRgb(b.render(0))), detector.prepare(first)));
     assertThat(out).hasSize(3);
     assertThat(out.get(0)).hasSize(2);
     assertThat(out.get(1)).hasSize(5);

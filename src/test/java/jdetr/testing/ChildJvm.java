@@ -126,6 +126,15 @@ public final class ChildJvm implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** Waits for the process to exit by itself; its exit code. */
+  public int awaitExit(Duration timeout) throws InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError(name + " still running after " + timeout + "; stdout so far: "
+          + seen + drain() + "; stderr tail: " + stderrTail());
+    }
+    return process.exitValue();
+  }
+
   /** SIGKILL, and wait until the process is gone. */
   public void kill() throws InterruptedException {
     process.destroyForcibly();

@@ -8,7 +8,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import java.awt.image.BufferedImage;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,9 +17,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import jdetr.checkpoint.ModelWeights;
+import jdetr.data.RgbImage;
 import jdetr.eval.Detection;
 import jdetr.model.Detr;
 import jdetr.model.DetrConfig;
+import jdetr.serve.DetectorChoice;
 import jdetr.serve.DetrDetector;
 import jdetr.serve.FrameDecoder;
 import jdetr.serve.ServeConfig;
@@ -57,7 +58,7 @@ class DetrServingTest {
       ModelWeights.save(weights, Detr.create(small, m), Map.of(1, "rectangle", 2, "ellipse", 3, "triangle"));
     }
     ServeConfig config = Servers.config(SETTINGS);
-    server = Servers.start(SETTINGS, c -> DetrDetector.load(weights, c, DetrConfig.defaults()));
+    server = Servers.start(SETTINGS, DetectorChoice.detr(weights));
     assertThat(config.inputSize()).isEqualTo(96);
   }
 
@@ -70,9 +71,9 @@ class DetrServingTest {
   void servedDetectionsEqualTheModelsOnTheSameFrame() throws Exception {
     byte[] jpeg = ShapesScene.jpeg(ShapesScene.random(8, 200, 150, 3, 0).render(0), 0.9f);
     List<Detection> expected;
-    BufferedImage decoded = new FrameDecoder(1 << 20).decode(jpeg, 0, jpeg.length);
+    RgbImage decoded = new FrameDecoder(1 << 20).decode(jpeg, 0, jpeg.length);
     try (DetrDetector direct = DetrDetector.load(weights, Servers.config(SETTINGS), DetrConfig.defaults())) {
-      expected = direct.detect(List.of(decoded)).get(0).stream()
+      expected = direct.detectFrames(List.of(decoded)).get(0).stream()
           .sorted(Comparator.comparingDouble(Detection::score).reversed()).toList();
     }
     assertThat(expected).hasSize(7); // every query, threshold 0

@@ -4,24 +4,26 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import jdetr.serve.DetectorFactory;
+import jdetr.serve.DetectorChoice;
 import jdetr.serve.ServeConfig;
 import jdetr.serve.ShapesScene;
-import jdetr.serve.ShapesThresholdDetector;
 
 /** Test servers (colour-threshold detector on real decoded frames) and test frames. */
 final class Servers {
 
   private Servers() {}
 
-  /** A server on a free loopback port with the given JSON overrides, detector loaded. */
+  /**
+   * A server of the repository's stage descriptors on a free loopback port with the given JSON
+   * overrides, the colour-threshold detector loaded.
+   */
   static DetectionServer start(String overridesJson) throws Exception {
-    return start(overridesJson, c -> new ShapesThresholdDetector());
+    return start(overridesJson, DetectorChoice.shapesThreshold());
   }
 
   /** A server with another detector. */
-  static DetectionServer start(String overridesJson, DetectorFactory factory) throws Exception {
-    DetectionServer server = DetectionServer.start(config(overridesJson), factory);
+  static DetectionServer start(String overridesJson, DetectorChoice detector) throws Exception {
+    DetectionServer server = DetectionServer.start(config(overridesJson), detector);
     server.loaded().get(60, TimeUnit.SECONDS);
     return server;
   }

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class StreamBackpressureTest {
 
   private static final int SLOW_READER_SECONDS = 2;
+  private static final int OTHERS = 20;
   private static DetectionServer server;
   private static Vertx vertx;
 
@@ -75,6 +76,18 @@ class StreamBackpressureTest {
     }
   }
 
+  /** p50 and p99 of the round trips that ended in [from, to) nanos. */
+  private static double[] percentiles(List<double[]> roundTrips, long from, long to) {
+    double[] ms;
+    synchronized (roundTrips) {
+      ms = roundTrips.stream().filter(r -> r[0] >= from && r[0] < to).mapToDouble(r -> r[1]).sorted().toArray();
+    }
+    if (ms.length == 0) {
+      return new double[] {Double.NaN, Double.NaN};
+    }
+    return new double[] {ms[(int) Math.ceil(0.5 * ms.length) - 1], ms[(int) Math.ceil(0.99 * ms.length) - 1]};
+  }
+
   // W3
   @Test
   void aReaderThatDoesNotReadIsClosedWith1008AndOthersAreServedMeanwhile() throws Exception {
@@ -85,11 +98,16 @@ class StreamBackpressureTest {
     AtomicLong othersServed = new AtomicLong();
     AtomicReference<Throwable> otherFailure = new AtomicReference<>();
     List<Thread> others = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
+    // round-trip times of the other streams: {end nanos, millis}
+    List<double[]> roundTrips = java.util.Collections.synchronizedList(new ArrayList<>());
+    for (int i = 0; i < OTHERS; i++) {
       Thread t = new Thread(() -> {
         try (TestStream s = TestStream.open(vertx, server.port())) {
           for (long id = 1; !stop.get(); id++) {
+            long sent = System.nanoTime();
             JsonObject r = s.roundTrip(id, frames.get((int) (id % 2)));
+            long now = System.nanoTime();
+            roundTrips.add(new double[] {now, (now - sent) / 1e6});
             assertThat(r.getLong("frame")).isEqualTo(id);
             assertThat(r.getJsonArray("detections")).isNotEmpty();
             othersServed.incrementAndGet();
@@ -102,6 +120,7 @@ class StreamBackpressureTest {
       t.start();
     }
     double slow0 = Servers.counter(server, "jdetr.ws.slow.consumer");
+    double closed0 = Servers.counter(server, "jdetr.ws.closed", "code", "1008");
     double undelivered0 = Servers.counter(server, "jdetr.results.undelivered");
     // a small receive window and no reading: results pile up in the server's write queue
     try (RawWebSocket raw = RawWebSocket.open(server.port(), "/v1/stream?threshold=0.1", Map.of(), 2048)) {
@@ -122,11 +141,17 @@ class StreamBackpressureTest {
       double fullForMs = (closedAfter - firstUndelivered) / 1e6;
       long servedWhileFull = othersServed.get() - servedAtFirstUndelivered;
       int code = raw.awaitClose(20_000); // reading now drains the queue and reaches the close frame
+      long fullSince = firstUndelivered;
+      double[] before = percentiles(roundTrips, Long.MIN_VALUE, fullSince);
+      double[] during = percentiles(roundTrips, fullSince, closedAfter);
       System.out.printf("W3 slow reader: first result dropped after %.1f s, closed %.1f s later with %d; "
-              + "%.0f results dropped; other streams served %d frames meanwhile%n",
+              + "%.0f results dropped; %d other streams served %d frames meanwhile; their round trip p50/p99 "
+              + "%.0f/%.0f ms before, %.0f/%.0f ms while the slow reader's queue was full%n",
           (firstUndelivered - start) / 1e9, fullForMs / 1e3, code,
-          Servers.counter(server, "jdetr.results.undelivered") - undelivered0, servedWhileFull);
+          Servers.counter(server, "jdetr.results.undelivered") - undelivered0, OTHERS, servedWhileFull,
+          before[0], before[1], during[0], during[1]);
       assertThat(code).isEqualTo(1008);
+      assertThat(Servers.counter(server, "jdetr.ws.closed", "code", "1008") - closed0).isEqualTo(1);
       assertThat(fullForMs).isGreaterThanOrEqualTo(SLOW_READER_SECONDS * 1000 - 50);
       assertThat(servedWhileFull).as("other streams kept being served").isPositive();
     } finally {

@@ -16,16 +16,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Test matrix W5: slowloris handshakes and idle streams are closed by their deadlines. */
+/**
+ * Test matrix W5: slowloris handshakes and idle streams are closed by their deadlines, and the
+ * slots of idle streams are freed.
+ */
 @ExtendWith(VertxExtension.class)
 @Timeout(120)
 class StreamDeadlinesTest {
 
-  private static final int HANDSHAKE_SECONDS = 2;
+  private static final int HANDSHAKE_SECONDS = 3;
   private static final int IDLE_SECONDS = 3;
   /** Slack for timers on a loaded 2-core machine. */
   private static final long SLACK_MS = 3000;
 
+  private static final int IDLE_STREAMS = 200;
   private static DetectionServer server;
   private static Vertx vertx;
 
@@ -33,7 +37,7 @@ class StreamDeadlinesTest {
   static void start(Vertx v) throws Exception {
     vertx = v;
     server = Servers.start("{\"handshakeTimeoutSeconds\": " + HANDSHAKE_SECONDS + ", \"idleTimeoutSeconds\": "
-        + IDLE_SECONDS + "}");
+        + IDLE_SECONDS + ", \"maxStreams\": " + (IDLE_STREAMS + 8) + "}");
   }
 
   @AfterAll
@@ -83,8 +87,48 @@ class StreamDeadlinesTest {
   }
 
   @Test
+  void twoHundredIdleStreamsAreAllClosedByTheIdleTimeoutAndTheirSlotsFreed() throws Exception {
+    double closed0 = Servers.counter(server, "jdetr.ws.closed", "code", "1000");
+    List<RawWebSocket> sockets = new ArrayList<>();
+    long start = System.nanoTime();
+    try {
+      for (int i = 0; i < IDLE_STREAMS; i++) {
+        RawWebSocket s = RawWebSocket.open(server.port(), "/v1/stream", Map.of(), 0);
+        sockets.add(s);
+        assertThat(s.status).as("stream %d upgraded", i).isEqualTo(101);
+      }
+      long lastUpgrade = System.nanoTime();
+      // the server's count of idle closes, polled: when the last stream was closed
+      long deadline = lastUpgrade + (IDLE_SECONDS * 1000 + SLACK_MS) * 1_000_000L;
+      while (Servers.counter(server, "jdetr.ws.closed", "code", "1000") - closed0 < IDLE_STREAMS
+          && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      double allClosed = (System.nanoTime() - lastUpgrade) / 1e9;
+      assertThat(Servers.counter(server, "jdetr.ws.closed", "code", "1000") - closed0)
+          .as("idle streams closed within %d ms of the last upgrade", IDLE_SECONDS * 1000 + SLACK_MS)
+          .isEqualTo(IDLE_STREAMS);
+      for (int i = 0; i < sockets.size(); i++) {
+        assertThat(sockets.get(i).awaitClose(5000)).as("stream %d got close 1000", i).isEqualTo(1000);
+      }
+      System.out.printf("W5 %d idle streams (opened in %.1f s): all closed with 1000 by %.1f s after the last upgrade%n",
+          IDLE_STREAMS, (lastUpgrade - start) / 1e9, allClosed);
+    } finally {
+      for (RawWebSocket s : sockets) {
+        s.close();
+      }
+    }
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (server.registry().get("jdetr.streams.open").gauge().value() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(server.registry().get("jdetr.streams.open").gauge().value()).as("slots freed").isZero();
+  }
+
+  @Test
   void anIdleStreamIsClosedAndAnActiveOneIsNot() throws Exception {
     byte[] frame = Servers.frames(1, 160, 120).get(0);
+    double closed0 = Servers.counter(server, "jdetr.ws.closed", "code", "1000");
     try (TestStream idle = TestStream.open(vertx, server.port());
         TestStream active = TestStream.open(vertx, server.port())) {
       long start = System.nanoTime();
@@ -100,6 +144,7 @@ class StreamDeadlinesTest {
       assertThat(idle.ws.closeReason()).startsWith("idle timeout");
       assertThat(seconds).isGreaterThanOrEqualTo(IDLE_SECONDS - 0.05);
       assertThat(active.closed).isNotDone();
+      assertThat(Servers.counter(server, "jdetr.ws.closed", "code", "1000") - closed0).isEqualTo(1);
       active.roundTrip(999, frame);
     }
   }

@@ -50,6 +50,11 @@ class StreamInputLimitsTest {
     return server.port();
   }
 
+  /** Streams the server closed with this code so far. */
+  private static double closed(int code) {
+    return Servers.counter(server, "jdetr.ws.closed", "code", Integer.toString(code));
+  }
+
   private static void assertDetects(TestStream s, long id) throws InterruptedException {
     JsonObject r = s.roundTrip(id, frames.get((int) (id % frames.size())));
     assertThat(r.getLong("frame")).isEqualTo(id);
@@ -63,12 +68,14 @@ class StreamInputLimitsTest {
         RawWebSocket raw = RawWebSocket.open(port(), "/v1/stream", Map.of(), 0)) {
       assertThat(raw.status).isEqualTo(101);
       assertDetects(other, 1);
+      double closed0 = closed(1009);
       long start = System.nanoTime();
       // the length in the frame header is enough: the server refuses before reading the payload
       // (had the payload been sent, closing with it unread would reset the connection, losing the code)
       raw.sendFrameHeader(RawWebSocket.BINARY, true, false, MAX_FRAME + 1000);
       assertThat(raw.awaitClose(5000)).isEqualTo(1009);
       System.out.printf("W1 frame too large: close 1009 after %.0f ms%n", (System.nanoTime() - start) / 1e6);
+      assertThat(closed(1009) - closed0).as("jdetr_ws_closed_total{code=1009}").isEqualTo(1);
       assertDetects(other, 2);
     }
   }
@@ -78,11 +85,13 @@ class StreamInputLimitsTest {
   void aMessageOverTheLimitInSmallFramesClosesWith1009() throws Exception {
     try (TestStream other = TestStream.open(vertx, port());
         RawWebSocket raw = RawWebSocket.open(port(), "/v1/stream", Map.of(), 0)) {
+      double closed0 = closed(1009);
       byte[] part = new byte[60_000];
       raw.sendFrame(RawWebSocket.BINARY, false, false, part);
       raw.sendFrame(RawWebSocket.CONTINUATION, false, false, part);
       raw.sendFrame(RawWebSocket.CONTINUATION, true, false, part);
       assertThat(raw.awaitClose(5000)).isEqualTo(1009);
+      assertThat(closed(1009) - closed0).isEqualTo(1);
       assertDetects(other, 3);
     }
   }

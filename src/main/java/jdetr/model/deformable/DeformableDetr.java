@@ -92,7 +92,7 @@ public final class DeformableDetr extends DetectionTransformer {
       queryEmbed = child("query_embed", new Embedding(config.numQueries(), 2L * d, true));
     }
     Backbone body = new Backbone(config.backbone(), config.trainBackbone(), config.dilation(),
-        levels > 1 ? List.of(2, 3, 4) : List.of(4));
+        levels > 1 ? List.of(2, 3, 4) : List.of(4), config.backboneNorm());
     List<Long> channels = body.channels();
     List<InputProjection> projections = new ArrayList<>();
     for (long c : channels) {
@@ -152,7 +152,7 @@ public final class DeformableDetr extends DetectionTransformer {
   /** The decoder layers' predictions and, two-stage, the encoder proposals'. */
   @Override
   public DetrOutput forward(NDArray images, NDArray mask, boolean training) {
-    return forward(multiScaleFeatures(images, mask), training);
+    return forward(multiScaleFeatures(images, mask, training), training);
   }
 
   /**
@@ -165,9 +165,13 @@ public final class DeformableDetr extends DetectionTransformer {
   public record MultiScaleFeatures(List<NDArray> srcs, List<NDArray> masks,
       List<NDArray> positions) {}
 
-  /** The multi-scale features of a padded batch (backbone, input projections, positions). */
-  public MultiScaleFeatures multiScaleFeatures(NDArray images, NDArray mask) {
-    Joiner.Output features = backbone.forward(images, mask);
+  /**
+   * The multi-scale features of a padded batch (backbone, input projections, positions).
+   *
+   * @param training a trained BatchNorm2d backbone uses batch statistics
+   */
+  public MultiScaleFeatures multiScaleFeatures(NDArray images, NDArray mask, boolean training) {
+    Joiner.Output features = backbone.forward(images, mask, training);
     List<NDArray> srcs = new ArrayList<>();
     List<NDArray> masks = new ArrayList<>();
     List<NDArray> pos = new ArrayList<>(features.positions());

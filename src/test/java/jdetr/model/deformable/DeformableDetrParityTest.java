@@ -70,7 +70,7 @@ class DeformableDetrParityTest {
       compareOutputs(name, config, model.heads(t), t, ref, TOLERANCE);
 
       DeformableDetr.MultiScaleFeatures f =
-          model.multiScaleFeatures(ref.get("images"), ref.get("mask"));
+          model.multiScaleFeatures(ref.get("images"), ref.get("mask"), false);
       assertThat(f.srcs()).hasSize(levels);
       for (int l = 0; l < levels; l++) {
         assertThat(f.masks().get(l).toBooleanArray()).as(name + " mask " + l)

@@ -1,0 +1,31 @@
+package jdetr.bus;
+
+/** Binary codec of {@link EvalResult}. */
+public final class EvalResultCodec extends BinaryCodec<EvalResult> {
+  private static final int MAX_TEXT_BYTES = 64 * 1024;
+
+  public EvalResultCodec() {
+    super(EvalResult.class, 0x45520001); // "ER", layout 1
+  }
+
+  @Override
+  protected void write(WireWriter out, EvalResult m) {
+    out.writeString(m.checkpoint()).writeLong(m.step()).writeInt(m.epoch())
+        .writeDoubles(m.stats(), m.stats().length).writeDouble(m.seconds()).writeString(m.error());
+  }
+
+  @Override
+  protected EvalResult read(WireReader in) {
+    String checkpoint = in.readString("checkpoint", MAX_TEXT_BYTES);
+    long step = in.readLong("step");
+    int epoch = in.readInt("epoch");
+    double[] stats = in.readDoubles("stats", -1);
+    double seconds = in.readDouble("seconds");
+    String error = in.readString("error", MAX_TEXT_BYTES);
+    if (error.isEmpty() && stats.length != EvalResult.STATS) {
+      throw new WireFormatException(name() + ": " + stats.length + " COCO numbers, expected "
+          + EvalResult.STATS);
+    }
+    return new EvalResult(checkpoint, step, epoch, stats, seconds, error);
+  }
+}

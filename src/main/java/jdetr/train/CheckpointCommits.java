@@ -1,0 +1,70 @@
+package jdetr.train;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import jdetr.checkpoint.CheckpointStore;
+import jdetr.checkpoint.SavedCheckpoint;
+
+/**
+ * The checkpoint stage's logic: commits the directories the trainer staged (fsync, manifest,
+ * rename, {@code LATEST}, keep the last N), and keeps a checkpoint that is still to be evaluated
+ * out of the pruning until its evaluation is published. Requests and replies are the JSON objects
+ * of {@link BusCheckpoints}. Used by one thread at a time.
+ */
+public final class CheckpointCommits {
+  private final Map<Path, CheckpointStore> stores = new HashMap<>();
+  private final Set<Path> awaitingEval = new HashSet<>();
+
+  /**
+   * Commits the staged directory of {@code request}, or, without one, checks that the committed
+   * checkpoint it names is still there; returns the notice to publish.
+   *
+   * @throws jdetr.checkpoint.CheckpointException naming the step and root when it fails
+   * @throws IllegalArgumentException when the request lacks a field
+   */
+  public JsonObject commit(JsonObject request) {
+    CheckpointNote note = CheckpointNote.fromJson(request);
+    String rootText = request.getString("root");
+    if (rootText == null) {
+      throw new IllegalArgumentException("checkpoint message without field 'root': " + request.encode());
+    }
+    Path root = Path.of(rootText).toAbsolutePath();
+    int keep = request.getInteger("keep", 3);
+    CheckpointStore store = stores.computeIfAbsent(root, r -> new CheckpointStore(r, keep));
+    String staged = request.getString("staged");
+    SavedCheckpoint saved;
+    if (staged != null) {
+      Path dir = root.resolve(CheckpointStore.dirName(note.step()));
+      try {
+        saved = store.commit(new CheckpointStore.Staged(note.step(), Path.of(staged)),
+            step -> awaitingEval.contains(root.resolve(CheckpointStore.dirName(step))));
+      } catch (RuntimeException e) {
+        awaitingEval.remove(dir);
+        throw e;
+      }
+      if (note.evaluate()) {
+        awaitingEval.add(dir);
+      }
+    } else {
+      saved = store.verify(note.step());
+      if (note.evaluate()) {
+        awaitingEval.add(saved.dir());
+      }
+    }
+    return note.toJson().put("root", root.toString()).put("dir", saved.dir().toString());
+  }
+
+  /** The checkpoint in {@code dir} was evaluated: the next commit may prune it. */
+  public void evaluated(String dir) {
+    awaitingEval.remove(Path.of(dir).toAbsolutePath());
+  }
+
+  /** Checkpoints kept for their evaluation (for tests and diagnostics). */
+  public Set<Path> awaitingEval() {
+    return Set.copyOf(awaitingEval);
+  }
+}

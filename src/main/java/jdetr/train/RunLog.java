@@ -1,0 +1,220 @@
+package jdetr.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import jdetr.bus.EvalResult;
+import jdetr.checkpoint.AtomicFiles;
+
+/**
+ * The run's {@code log.jsonl}: one line per epoch with the reference's keys ({@code train_*}
+ * averages, {@code test_coco_eval_bbox} when the epoch was evaluated, {@code epoch},
+ * {@code n_parameters}), in epoch order. The line of an epoch is written once both its train
+ * averages and, if it is evaluated, its evaluation are known; the evaluation may come from another
+ * thread or stage while later epochs train. After each line, {@code plots/} is redrawn. Thread-safe.
+ */
+public final class RunLog {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * An epoch whose line is not written yet.
+   *
+   * @param step the step of the checkpoint its evaluation reads
+   * @param evaluate whether the line waits for an evaluation
+   * @param train the epoch's train averages (keys without the {@code train_} prefix)
+   */
+  public record Unlogged(int epoch, long step, boolean evaluate, Map<String, Double> train) {
+    public Unlogged {
+      train = Collections.unmodifiableMap(new LinkedHashMap<>(train));
+    }
+  }
+
+  private static final class Pending {
+    final Unlogged epoch;
+    double[] stats;
+    String failure;
+
+    Pending(Unlogged epoch) {
+      this.epoch = epoch;
+    }
+
+    boolean complete() {
+      return !epoch.evaluate() || stats != null || failure != null;
+    }
+  }
+
+  private final Path file;
+  private final Path plots;
+  private final long nParameters;
+  private final PrintStream progress;
+  private final TreeMap<Integer, Pending> pending = new TreeMap<>();
+  private final List<Integer> written = new ArrayList<>();
+  private Map<String, Object> last = Map.of();
+
+  private RunLog(Path outDir, long nParameters, PrintStream progress) {
+    this.file = outDir.resolve("log.jsonl");
+    this.plots = outDir.resolve("plots");
+    this.nParameters = nParameters;
+    this.progress = progress;
+  }
+
+  /**
+   * Opens the log of a run that continues at epoch {@code firstEpoch}: lines of that epoch and
+   * later (written by a run that went further than its last checkpoint) are dropped, earlier ones
+   * kept.
+   */
+  public static RunLog open(Path outDir, int firstEpoch, long nParameters, PrintStream progress)
+      throws IOException {
+    RunLog log = new RunLog(outDir, nParameters, progress);
+    if (Files.exists(log.file)) {
+      List<String> kept = new ArrayList<>();
+      boolean dropped = false;
+      for (String line : Files.readAllLines(log.file, StandardCharsets.UTF_8)) {
+        JsonNode n = parse(line);
+        if (n != null && n.path("epoch").asInt(Integer.MAX_VALUE) < firstEpoch) {
+          kept.add(line);
+          log.written.add(n.get("epoch").asInt());
+        } else {
+          dropped |= !line.isBlank();
+        }
+      }
+      if (dropped) {
+        AtomicFiles.writeBytes(log.file, (String.join("\n", kept) + (kept.isEmpty() ? "" : "\n"))
+            .getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    return log;
+  }
+
+  /** Whether the line of {@code epoch} is in the file. */
+  public synchronized boolean has(int epoch) {
+    return written.contains(epoch);
+  }
+
+  /** The train averages of {@code epoch}; the line waits for its evaluation when {@code evaluate}. */
+  public synchronized void train(int epoch, long checkpointStep, Map<String, Double> averages,
+      boolean evaluate) throws IOException {
+    pending.put(epoch, new Pending(new Unlogged(epoch, checkpointStep, evaluate, averages)));
+    flush();
+  }
+
+  /** Re-registers an epoch a resumed checkpoint had not logged yet. */
+  public synchronized void restore(Unlogged epoch) throws IOException {
+    pending.put(epoch.epoch(), new Pending(epoch));
+    flush();
+  }
+
+  /** The evaluation of an epoch (or why it failed). A result nobody waits for is ignored. */
+  public synchronized void eval(EvalResult result) throws IOException {
+    Pending p = pending.get(result.epoch());
+    if (p == null || !p.epoch.evaluate() || p.complete()) {
+      return;
+    }
+    if (result.ok()) {
+      p.stats = result.stats().clone();
+      progress.printf("epoch %d: val AP %.4f AP50 %.4f (%s, %.1f s)%n", result.epoch(),
+          result.stats()[0], result.stats()[1], Path.of(result.checkpoint()).getFileName(),
+          result.seconds());
+    } else {
+      p.failure = result.error();
+      progress.printf("warning: epoch %d was not evaluated: %s%n", result.epoch(), result.error());
+    }
+    flush();
+    notifyAll();
+  }
+
+  /** The epochs still waiting for their evaluation (saved in checkpoints). */
+  public synchronized List<Unlogged> unlogged() {
+    return pending.values().stream().map(p -> p.epoch).toList();
+  }
+
+  /**
+   * Waits up to {@code timeout} for the outstanding evaluations; lines still waiting then are
+   * written without them, with a warning.
+   */
+  public synchronized void finish(Duration timeout) throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!pending.isEmpty()) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        for (Pending p : pending.values()) {
+          if (!p.complete()) {
+            p.failure = String.format("no evaluation within %.1f s", timeout.toMillis() / 1000.0);
+            progress.printf("warning: epoch %d: %s%n", p.epoch.epoch(), p.failure);
+          }
+        }
+        flush();
+        return;
+      }
+      try {
+        wait(Math.max(1, left / 1_000_000));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for the last evaluation", e);
+      }
+    }
+  }
+
+  /** The last line written. */
+  public synchronized Map<String, Object> lastLine() {
+    return last;
+  }
+
+  /** Writes the complete lines at the head of the queue, in epoch order. */
+  private void flush() throws IOException {
+    boolean any = false;
+    while (!pending.isEmpty() && pending.firstEntry().getValue().complete()) {
+      Pending p = pending.pollFirstEntry().getValue();
+      Map<String, Object> line = new LinkedHashMap<>();
+      p.epoch.train().forEach((k, v) -> line.put("train_" + k, v));
+      if (p.stats != null) {
+        line.put("test_coco_eval_bbox", p.stats);
+      }
+      line.put("epoch", p.epoch.epoch());
+      line.put("n_parameters", nParameters);
+      append(line);
+      written.add(p.epoch.epoch());
+      last = line;
+      any = true;
+    }
+    if (any) {
+      try {
+        RunFigures.plots(file, plots);
+      } catch (IOException | RuntimeException e) {
+        progress.println("warning: could not draw the run's plots: " + e);
+      }
+    }
+  }
+
+  /** Appends one JSON line: the whole file is rewritten atomically, earlier lines kept. */
+  private void append(Map<String, Object> line) throws IOException {
+    byte[] before = Files.exists(file) ? Files.readAllBytes(file) : new byte[0];
+    byte[] add = (JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8);
+    byte[] all = new byte[before.length + add.length];
+    System.arraycopy(before, 0, all, 0, before.length);
+    System.arraycopy(add, 0, all, before.length, add.length);
+    AtomicFiles.writeBytes(file, all);
+  }
+
+  private static JsonNode parse(String line) {
+    if (line.isBlank()) {
+      return null;
+    }
+    try {
+      return JSON.readTree(line);
+    } catch (IOException e) {
+      return null; // a torn last line
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package jdetr.verticles;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import jdetr.bus.Addresses;
+import jdetr.bus.EvalResult;
+import jdetr.train.CheckpointEvaluation;
+import jdetr.train.CheckpointNote;
+
+/**
+ * The eval stage: for each checkpoint announced on {@code jdetr.checkpoint.saved} with
+ * {@code evaluate} set, loads it into its own model on its own platform thread and runs COCO
+ * evaluation on the val split of the checkpoint's recipe while training goes on, then publishes
+ * the result on {@code jdetr.eval.result}. Checkpoints are evaluated in the order they were
+ * announced. Logic: {@link CheckpointEvaluation}.
+ */
+public final class EvalVerticle extends VerticleBase {
+  private final BlockingQueue<JsonObject> queue = new LinkedBlockingQueue<>();
+  private volatile boolean stopping;
+  private Thread owner;
+
+  @Override
+  public Future<?> start() {
+    owner = new Thread(this::evaluateAll, "jdetr-eval");
+    owner.setDaemon(true);
+    owner.start();
+    return vertx.eventBus().<JsonObject>consumer(Addresses.CHECKPOINT_SAVED, m -> {
+      if (m.body().getBoolean("evaluate", false)) {
+        queue.add(m.body());
+      }
+    }).completion();
+  }
+
+  private void evaluateAll() {
+    try (CheckpointEvaluation evaluation = new CheckpointEvaluation()) {
+      while (!stopping) {
+        JsonObject saved = queue.take();
+        EvalResult result;
+        try {
+          CheckpointNote note = CheckpointNote.fromJson(saved);
+          result = evaluation.evaluate(Path.of(saved.getString("dir")), note.step(), note.epoch());
+        } catch (RuntimeException e) {
+          result = EvalResult.failed(String.valueOf(saved.getString("dir")),
+              saved.getLong("step", -1L), saved.getInteger("epoch", -1), 0, e.toString());
+        }
+        vertx.eventBus().publish(Addresses.EVAL_RESULT, result);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    owner.interrupt();
+    Promise<Void> joined = Promise.promise();
+    Thread joiner = new Thread(() -> {
+      try {
+        owner.join(30_000);
+        joined.complete();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        joined.fail(e);
+      }
+    }, "jdetr-eval-join");
+    joiner.setDaemon(true);
+    joiner.start();
+    return joined.future();
+  }
+}

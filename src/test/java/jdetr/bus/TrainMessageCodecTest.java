@@ -1,0 +1,70 @@
+package jdetr.bus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.buffer.Buffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The binary codecs of the trainer's step metrics and of the eval stage's results. */
+class TrainMessageCodecTest {
+
+  @Test
+  void stepMetricsRoundTripInOrder() {
+    Map<String, Double> values = new LinkedHashMap<>();
+    values.put("loss", 12.5);
+    values.put("loss_ce_0", 1.25);
+    values.put("class_error", 100.0);
+    values.put("lr", 1e-4);
+    StepMetrics m = new StepMetrics(123456789012L, 3, 7, 250, 0.75, values);
+    StepMetricsCodec codec = new StepMetricsCodec();
+    Buffer b = Buffer.buffer("xy");
+    codec.encodeToWire(b, m);
+    StepMetrics back = codec.decodeFromWire(2, b);
+    assertThat(back).isEqualTo(m);
+    assertThat(back.values().keySet()).containsExactly("loss", "loss_ce_0", "class_error", "lr");
+    assertThat(back.value("missing")).isNaN();
+  }
+
+  @Test
+  void evalResultsRoundTripAndFailuresCarryTheirReason() {
+    double[] stats = new double[12];
+    for (int i = 0; i < 12; i++) {
+      stats[i] = i / 12.0;
+    }
+    EvalResultCodec codec = new EvalResultCodec();
+    for (EvalResult r : new EvalResult[] {
+        new EvalResult("/runs/a/checkpoints/step-000100", 100, 4, stats, 3.5, ""),
+        EvalResult.failed("/runs/a/checkpoints/step-000200", 200, 5, 0.1, "checksum mismatch")}) {
+      Buffer b = Buffer.buffer();
+      codec.encodeToWire(b, r);
+      EvalResult back = codec.decodeFromWire(0, b);
+      assertThat(back.checkpoint()).isEqualTo(r.checkpoint());
+      assertThat(back.step()).isEqualTo(r.step());
+      assertThat(back.epoch()).isEqualTo(r.epoch());
+      assertThat(back.stats()).containsExactly(r.stats());
+      assertThat(back.error()).isEqualTo(r.error());
+      assertThat(back.ok()).isEqualTo(r.ok());
+    }
+    assertThatThrownBy(() -> new EvalResult("c", 1, 0, new double[3], 1, ""))
+        .hasMessageContaining("12 COCO numbers");
+  }
+
+  @Test
+  void aHostileLengthIsRefusedBeforeAllocating() {
+    StepMetricsCodec codec = new StepMetricsCodec();
+    Buffer b = Buffer.buffer();
+    codec.encodeToWire(b, new StepMetrics(1, 0, 1, 1, 0, Map.of("loss", 1.0)));
+    int keyLength = 4 + 4 + 8 + 4 + 4 + 4 + 8 + 4; // header, step, epoch, epochStep, steps, seconds, count
+    b.setIntLE(keyLength, Integer.MAX_VALUE);
+    assertThatThrownBy(() -> codec.decodeFromWire(0, b)).isInstanceOf(WireFormatException.class)
+        .hasMessageContaining("values.key");
+    Buffer c = Buffer.buffer();
+    codec.encodeToWire(c, new StepMetrics(1, 0, 1, 1, 0, Map.of("loss", 1.0)));
+    c.setIntLE(keyLength - 4, 1 << 30);
+    assertThatThrownBy(() -> codec.decodeFromWire(0, c)).isInstanceOf(WireFormatException.class)
+        .hasMessageContaining("values");
+  }
+}
