@@ -19,13 +19,13 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import jdetr.model.Detr;
+import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
 
 /**
  * jdetr's weights format: a directory with {@code model.safetensors} (the state dict under the
  * reference names, readable by the Python safetensors library and loadable into the reference
- * DETR) and {@code model.json} (the resolved {@link DetrConfig}, the category names by id, and the
+ * DETR or Deformable DETR) and {@code model.json} (the resolved {@link DetrConfig}, the category names by id, and the
  * SHA-256 of the tensor file). Each file is replaced atomically, the JSON last; loading checks the
  * digest so a torn pair is reported, not half-loaded.
  */
@@ -39,12 +39,12 @@ public final class ModelWeights {
   public record Info(DetrConfig config, SortedMap<Integer, String> categories, String sha256) {}
 
   /** A model built from saved weights, with its category names. */
-  public record Loaded(Detr detr, SortedMap<Integer, String> categories) {}
+  public record Loaded(DetectionTransformer detr, SortedMap<Integer, String> categories) {}
 
   private ModelWeights() {}
 
   /** Writes the weights of {@code detr} and the category names (id -> name) into {@code dir}. */
-  public static void save(Path dir, Detr detr, Map<Integer, String> categories) throws IOException {
+  public static void save(Path dir, DetectionTransformer detr, Map<Integer, String> categories) throws IOException {
     Files.createDirectories(dir);
     Path tensors = dir.resolve(TENSORS);
     Safetensors.write(tensors, detr.stateDict(), Map.of("format", "pt"));
@@ -95,7 +95,7 @@ public final class ModelWeights {
   /** Builds the saved model with its arrays on {@code manager} and loads the weights strictly. */
   public static Loaded load(Path dir, NDManager manager) throws IOException {
     Info info = readInfo(dir);
-    Detr detr = Detr.create(info.config(), manager);
+    DetectionTransformer detr = DetectionTransformer.create(info.config(), manager);
     loadInto(dir, info, detr, manager);
     return new Loaded(detr, info.categories());
   }
@@ -104,7 +104,8 @@ public final class ModelWeights {
    * Loads the weights of {@code dir} strictly into {@code detr}, a model built with the same
    * configuration, after checking the tensor file against the digest in {@code model.json}.
    */
-  public static void loadInto(Path dir, Info info, Detr detr, NDManager manager) throws IOException {
+  public static void loadInto(Path dir, Info info, DetectionTransformer detr, NDManager manager)
+      throws IOException {
     if (!detr.config().equals(info.config())) {
       throw new IOException(dir.resolve(DESCRIPTION) + ": the weights are for another model configuration");
     }

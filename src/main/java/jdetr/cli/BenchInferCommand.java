@@ -13,20 +13,21 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import jdetr.model.DetectionTransformer;
 import jdetr.model.Detr;
 import jdetr.model.DetrConfig;
 import jdetr.model.DetrOutput;
-import jdetr.model.Joiner;
 import jdetr.model.NoGrad;
+import jdetr.model.deformable.DeformableDetr;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Inference speed of DETR (default R50, random weights) on the CPU: one JSON line per timed
+ * Inference speed of DETR or Deformable DETR (default R50, random weights) on the CPU: one JSON line per timed
  * forward pass and a summary line with the median ms per image, the threads and the peak RSS.
  */
 @Command(name = "infer", mixinStandardHelpOptions = true,
-    description = "Time DETR inference (random weights) on one image size.")
+    description = "Time DETR or Deformable DETR inference (random weights) on one image size.")
 final class BenchInferCommand implements Runnable {
 
   @Option(names = "--height", defaultValue = "800", description = "image height (default 800)")
@@ -54,6 +55,10 @@ final class BenchInferCommand implements Runnable {
   @Option(names = "--dilation", description = "DC5 backbone")
   boolean dilation;
 
+  @Option(names = "--architecture", defaultValue = "detr",
+      description = "detr or deformable_detr (its reference defaults) (default detr)")
+  String architecture;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Override
@@ -61,14 +66,15 @@ final class BenchInferCommand implements Runnable {
     int intraOp = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     Engine.getEngine("PyTorch");
     JniUtils.setNumThreads(intraOp);
-    DetrConfig config = DetrConfig.builder().backbone(backbone).dilation(dilation).build();
+    DetrConfig config = DetrConfig.builder(DetrConfig.Architecture.parse(architecture))
+        .backbone(backbone).dilation(dilation).build();
     double[] msPerImage = new double[iterations];
     double[] cpuMsPerImage = new double[iterations];
     try (NDManager model = NDManager.newBaseManager("PyTorch");
         NoGrad g = NoGrad.enter()) {
       Engine.getInstance().setRandomSeed(0);
       long t0 = System.nanoTime();
-      Detr detr = Detr.create(config, model);
+      DetectionTransformer detr = DetectionTransformer.create(config, model);
       double buildMs = (System.nanoTime() - t0) / 1e6;
       for (int i = -warmup; i < iterations; i++) {
         try (NDManager step = model.newSubManager()) {
@@ -76,10 +82,20 @@ final class BenchInferCommand implements Runnable {
           NDArray mask = step.zeros(new Shape(batch, height, width), DataType.BOOLEAN);
           long cpuStart = processCpuNanos();
           long start = System.nanoTime();
-          Joiner.Output features = detr.backbone().forward(images, mask);
-          features.last().features().getFloat(0, 0, 0, 0); // synchronize (a no-op on the CPU)
-          long backboneEnd = System.nanoTime();
-          DetrOutput out = detr.forward(features, false);
+          DetrOutput out;
+          long backboneEnd;
+          if (detr instanceof Detr d) {
+            var features = d.backbone().forward(images, mask);
+            features.last().features().getFloat(0, 0, 0, 0); // synchronize (a no-op on the CPU)
+            backboneEnd = System.nanoTime();
+            out = d.forward(features, false);
+          } else {
+            DeformableDetr d = (DeformableDetr) detr;
+            var features = d.multiScaleFeatures(images, mask, false); // with the input projections
+            features.srcs().get(0).getFloat(0, 0, 0, 0);
+            backboneEnd = System.nanoTime();
+            out = d.forward(features, false);
+          }
           out.predBoxes().toFloatArray(); // wait for the result on the host
           long end = System.nanoTime();
           double ms = (end - start) / 1e6 / batch;
@@ -118,7 +134,8 @@ final class BenchInferCommand implements Runnable {
   private ObjectNode base(DetrConfig config, int intraOp) {
     ObjectNode n = JSON.createObjectNode();
     n.put("bench", "infer").put("impl", "jdetr")
-        .put("model", "detr-" + config.backbone().replace("resnet", "r") + (dilation ? "-dc5" : ""))
+        .put("model", (config.isDeformable() ? "deformable-detr-" : "detr-")
+            + config.backbone().replace("resnet", "r") + (dilation ? "-dc5" : ""))
         .put("height", height).put("width", width).put("batch", batch)
         .put("threads", JniUtils.getNumThreads()).put("requested_threads", intraOp);
     return n;

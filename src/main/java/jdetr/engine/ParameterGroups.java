@@ -13,6 +13,21 @@ public final class ParameterGroups {
   public static final List<String> DEFORMABLE_LINEAR_PROJ_NAMES =
       List.of("reference_points", "sampling_offsets");
 
+  /** Deformable DETR's learning-rate multiplier of the linear projections ({@code --lr_linear_proj_mult}). */
+  public static final double DEFORMABLE_LINEAR_PROJ_MULT = 0.1;
+
+  /**
+   * The groups of the reference training script of the model: {@link #deformableDetr} with its
+   * default names and multiplier for Deformable DETR, {@link #detr} otherwise.
+   */
+  public static List<ParamGroup> reference(boolean deformable, List<NamedParameter> parameters,
+      double lr, double lrBackbone) {
+    return deformable
+        ? deformableDetr(parameters, lr, lrBackbone, DEFORMABLE_BACKBONE_NAMES,
+            DEFORMABLE_LINEAR_PROJ_NAMES, DEFORMABLE_LINEAR_PROJ_MULT)
+        : detr(parameters, lr, lrBackbone);
+  }
+
   /**
    * DETR (main.py): every parameter whose name contains "backbone" at {@code lrBackbone}, the rest
    * at {@code lr}. Groups: [default, backbone].

@@ -20,12 +20,13 @@ import jdetr.loss.Normalisers;
 import jdetr.loss.SetCriterion;
 import jdetr.loss.SetLosses;
 import jdetr.matcher.MatchInput;
-import jdetr.model.Detr;
+import jdetr.model.DetectionTransformer;
+import jdetr.model.DetrConfig;
 import jdetr.model.DetrOutput;
 import jdetr.model.ModelInput;
 
 /**
- * One optimisation step of DETR on the calling thread, the batch split into micro-batches:
+ * One optimisation step of DETR or Deformable DETR on the calling thread, the batch split into micro-batches:
  *
  * <pre>
  * normalisers from every target of the step
@@ -42,7 +43,7 @@ import jdetr.model.ModelInput;
  */
 public final class TrainStep {
 
-  private final Detr detr;
+  private final DetectionTransformer detr;
   private final SetCriterion criterion;
   private final MatchingSource matching;
   private final AdamW optimizer;
@@ -59,7 +60,7 @@ public final class TrainStep {
    * @param microBatches how many parts a step's batch is split into (at most one image each)
    * @param manager parent of the per-step arrays (closed at the end of each step)
    */
-  public TrainStep(Detr detr, SetCriterion criterion, MatchingSource matching, AdamW optimizer,
+  public TrainStep(DetectionTransformer detr, SetCriterion criterion, MatchingSource matching, AdamW optimizer,
       double clipMaxNorm, int microBatches, NDManager manager) {
     if (microBatches < 1) {
       throw new IllegalArgumentException("micro-batches must be >= 1, got " + microBatches);
@@ -80,13 +81,22 @@ public final class TrainStep {
     return optimizer;
   }
 
-  public Detr detr() {
+  public DetectionTransformer detr() {
     return detr;
   }
 
-  /** A micro-batch whose forward has run and whose matching is under way. */
+  /**
+   * A micro-batch whose forward has run and whose matching is under way; {@code proposals} are
+   * two-stage Deformable DETR's encoder proposals (matched as one more layer, the last), else null.
+   */
   private record InFlight(NDManager scope, List<LayerPrediction> layers, List<Target> targets,
-      CompletableFuture<List<List<Matching>>> matchings) {}
+      LayerPrediction proposals, CompletableFuture<List<List<Matching>>> matchings) {}
+
+  /** The proposals' {@code _enc} terms are trained (two-stage with auxiliary losses). */
+  private boolean supervisesProposals() {
+    DetrConfig c = detr.config();
+    return c.isDeformable() && c.deformable().twoStage() && criterion.config().auxLoss();
+  }
 
   /**
    * Runs one step on {@code batch}.
@@ -101,7 +111,8 @@ public final class TrainStep {
     int parts = Math.min(microBatches, b);
     int queries = detr.config().numQueries();
     Normalisers normalisers = Normalisers.of(batch.targets(), queries, criterion.config().eosCoef());
-    StepLog.Tally tally = new StepLog.Tally(criterion.weightDict(detr.config().decLayers()));
+    StepLog.Tally tally = new StepLog.Tally(
+        criterion.weightDict(detr.config().decLayers(), supervisesProposals()));
     optimizer.zeroGrad();
     meter.lap(StageTimes.Meter.OPTIMIZER);
     try (NDManager stepScope = manager.newSubManager();
@@ -115,8 +126,14 @@ public final class TrainStep {
         try (NDManager scope = current.scope()) {
           List<List<Matching>> matchings = await(current.matchings());
           meter.lap(StageTimes.Meter.MATCH_WAIT);
-          SetLosses losses =
-              criterion.compute(current.layers(), current.targets(), matchings, normalisers, step);
+          SetCriterion.EncoderProposals proposals = null;
+          if (current.proposals() != null) { // matched last
+            proposals = new SetCriterion.EncoderProposals(current.proposals(),
+                matchings.get(matchings.size() - 1));
+            matchings = matchings.subList(0, matchings.size() - 1);
+          }
+          SetLosses losses = criterion.compute(current.layers(), current.targets(), matchings,
+              normalisers, step, proposals);
           tally.add(losses, current.targets());
           meter.lap(StageTimes.Meter.LOSS);
           collector.backward(losses.total());
@@ -172,9 +189,22 @@ public final class TrainStep {
       requireFinite(l, bx, step);
       units = MatchInput.ofLayers(l, bx, layers, detr.config().numQueries(), k, targets);
     }
+    LayerPrediction proposals = null;
+    if (out.hasProposals() && supervisesProposals()) {
+      proposals = new LayerPrediction(out.encLogits(), out.encBoxes());
+      units = new ArrayList<>(units);
+      try (NDArray logits = out.encLogits().stopGradient(); // [b, S, K]
+          NDArray boxes = out.encBoxes().stopGradient()) { // [b, S, 4] cxcywh
+        float[] l = logits.toFloatArray();
+        float[] bx = boxes.toFloatArray();
+        requireFinite(l, bx, step);
+        units.addAll(MatchInput.ofLayers(l, bx, 1, (int) logits.getShape().get(1),
+            (int) logits.getShape().get(2), SetCriterion.classAgnostic(targets)));
+      }
+    }
     CompletableFuture<List<List<Matching>>> matchings = matching.match(step, units, targets.size());
     meter.lap(StageTimes.Meter.MATCH_SEND);
-    return new InFlight(scope, predictions, targets, matchings);
+    return new InFlight(scope, predictions, targets, proposals, matchings);
   }
 
   /** NaN or infinite predictions cannot be matched: the step stops as for a non-finite loss. */

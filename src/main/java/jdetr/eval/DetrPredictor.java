@@ -11,8 +11,7 @@ import jdetr.data.PixelTarget;
 import jdetr.data.RgbImage;
 import jdetr.data.Sample;
 import jdetr.data.transforms.ValTransform;
-import jdetr.loss.ClassLoss;
-import jdetr.model.Detr;
+import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrOutput;
 import jdetr.model.ModelInput;
 import jdetr.model.NoGrad;
@@ -33,13 +32,14 @@ public final class DetrPredictor {
   /** Detections per image, and the raw outputs they came from. */
   public record Prediction(List<List<Detection>> detections, Raw raw) {}
 
-  private final Detr detr;
+  private final DetectionTransformer detr;
   private final SortedMap<Integer, String> categories;
   private final ValTransform transform;
-  private final PostProcess postProcess = new PostProcess(ClassLoss.SOFTMAX_CE);
+  private final PostProcess postProcess;
 
-  public DetrPredictor(Detr detr, SortedMap<Integer, String> categories, ValTransform transform) {
+  public DetrPredictor(DetectionTransformer detr, SortedMap<Integer, String> categories, ValTransform transform) {
     this.detr = detr;
+    this.postProcess = new PostProcess(detr.config().classLoss());
     this.categories = categories;
     this.transform = transform;
   }

@@ -42,6 +42,11 @@ public record CriterionConfig(
     return new CriterionConfig(ClassLoss.SIGMOID_FOCAL, 2, 5, 2, 0.1, true, ClassLoss.FOCAL_ALPHA);
   }
 
+  /** The reference defaults for a class loss: {@link #detr()} or {@link #deformableDetr()}. */
+  public static CriterionConfig defaults(ClassLoss classLoss) {
+    return classLoss == ClassLoss.SIGMOID_FOCAL ? deformableDetr() : detr();
+  }
+
   /** The same configuration with auxiliary losses switched on or off. */
   public CriterionConfig withAuxLoss(boolean on) {
     return new CriterionConfig(classLoss, ceWeight, bboxWeight, giouWeight, eosCoef, on, focalAlpha);

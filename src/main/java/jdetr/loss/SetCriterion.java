@@ -26,7 +26,9 @@ import jdetr.data.Target;
  *   <li>{@code loss_bbox}: L1 of matched cxcywh boxes / num_boxes; {@code loss_giou}: {@code 1 -
  *       GIoU} of matched boxes / num_boxes;
  *   <li>{@code class_error} (last layer only) and {@code cardinality_error}: logged, no gradient;
- *   <li>the last layer's terms are named plainly, layer i of the others gets the suffix {@code _i}.
+ *   <li>the last layer's terms are named plainly, layer i of the others gets the suffix {@code _i};
+ *   <li>two-stage Deformable DETR: the encoder proposals, matched and supervised against the same
+ *       boxes with every label set to 0 (class-agnostic), give the terms with suffix {@code _enc}.
  * </ul>
  *
  * <p>The cardinality error counts queries whose arg-max is not the last logit. With focal logits
@@ -54,11 +56,46 @@ public final class SetCriterion {
   }
 
   /**
+   * The encoder proposals of two-stage Deformable DETR with their class-agnostic matching.
+   *
+   * @param prediction [B, S, C] logits and [B, S, 4] boxes of the proposals
+   * @param matchings per image, against {@link #classAgnostic} targets
+   */
+  public record EncoderProposals(LayerPrediction prediction, List<Matching> matchings) {}
+
+  /** The targets with every label 0, as the reference supervises the encoder proposals. */
+  public static List<Target> classAgnostic(List<Target> targets) {
+    List<Target> out = new ArrayList<>(targets.size());
+    for (Target t : targets) {
+      out.add(new Target(t.imageId(), new int[t.size()], t.boxes(), t.area(), t.iscrowd(),
+          t.origHeight(), t.origWidth(), t.height(), t.width()));
+    }
+    return out;
+  }
+
+  /**
    * The weight of every loss term for a model with {@code numLayers} decoder layers (the reference
    * {@code weight_dict}, without Deformable DETR's two-stage {@code _enc} keys).
    */
   public Map<String, Double> weightDict(int numLayers) {
+    return weightDict(numLayers, false);
+  }
+
+  /**
+   * The weight of every loss term, with the {@code _enc} keys of the encoder proposals when
+   * {@code proposals} (two-stage Deformable DETR).
+   */
+  public Map<String, Double> weightDict(int numLayers, boolean proposals) {
     Map<String, Double> weights = new LinkedHashMap<>();
+    for (String s : suffixes(config, numLayers, proposals)) {
+      weights.put("loss_ce" + s, config.ceWeight());
+      weights.put("loss_bbox" + s, config.bboxWeight());
+      weights.put("loss_giou" + s, config.giouWeight());
+    }
+    return weights;
+  }
+
+  private static List<String> suffixes(CriterionConfig config, int numLayers, boolean proposals) {
     List<String> suffixes = new ArrayList<>();
     suffixes.add("");
     if (config.auxLoss()) {
@@ -66,12 +103,10 @@ public final class SetCriterion {
         suffixes.add("_" + i);
       }
     }
-    for (String s : suffixes) {
-      weights.put("loss_ce" + s, config.ceWeight());
-      weights.put("loss_bbox" + s, config.bboxWeight());
-      weights.put("loss_giou" + s, config.giouWeight());
+    if (proposals) {
+      suffixes.add("_enc");
     }
-    return weights;
+    return suffixes;
   }
 
   /**
@@ -101,6 +136,23 @@ public final class SetCriterion {
       List<List<Matching>> matchings,
       Normalisers normalisers,
       long step) {
+    return compute(layers, targets, matchings, normalisers, step, null);
+  }
+
+  /**
+   * As {@link #compute(List, List, List, Normalisers, long)}, plus the {@code _enc} terms of the
+   * encoder proposals when {@code proposals} is not null (two-stage Deformable DETR).
+   */
+  public SetLosses compute(
+      List<LayerPrediction> layers,
+      List<Target> targets,
+      List<List<Matching>> matchings,
+      Normalisers normalisers,
+      long step,
+      EncoderProposals proposals) {
+    if (!config.auxLoss()) {
+      proposals = null; // the reference weighs the _enc terms only with aux_loss
+    }
     if (layers.isEmpty() || layers.size() != matchings.size()) {
       throw new IllegalArgumentException(
           layers.size() + " decoder layers of predictions but " + matchings.size() + " layers of matchings");
@@ -109,13 +161,16 @@ public final class SetCriterion {
     NDManager owner = layers.get(last).logits().getManager();
     Map<String, NDArray> terms = new LinkedHashMap<>();
     Map<String, Float> logged = new LinkedHashMap<>();
-    Map<String, Double> weights = weightDict(layers.size());
+    Map<String, Double> weights = weightDict(layers.size(), proposals != null);
     NDArray total = null;
     try (NDManager scope = owner.newSubManager()) {
       // intermediates live in the scope and are closed on return: everything autograd keeps for the
       // backward pass must then be libtorch memory, so constants and scalars go through GraphSafe
       for (LayerPrediction p : layers) {
         scope.tempAttachAll(p.logits(), p.boxes());
+      }
+      if (proposals != null) {
+        scope.tempAttachAll(proposals.prediction().logits(), proposals.prediction().boxes());
       }
       // the reference's order: the last layer, then the auxiliary layers 0 .. L-2
       List<Integer> order = new ArrayList<>();
@@ -133,6 +188,14 @@ public final class SetCriterion {
         terms.put("loss_bbox" + suffix, t.bbox);
         terms.put("loss_giou" + suffix, t.giou);
         logged.put("cardinality_error" + suffix, t.cardinalityError);
+      }
+      if (proposals != null) {
+        LayerTerms t = layerTerms(scope, layers.size(), proposals.prediction(),
+            classAgnostic(targets), proposals.matchings(), normalisers);
+        terms.put("loss_ce_enc", t.ce);
+        terms.put("loss_bbox_enc", t.bbox);
+        terms.put("loss_giou_enc", t.giou);
+        logged.put("cardinality_error_enc", t.cardinalityError);
       }
       // weighted total summed term by term in the reference's key order
       for (Map.Entry<String, NDArray> e : terms.entrySet()) {

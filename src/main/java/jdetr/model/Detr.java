@@ -11,7 +11,6 @@ import java.util.Map;
 import jdetr.model.nn.Conv2d;
 import jdetr.model.nn.Embedding;
 import jdetr.model.nn.Linear;
-import jdetr.model.nn.TorchBlock;
 
 /**
  * DETR: backbone + positions, a 1x1 input projection to the transformer width, the transformer
@@ -22,7 +21,7 @@ import jdetr.model.nn.TorchBlock;
  * {@code class_embed.…}, {@code bbox_embed.layers.N.…}, {@code query_embed.weight},
  * {@code input_proj.…}, {@code backbone.0.body.…}, {@code backbone.1.…}); see {@link StateDict}.
  */
-public final class Detr extends TorchBlock {
+public final class Detr extends DetectionTransformer {
 
   private final DetrConfig config;
   private final Transformer transformer;
@@ -33,6 +32,9 @@ public final class Detr extends TorchBlock {
   private final Joiner backbone;
 
   public Detr(DetrConfig config) {
+    if (config.isDeformable()) {
+      throw new IllegalArgumentException("Detr built from a Deformable DETR config");
+    }
     this.config = config;
     int d = config.hiddenDim();
     transformer = child("transformer", new Transformer(d, config.nheads(), config.encLayers(),
@@ -65,6 +67,7 @@ public final class Detr extends TorchBlock {
    * @param mask [B, H, W] boolean, true = padding
    * @param training dropout active, a trained BatchNorm2d backbone uses batch statistics
    */
+  @Override
   public DetrOutput forward(NDArray images, NDArray mask, boolean training) {
     return forward(backbone.forward(images, mask, training), training);
   }
@@ -80,26 +83,17 @@ public final class Detr extends TorchBlock {
     return new DetrOutput(logits, boxes);
   }
 
-  /**
-   * Loads a reference-named state dict (an official checkpoint's {@code model} entry, or our own
-   * weights) after checking every name and shape.
-   *
-   * @param allowClassHeadReset when the class head is absent or has another class count,
-   *     re-initialize it as the reference would (nn.Linear default) and log it, instead of failing
-   */
+  @Override
   public StateDict.LoadReport loadStateDict(Map<String, NDArray> state, boolean allowClassHeadReset) {
     return StateDict.load(this, state, allowClassHeadReset ? classEmbed : null, "class_embed");
   }
 
-  /** The live parameter and buffer arrays by state_dict name. */
-  public Map<String, NDArray> stateDict() {
-    return StateDict.of(this);
-  }
-
+  @Override
   public DetrConfig config() {
     return config;
   }
 
+  @Override
   public Joiner backbone() {
     return backbone;
   }

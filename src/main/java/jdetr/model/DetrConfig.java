@@ -1,6 +1,7 @@
 package jdetr.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -11,11 +12,14 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import jdetr.loss.ClassLoss;
 
 /**
- * The DETR architecture, with the reference defaults ({@code detr:main.py get_args_parser}).
- * JSON names are the reference's argument names.
+ * The DETR or Deformable DETR architecture, with the reference defaults of each
+ * ({@code detr:main.py} and {@code Deformable-DETR:main.py get_args_parser}). JSON names are the
+ * reference's argument names; {@code architecture} selects the model and the defaults.
  *
+ * @param architecture detr | deformable_detr
  * @param backbone resnet18 | resnet34 | resnet50 | resnet101
  * @param dilation DC5: dilate the last ResNet stage instead of striding it
  * @param positionEmbedding sine | learned
@@ -33,8 +37,10 @@ import java.util.Map;
  * @param backboneNorm {@code frozen}: FrozenBatchNorm2d as the reference (for pretrained
  *     backbones); {@code batch}: trained BatchNorm2d and every backbone layer trains (for a
  *     backbone trained from scratch, as no ImageNet weights can be had here)
+ * @param deformable Deformable DETR's options; null for DETR
  */
 public record DetrConfig(
+    @JsonProperty("architecture") Architecture architecture,
     @JsonProperty("backbone") String backbone,
     @JsonProperty("dilation") boolean dilation,
     @JsonProperty("position_embedding") PositionEmbeddingKind positionEmbedding,
@@ -49,9 +55,31 @@ public record DetrConfig(
     @JsonProperty("aux_loss") boolean auxLoss,
     @JsonProperty("num_classes") int numClasses,
     @JsonProperty("train_backbone") boolean trainBackbone,
-    @JsonProperty("backbone_norm") Norm2d.Kind backboneNorm) {
+    @JsonProperty("backbone_norm") Norm2d.Kind backboneNorm,
+    @JsonProperty("deformable") @JsonInclude(JsonInclude.Include.NON_NULL)
+    DeformableOptions deformable) {
 
   public static final List<String> BACKBONES = List.of("resnet18", "resnet34", "resnet50", "resnet101");
+
+  /** DETR (the default) or Deformable DETR. */
+  public enum Architecture {
+    DETR, DEFORMABLE_DETR;
+
+    @JsonValue
+    public String jsonName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    @JsonCreator
+    public static Architecture parse(String s) {
+      return switch (s.toLowerCase(Locale.ROOT).replace('-', '_')) {
+        case "detr" -> DETR;
+        case "deformable_detr", "deformable" -> DEFORMABLE_DETR;
+        default -> throw new IllegalArgumentException(
+            "architecture: '" + s + "' is not one of detr, deformable_detr");
+      };
+    }
+  }
 
   /** Sine (the default) or learned absolute positions. */
   public enum PositionEmbeddingKind {
@@ -74,6 +102,17 @@ public record DetrConfig(
   }
 
   public DetrConfig {
+    if (architecture == null) { // configs stored before Deformable DETR existed
+      architecture = deformable != null ? Architecture.DEFORMABLE_DETR : Architecture.DETR;
+    }
+    require((architecture == Architecture.DEFORMABLE_DETR) == (deformable != null), "deformable",
+        architecture == Architecture.DETR
+            ? "Deformable DETR options given for architecture detr"
+            : "options missing for architecture deformable_detr");
+    require(deformable == null || !preNorm, "pre_norm", "Deformable DETR has post-norm layers only");
+    require(deformable == null || hiddenDim % 32 == 0, "hidden_dim",
+        "Deformable DETR's input projections use GroupNorm(32): " + hiddenDim
+            + " is not a multiple of 32");
     require(backbone != null && BACKBONES.contains(backbone), "backbone",
         backbone + " is not one of " + BACKBONES);
     require(!dilation || backbone.equals("resnet50") || backbone.equals("resnet101"), "dilation",
@@ -95,35 +134,89 @@ public record DetrConfig(
 
   /** The reference defaults: DETR R50 on COCO (91 classes). */
   public static DetrConfig defaults() {
-    return new DetrConfig("resnet50", false, PositionEmbeddingKind.SINE, 256, 8, 6, 6, 2048, 0.1,
-        100, false, true, 91, true, Norm2d.Kind.FROZEN);
+    return new DetrConfig(Architecture.DETR, "resnet50", false, PositionEmbeddingKind.SINE, 256, 8,
+        6, 6, 2048, 0.1, 100, false, true, 91, true, Norm2d.Kind.FROZEN, null);
+  }
+
+  /**
+   * The reference defaults of an architecture: DETR R50, or Deformable DETR R50 (FFN 1024, 300
+   * queries, 4 levels, 4 points, 91 classes).
+   */
+  public static DetrConfig defaults(Architecture architecture) {
+    return switch (architecture) {
+      case DETR -> defaults();
+      case DEFORMABLE_DETR -> new DetrConfig(Architecture.DEFORMABLE_DETR, "resnet50", false,
+          PositionEmbeddingKind.SINE, 256, 8, 6, 6, 1024, 0.1, 300, false, true, 91, true,
+          Norm2d.Kind.FROZEN, DeformableOptions.defaults());
+    };
+  }
+
+  /** Deformable DETR (sigmoid focal class head over C classes), not DETR (softmax over C + 1). */
+  public boolean isDeformable() {
+    return architecture == Architecture.DEFORMABLE_DETR;
+  }
+
+  /** How the class head is trained, matched and read: DETR softmax, Deformable DETR focal. */
+  public ClassLoss classLoss() {
+    return isDeformable() ? ClassLoss.SIGMOID_FOCAL : ClassLoss.SOFTMAX_CE;
+  }
+
+  /** Outputs of the class head: C + 1 with DETR's no-object class, C for Deformable DETR. */
+  public int classLogits() {
+    return isDeformable() ? numClasses : numClasses + 1;
   }
 
   /**
    * A config from a JSON object holding some of the fields (reference argument names) over the
-   * defaults; an unknown field is an error naming it.
+   * defaults of its {@code architecture} (DETR when absent); an unknown field is an error naming it.
    */
   public static DetrConfig fromJson(JsonNode overrides) {
     ObjectMapper json = new ObjectMapper();
-    ObjectNode merged = json.valueToTree(defaults());
+    if (overrides != null && !overrides.isNull() && !overrides.isObject()) {
+      throw new IllegalArgumentException("DETR config: expected a JSON object, got " + overrides);
+    }
+    Architecture architecture = architectureOf(overrides);
+    ObjectNode merged = json.valueToTree(defaults(architecture));
     if (overrides != null && !overrides.isNull()) {
-      if (!overrides.isObject()) {
-        throw new IllegalArgumentException("DETR config: expected a JSON object, got " + overrides);
-      }
-      for (Iterator<Map.Entry<String, JsonNode>> it = overrides.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        if (!merged.has(e.getKey())) {
-          throw new IllegalArgumentException("DETR config: unknown field '" + e.getKey()
-              + "' (known: " + String.join(", ", (Iterable<String>) merged::fieldNames) + ")");
-        }
-        merged.set(e.getKey(), e.getValue());
-      }
+      merge(merged, overrides, "");
     }
     try {
       return json.treeToValue(merged, DetrConfig.class);
     } catch (JsonProcessingException ex) {
       Throwable cause = ex.getCause() instanceof IllegalArgumentException ? ex.getCause() : ex;
       throw new IllegalArgumentException(cause.getMessage(), ex);
+    }
+  }
+
+  /** The {@code architecture} named in a JSON config object; DETR when absent. */
+  public static Architecture architectureOf(JsonNode config) {
+    JsonNode a = config == null ? null : config.get("architecture");
+    if (a == null || a.isNull()) {
+      return Architecture.DETR;
+    }
+    try {
+      return Architecture.parse(a.asText());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("DETR config " + e.getMessage(), e);
+    }
+  }
+
+  private static void merge(ObjectNode into, JsonNode from, String prefix) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = from.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      JsonNode current = into.get(e.getKey());
+      if (current == null) {
+        String hint = e.getKey().equals("deformable")
+            ? " (Deformable DETR options need \"architecture\": \"deformable_detr\")" : "";
+        throw new IllegalArgumentException("DETR config: unknown field '" + prefix + e.getKey()
+            + "'" + hint + " (known: " + String.join(", ", (Iterable<String>) into::fieldNames)
+            + ")");
+      }
+      if (current.isObject() && e.getValue().isObject()) {
+        merge((ObjectNode) current, e.getValue(), prefix + e.getKey() + ".");
+      } else {
+        into.set(e.getKey(), e.getValue());
+      }
     }
   }
 
@@ -140,6 +233,11 @@ public record DetrConfig(
     return new Builder(defaults());
   }
 
+  /** A builder starting from the defaults of {@code architecture}. */
+  public static Builder builder(Architecture architecture) {
+    return new Builder(defaults(architecture));
+  }
+
   /** Channels of the last backbone stage: 512 for resnet18/34, 2048 otherwise. */
   public int backboneChannels() {
     return backbone.equals("resnet18") || backbone.equals("resnet34") ? 512 : 2048;
@@ -153,6 +251,7 @@ public record DetrConfig(
 
   /** Changes a few fields of a config; {@link #build} validates the result. */
   public static final class Builder {
+    private Architecture architecture;
     private String backbone;
     private boolean dilation;
     private PositionEmbeddingKind positionEmbedding;
@@ -168,8 +267,10 @@ public record DetrConfig(
     private int numClasses;
     private boolean trainBackbone;
     private Norm2d.Kind backboneNorm;
+    private DeformableOptions deformable;
 
     private Builder(DetrConfig c) {
+      architecture = c.architecture;
       backbone = c.backbone;
       dilation = c.dilation;
       positionEmbedding = c.positionEmbedding;
@@ -185,6 +286,7 @@ public record DetrConfig(
       numClasses = c.numClasses;
       trainBackbone = c.trainBackbone;
       backboneNorm = c.backboneNorm;
+      deformable = c.deformable;
     }
 
     public Builder backbone(String v) { backbone = v; return this; }
@@ -202,11 +304,12 @@ public record DetrConfig(
     public Builder numClasses(int v) { numClasses = v; return this; }
     public Builder trainBackbone(boolean v) { trainBackbone = v; return this; }
     public Builder backboneNorm(Norm2d.Kind v) { backboneNorm = v; return this; }
+    public Builder deformable(DeformableOptions v) { deformable = v; return this; }
 
     public DetrConfig build() {
-      return new DetrConfig(backbone, dilation, positionEmbedding, hiddenDim, nheads, encLayers,
-          decLayers, dimFeedforward, dropout, numQueries, preNorm, auxLoss, numClasses,
-          trainBackbone, backboneNorm);
+      return new DetrConfig(architecture, backbone, dilation, positionEmbedding, hiddenDim, nheads,
+          encLayers, decLayers, dimFeedforward, dropout, numQueries, preNorm, auxLoss, numClasses,
+          trainBackbone, backboneNorm, deformable);
     }
   }
 }

@@ -3,13 +3,28 @@ package jdetr.model;
 import ai.djl.ndarray.NDArray;
 
 /**
- * DETR's predictions for every decoder layer. Layer L-1 is the final prediction
- * ({@code pred_logits}, {@code pred_boxes}); layers 0..L-2 are the auxiliary outputs.
+ * The predictions of DETR or Deformable DETR for every decoder layer. Layer L-1 is the final
+ * prediction ({@code pred_logits}, {@code pred_boxes}); layers 0..L-2 are the auxiliary outputs.
+ * Two-stage Deformable DETR also returns the predictions of its encoder proposals
+ * ({@code enc_outputs}).
  *
- * @param logits [L, B, Q, numClasses + 1] class logits, the last class is "no object"
+ * @param logits [L, B, Q, K] class logits: DETR K = numClasses + 1, the last class "no object";
+ *     Deformable DETR K = numClasses, sigmoid scores
  * @param boxes [L, B, Q, 4] normalized cxcywh in [0, 1] relative to each unpadded image
+ * @param encLogits two-stage: [B, S, K] class logits of every encoder proposal; otherwise null
+ * @param encBoxes two-stage: [B, S, 4] cxcywh boxes of every encoder proposal; otherwise null
  */
-public record DetrOutput(NDArray logits, NDArray boxes) {
+public record DetrOutput(NDArray logits, NDArray boxes, NDArray encLogits, NDArray encBoxes) {
+
+  /** Decoder predictions only. */
+  public DetrOutput(NDArray logits, NDArray boxes) {
+    this(logits, boxes, null, null);
+  }
+
+  /** Two-stage Deformable DETR: the encoder proposals' predictions are present. */
+  public boolean hasProposals() {
+    return encLogits != null;
+  }
 
   public int numLayers() {
     return Math.toIntExact(logits.getShape().get(0));

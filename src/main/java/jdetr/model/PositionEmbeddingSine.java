@@ -13,6 +13,8 @@ import jdetr.model.nn.TorchBlock;
  * DETR's sine encoding: cumulative counts of non-padded pixels down the rows (y) and along the
  * columns (x), normalized to (0, 2π] per image (eps 1e-6), divided by
  * temperature^(2⌊i/2⌋/numPosFeats), sin on even and cos on odd features, y features then x.
+ * Deformable DETR's variant ({@link #deformable}) subtracts 0.5 from the counts before normalising
+ * (pixel centres): {@code (cumsum - 0.5) / (last + eps) * scale}.
  */
 public final class PositionEmbeddingSine extends TorchBlock implements PositionEmbedding {
 
@@ -21,6 +23,7 @@ public final class PositionEmbeddingSine extends TorchBlock implements PositionE
   private final float temperature;
   private final boolean normalize;
   private final float scale;
+  private final float offset;
 
   /** DETR's settings: normalize, scale 2π, temperature 10000. */
   public PositionEmbeddingSine(int numPosFeats) {
@@ -28,10 +31,21 @@ public final class PositionEmbeddingSine extends TorchBlock implements PositionE
   }
 
   public PositionEmbeddingSine(int numPosFeats, float temperature, boolean normalize, float scale) {
+    this(numPosFeats, temperature, normalize, scale, 0f);
+  }
+
+  private PositionEmbeddingSine(int numPosFeats, float temperature, boolean normalize, float scale,
+      float offset) {
     this.numPosFeats = numPosFeats;
     this.temperature = temperature;
     this.normalize = normalize;
     this.scale = scale;
+    this.offset = offset;
+  }
+
+  /** Deformable DETR's settings: DETR's, with the counts offset by -0.5 before normalising. */
+  public static PositionEmbeddingSine deformable(int numPosFeats) {
+    return new PositionEmbeddingSine(numPosFeats, 10000f, true, (float) (2 * Math.PI), -0.5f);
   }
 
   @Override
@@ -40,8 +54,10 @@ public final class PositionEmbeddingSine extends TorchBlock implements PositionE
     NDArray y = notMask.cumSum(1);
     NDArray x = notMask.cumSum(2);
     if (normalize) {
-      y = GraphSafe.mul(y.div(y.get(":, -1:, :").add(EPS)), scale);
-      x = GraphSafe.mul(x.div(x.get(":, :, -1:").add(EPS)), scale);
+      NDArray lastY = y.get(":, -1:, :").add(EPS);
+      NDArray lastX = x.get(":, :, -1:").add(EPS);
+      y = GraphSafe.mul((offset == 0f ? y : y.add(offset)).div(lastY), scale);
+      x = GraphSafe.mul((offset == 0f ? x : x.add(offset)).div(lastX), scale);
     }
     NDArray dimT = dimT(map.mask().getManager());
     NDArray posY = interleaveSinCos(y.expandDims(3).div(dimT)); // [B, h, w, F]

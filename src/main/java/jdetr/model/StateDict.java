@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import jdetr.model.nn.TorchBlock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,16 @@ public final class StateDict {
    */
   public static LoadReport load(TorchBlock model, Map<String, NDArray> state, TorchBlock head,
       String headName) {
+    return load(model, state, head, headName, key -> key.startsWith(headName + "."));
+  }
+
+  /**
+   * As {@link #load(TorchBlock, Map, TorchBlock, String)}, the head's keys being those
+   * {@code inHead} accepts (a head listed under several names, e.g. Deformable DETR's two-stage
+   * {@code class_embed.N} and {@code transformer.decoder.class_embed.N}).
+   */
+  public static LoadReport load(TorchBlock model, Map<String, NDArray> state, TorchBlock head,
+      String headName, Predicate<String> inHead) {
     LinkedHashMap<String, Parameter> expected = model.namedParameters();
     List<String> missing = new ArrayList<>();
     List<String> unexpected = new ArrayList<>();
@@ -69,13 +80,13 @@ public final class StateDict {
     List<String> headProblems = new ArrayList<>();
     for (Map.Entry<String, Parameter> e : expected.entrySet()) {
       String key = e.getKey();
-      boolean inHead = head != null && key.startsWith(headName + ".");
+      boolean isHead = head != null && inHead.test(key);
       NDArray src = state.get(key);
       if (src == null) {
-        (inHead ? headProblems : missing).add(key);
+        (isHead ? headProblems : missing).add(key);
       } else if (!src.getShape().equals(e.getValue().getShape())) {
         String what = key + " (model " + e.getValue().getShape() + ", state " + src.getShape() + ")";
-        (inHead ? headProblems : mismatched).add(what);
+        (isHead ? headProblems : mismatched).add(what);
       } else if (src.getDataType().getFormat() != DataType.Format.FLOATING
           && e.getValue().getArray().getDataType().getFormat() == DataType.Format.FLOATING) {
         mismatched.add(key + " (state dtype " + src.getDataType() + ", expected floating point)");
@@ -94,7 +105,7 @@ public final class StateDict {
           + "class count", headName, String.join(", ", headProblems));
     }
     for (Map.Entry<String, Parameter> e : expected.entrySet()) {
-      if (resetHead != null && e.getKey().startsWith(headName + ".")) {
+      if (resetHead != null && inHead.test(e.getKey())) {
         continue;
       }
       copyInto(e.getValue().getArray(), state.get(e.getKey()));

@@ -10,7 +10,7 @@ import jdetr.checkpoint.ModelWeights;
 import jdetr.data.CocoPaths;
 import jdetr.data.transforms.ValTransform;
 import jdetr.engine.EngineRandom;
-import jdetr.model.Detr;
+import jdetr.model.DetectionTransformer;
 
 /**
  * COCO evaluation of saved training checkpoints on the val split of their recipe, in a model of
@@ -24,7 +24,7 @@ public final class CheckpointEvaluation implements AutoCloseable {
 
   private final NDManager manager = NDManager.newBaseManager("PyTorch");
   private NDManager modelScope;
-  private Detr detr;
+  private DetectionTransformer detr;
   private ValEvaluation val;
   private String valKey;
 
@@ -39,7 +39,7 @@ public final class CheckpointEvaluation implements AutoCloseable {
       }
       JsonNode state = JSON.readTree(stateFile.toFile());
       TrainConfig recipe = TrainConfig.fromStored(state.get("config").toString());
-      Detr model = model(info);
+      DetectionTransformer model = model(info);
       ModelWeights.loadInto(dir, info, model, manager);
       double[] stats = val(recipe).run(model, manager);
       return new EvalResult(dir.toString(), step, epoch, stats, seconds(start), "");
@@ -49,14 +49,14 @@ public final class CheckpointEvaluation implements AutoCloseable {
     }
   }
 
-  private Detr model(ModelWeights.Info info) {
+  private DetectionTransformer model(ModelWeights.Info info) {
     if (detr == null || !detr.config().equals(info.config())) {
       if (modelScope != null) {
         modelScope.close();
       }
       modelScope = manager.newSubManager();
       // building draws initial weights from libtorch's shared generator: not during a train step
-      detr = EngineRandom.exclusive(() -> Detr.create(info.config(), modelScope));
+      detr = EngineRandom.exclusive(() -> DetectionTransformer.create(info.config(), modelScope));
     }
     return detr;
   }

@@ -14,7 +14,7 @@ import java.util.function.Function;
 import jdetr.checkpoint.ModelWeights;
 import jdetr.checkpoint.OfficialCheckpoint;
 import jdetr.checkpoint.TorchCheckpointReader;
-import jdetr.model.Detr;
+import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
 import jdetr.model.StateDict;
 
@@ -127,7 +127,7 @@ public final class InitialWeights implements AutoCloseable {
    *
    * @throws IOException naming the weights and every key that does not fit
    */
-  public StateDict.LoadReport loadInto(Detr detr) throws IOException {
+  public StateDict.LoadReport loadInto(DetectionTransformer detr) throws IOException {
     try {
       return detr.loadStateDict(state, true);
     } catch (IllegalArgumentException e) {

@@ -19,7 +19,7 @@ import jdetr.data.transforms.ValTransform;
 import jdetr.eval.DetectionPainter;
 import jdetr.eval.Detection;
 import jdetr.eval.DetrPredictor;
-import jdetr.model.Detr;
+import jdetr.model.DetectionTransformer;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -79,7 +79,7 @@ public final class RunFigures {
    * Draws the detections of the first {@code count} val images: those scoring at least
    * {@code threshold}, or the best three when none does.
    */
-  public static void predictions(Detr detr, SortedMap<Integer, String> categories,
+  public static void predictions(DetectionTransformer detr, SortedMap<Integer, String> categories,
       ValTransform transform, CocoDataset val, int count, double threshold, Path dir)
       throws IOException {
     Files.createDirectories(dir);

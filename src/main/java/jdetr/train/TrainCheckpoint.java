@@ -24,7 +24,7 @@ import jdetr.engine.AdamW;
 import jdetr.engine.AdamWState;
 import jdetr.engine.EngineRandom;
 import jdetr.engine.StepLR;
-import jdetr.model.Detr;
+import jdetr.model.DetectionTransformer;
 
 /**
  * A training checkpoint (DESIGN §4): {@code model.safetensors} + {@code model.json} (a weights
@@ -66,7 +66,7 @@ public final class TrainCheckpoint {
   private TrainCheckpoint() {}
 
   /** Writes the checkpoint files of the current model, optimizer and scheduler. */
-  public static CheckpointWriter writer(Detr detr, AdamW optimizer, StepLR scheduler,
+  public static CheckpointWriter writer(DetectionTransformer detr, AdamW optimizer, StepLR scheduler,
       RunState run, TrainConfig config, Map<Integer, String> categories, NDManager manager) {
     return dir -> {
       ModelWeights.save(dir, detr, categories);
@@ -80,7 +80,8 @@ public final class TrainCheckpoint {
   }
 
   /** Saves synchronously (stage and commit) at the run's position. */
-  public static SavedCheckpoint save(CheckpointStore store, Detr detr, AdamW optimizer,
+  public static SavedCheckpoint save(CheckpointStore store, DetectionTransformer detr,
+      AdamW optimizer,
       StepLR scheduler, RunState run, TrainConfig config, Map<Integer, String> categories,
       NDManager manager) {
     return store.save(run.position().step(),
@@ -125,7 +126,7 @@ public final class TrainCheckpoint {
    * Loads the newest good checkpoint into the model, optimizer and scheduler; empty when the store
    * holds none.
    */
-  public static Optional<Resumed> restore(CheckpointStore store, Detr detr, AdamW optimizer,
+  public static Optional<Resumed> restore(CheckpointStore store, DetectionTransformer detr, AdamW optimizer,
       StepLR scheduler, NDManager manager) throws IOException {
     Optional<SavedCheckpoint> latest = store.loadLatest();
     if (latest.isEmpty()) {

@@ -18,7 +18,8 @@ import jdetr.model.DetrConfig;
 
 /**
  * A training run, read once from a recipe: a JSON object that changes a few of the code defaults
- * (the reference's {@code main.py} arguments, names kept), then {@code --set key=value} overrides
+ * (the reference's {@code main.py} arguments, names kept; DETR's, or Deformable DETR's when the
+ * recipe's {@code model.architecture} is {@code deformable_detr}), then {@code --set key=value} overrides
  * with dotted keys ({@code data.root=DIR}, {@code model.num_queries=20}, {@code lr=2e-4}).
  *
  * @param model the architecture; {@code num_classes} comes from the dataset (max category id + 1)
@@ -101,16 +102,26 @@ public record TrainConfig(
 
   /** The code defaults as a recipe object (what {@code jdetr train --print-config} starts from). */
   public static ObjectNode defaults() {
+    return defaults(DetrConfig.Architecture.DETR);
+  }
+
+  /**
+   * The code defaults of an architecture: DETR's {@code main.py} (lr 1e-4, lr_backbone 1e-5, 300
+   * epochs, lr_drop 200) or Deformable DETR's (lr 2e-4, lr_backbone 2e-5, 50 epochs, lr_drop 40,
+   * and its model defaults); weight decay 1e-4 and clip 0.1 for both.
+   */
+  public static ObjectNode defaults(DetrConfig.Architecture architecture) {
+    boolean deformable = architecture == DetrConfig.Architecture.DEFORMABLE_DETR;
     ObjectNode d = JSON.createObjectNode();
-    ObjectNode model = DetrConfig.defaults().toJson();
+    ObjectNode model = DetrConfig.defaults(architecture).toJson();
     model.remove("num_classes");
     d.set("model", model);
-    d.put("lr", 1e-4);
-    d.put("lr_backbone", 1e-5);
+    d.put("lr", deformable ? 2e-4 : 1e-4);
+    d.put("lr_backbone", deformable ? 2e-5 : 1e-5);
     d.put("weight_decay", 1e-4);
     d.put("clip_max_norm", 0.1);
-    d.put("epochs", 300);
-    d.put("lr_drop", 200);
+    d.put("epochs", deformable ? 50 : 300);
+    d.put("lr_drop", deformable ? 40 : 200);
     d.put("batch_size", 2);
     d.put("micro_batches", 1);
     d.put("seed", 42);
@@ -130,7 +141,7 @@ public record TrainConfig(
     d.put("checkpoint_every_steps", 0);
     d.put("keep_checkpoints", 3);
     d.put("max_steps_per_epoch", 0);
-    d.put("output_dir", "runs/detr");
+    d.put("output_dir", deformable ? "runs/deformable-detr" : "runs/detr");
     d.putNull("weights");
     return d;
   }
@@ -162,9 +173,18 @@ public record TrainConfig(
     }
   }
 
-  /** The defaults, then {@code recipe} (deep merge), then the overrides. */
+  /**
+   * The defaults of the recipe's {@code model.architecture} (the last {@code --set
+   * model.architecture=...} wins), then {@code recipe} (deep merge), then the overrides.
+   */
   public static TrainConfig resolve(ObjectNode recipe, List<String> overrides, String source) {
-    ObjectNode merged = defaults();
+    DetrConfig.Architecture architecture = DetrConfig.architectureOf(recipe.get("model"));
+    for (String o : overrides) {
+      if (o.startsWith("model.architecture=")) {
+        architecture = DetrConfig.Architecture.parse(o.substring("model.architecture=".length()));
+      }
+    }
+    ObjectNode merged = defaults(architecture);
     merge(merged, recipe, source, "");
     for (String o : overrides) {
       int eq = o.indexOf('=');
@@ -178,7 +198,7 @@ public record TrainConfig(
 
   /** This configuration as the recipe object that reproduces it (stored in state.json). */
   public ObjectNode toJson() {
-    ObjectNode d = defaults();
+    ObjectNode d = defaults(model.architecture());
     ObjectNode m = model.toJson();
     if (numClassesFromData) {
       m.remove("num_classes");

@@ -37,7 +37,7 @@ import jdetr.loss.CriterionConfig;
 import jdetr.loss.SetCriterion;
 import jdetr.matcher.HungarianMatcher;
 import jdetr.matcher.MatcherConfig;
-import jdetr.model.Detr;
+import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
 import jdetr.model.StateDict;
 
@@ -100,18 +100,22 @@ public final class Trainer {
       return t;
     });
     try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-      Detr detr = config.weights() == null
-          ? EngineRandom.seeded((int) config.seed(), () -> Detr.create(recipeModel, manager))
+      DetectionTransformer detr = config.weights() == null
+          ? EngineRandom.seeded((int) config.seed(),
+              () -> DetectionTransformer.create(recipeModel, manager))
           : startFrom(config.weights(), recipeModel, manager);
       DetrConfig modelConfig = detr.config();
       TrainConfig resolved = config.withModel(modelConfig);
-      AdamW optimizer = new AdamW(ParameterGroups.detr(TrainableParameters.of(detr), config.lr(),
-          config.lrBackbone()), new AdamWConfig(0.9, 0.999, 1e-8, config.weightDecay()), manager);
+      AdamW optimizer = new AdamW(ParameterGroups.reference(modelConfig.isDeformable(),
+          TrainableParameters.of(detr), config.lr(), config.lrBackbone()),
+          new AdamWConfig(0.9, 0.999, 1e-8, config.weightDecay()), manager);
       StepLR scheduler = new StepLR(optimizer, config.lrDrop(), 0.1);
       SetCriterion criterion = new SetCriterion(
-          CriterionConfig.detr().withAuxLoss(modelConfig.auxLoss()), modelConfig.numClasses());
+          CriterionConfig.defaults(modelConfig.classLoss()).withAuxLoss(modelConfig.auxLoss()),
+          modelConfig.numClasses());
       TrainStep trainStep = new TrainStep(detr, criterion,
-          matching != null ? matching : MatchingSource.local(new HungarianMatcher(MatcherConfig.DETR)),
+          matching != null ? matching : MatchingSource.local(
+              new HungarianMatcher(MatcherConfig.defaults(modelConfig.classLoss()))),
           optimizer, config.clipMaxNorm(), config.microBatches(), manager);
       TrainData data = new TrainData(train, new TrainTransform(config.augmentation()),
           config.batchSize(), config.seed());
@@ -234,7 +238,8 @@ public final class Trainer {
   }
 
   /** Draws the final model's detections on a few val images (a failure is only reported). */
-  private void predictions(Path out, Detr finalModel, TreeMap<Integer, String> categories) {
+  private void predictions(Path out, DetectionTransformer finalModel,
+      TreeMap<Integer, String> categories) {
     try {
       CocoDataset val = CocoDataset.open(TrainData.openOrGenerate(config.dataRoot(), null)[1]);
       RunFigures.predictions(finalModel, categories, new ValTransform(config.augmentation()), val,
@@ -248,7 +253,7 @@ public final class Trainer {
    * The model built from {@code weights} (an official {@code .pth} or a jdetr weights directory):
    * the checkpoint's architecture, the recipe's class count (see {@link InitialWeights}).
    */
-  private Detr startFrom(Path weights, DetrConfig recipeModel, NDManager manager)
+  private DetectionTransformer startFrom(Path weights, DetrConfig recipeModel, NDManager manager)
       throws IOException {
     try (InitialWeights initial = InitialWeights.read(weights, recipeModel, manager)) {
       InitialWeights.Architecture architecture = initial.architecture(recipeModel);
@@ -256,8 +261,8 @@ public final class Trainer {
         progress.printf("weights %s: model from the checkpoint, the recipe differs in %s%n",
             weights, String.join(", ", architecture.changes()));
       }
-      Detr detr = EngineRandom.seeded((int) config.seed(),
-          () -> Detr.create(architecture.config(), manager));
+      DetectionTransformer detr = EngineRandom.seeded((int) config.seed(),
+          () -> DetectionTransformer.create(architecture.config(), manager));
       StateDict.LoadReport report;
       try {
         report = EngineRandom.exclusive(() -> {
@@ -285,6 +290,9 @@ public final class Trainer {
     double drop = Math.pow(0.1, scheduler.lastEpoch() / config.lrDrop());
     optimizer.setLr(0, config.lr() * drop);
     optimizer.setLr(1, config.lrBackbone() * drop);
+    if (config.model().isDeformable()) {
+      optimizer.setLr(2, config.lr() * ParameterGroups.DEFORMABLE_LINEAR_PROJ_MULT * drop);
+    }
     progress.printf("learning rates changed at resume: lr %s -> %s, lr_backbone %s -> %s"
         + " (now %.3e / %.3e after %d StepLR drops)%n", savedLr, config.lr(), savedBackbone,
         config.lrBackbone(), optimizer.lr(0), optimizer.lr(1), scheduler.lastEpoch() / config.lrDrop());

@@ -20,8 +20,7 @@ import jdetr.eval.CocoResult;
 import jdetr.eval.Detection;
 import jdetr.eval.GroundTruthSet;
 import jdetr.eval.PostProcess;
-import jdetr.loss.ClassLoss;
-import jdetr.model.Detr;
+import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrOutput;
 import jdetr.model.ModelInput;
 import jdetr.model.NoGrad;
@@ -47,9 +46,9 @@ public final class ValEvaluation {
   }
 
   /** The 12 COCO summary numbers (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl). */
-  public double[] run(Detr detr, NDManager manager) throws IOException {
+  public double[] run(DetectionTransformer detr, NDManager manager) throws IOException {
     List<CocoResult> results = new ArrayList<>();
-    PostProcess post = new PostProcess(ClassLoss.SOFTMAX_CE);
+    PostProcess post = new PostProcess(detr.config().classLoss());
     try (NoGrad off = NoGrad.enter()) {
       for (int from = 0; from < dataset.size(); from += batchSize) {
         List<Sample> samples = new ArrayList<>();

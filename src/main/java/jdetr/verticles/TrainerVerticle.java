@@ -104,7 +104,8 @@ public final class TrainerVerticle extends VerticleBase {
       LOG.info("trainer {}: recipe {}, batches from {} and matchings from {} (local when none answers)",
           c.outputDir(), RecipeFingerprint.shortForm(fingerprint), b, m);
       Trainer.Result r = new Trainer(c, System.out)
-          .withSources(new BusBatchSource(b, fingerprint), new BusMatchingSource(m, MatcherConfig.DETR))
+          .withSources(new BusBatchSource(b, fingerprint), new BusMatchingSource(m,
+              MatcherConfig.defaults(c.model().classLoss())))
           .withStages(checkpoints, metrics -> {
             vertx.eventBus().publish(Addresses.TRAIN_METRICS, metrics);
             vertx.eventBus().publish(Addresses.PIPELINE_EVENTS, stepEvent(metrics, b.stats(), m.stats()),

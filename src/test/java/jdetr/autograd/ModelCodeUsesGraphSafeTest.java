@@ -12,9 +12,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The model's forward pass (packages jdetr.model and jdetr.model.nn) puts no Java memory into the
- * autograd graph: the same class-file scan as {@link DifferentiatedCodeUsesGraphSafeTest}.
- * {@code ModelInput} is exempt: it builds the input images and mask, which no graph keeps (the
+ * The model's forward pass (packages jdetr.model, jdetr.model.nn and jdetr.model.deformable) puts
+ * no Java memory into the autograd graph: the same class-file scan as
+ * {@link DifferentiatedCodeUsesGraphSafeTest}. {@code ModelInput} is exempt: it builds the input images and mask, which no graph keeps (the
  * stem is always frozen, so the first convolution records nothing, and the mask is read on the
  * host).
  */
@@ -27,7 +27,7 @@ class ModelCodeUsesGraphSafeTest {
     Path classes = Path.of(GraphSafe.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     List<String> offences = new ArrayList<>();
     int scanned = 0;
-    for (String pkg : List.of("jdetr/model", "jdetr/model/nn")) {
+    for (String pkg : List.of("jdetr/model", "jdetr/model/nn", "jdetr/model/deformable")) {
       try (Stream<Path> files = Files.list(classes.resolve(pkg))) {
         for (Path f : files.filter(p -> p.toString().endsWith(".class")
             && !EXEMPT.contains(p.getFileName().toString())).toList()) {

@@ -12,14 +12,17 @@ import java.util.LinkedHashMap;
  * for bit: element i of tensor {@code name} is low + (high - low) * u, u the top 24 bits of
  * splitmix64(fnv1a64(name) + (i + 1) * golden) / 2^24, computed in double and rounded to float.
  */
-final class HashedWeights {
+public final class HashedWeights {
 
   private static final long GOLDEN = 0x9E3779B97F4A7C15L;
 
   private HashedWeights() {}
 
-  /** The state dict described by a fixture's "weights" recipe: [{name, shape, low, high}]. */
-  static LinkedHashMap<String, NDArray> materialize(JsonNode recipe, NDManager manager) {
+  /**
+   * The state dict described by a fixture's "weights" recipe: [{name, shape, low, high}], hashed
+   * by "hash_name" instead of "name" when present (keys that share one tensor in the reference).
+   */
+  public static LinkedHashMap<String, NDArray> materialize(JsonNode recipe, NDManager manager) {
     LinkedHashMap<String, NDArray> out = new LinkedHashMap<>();
     for (JsonNode e : recipe) {
       long[] dims = new long[e.get("shape").size()];
@@ -28,7 +31,8 @@ final class HashedWeights {
       }
       Shape shape = new Shape(dims);
       String name = e.get("name").asText();
-      float[] values = values(name, Math.toIntExact(shape.size()), e.get("low").asDouble(),
+      String hashName = e.has("hash_name") ? e.get("hash_name").asText() : name;
+      float[] values = values(hashName, Math.toIntExact(shape.size()), e.get("low").asDouble(),
           e.get("high").asDouble());
       out.put(name, manager.create(values, shape));
     }

@@ -1,0 +1,45 @@
+package jdetr.model;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * What Deformable DETR adds to the DETR architecture, with the reference defaults
+ * ({@code Deformable-DETR/main.py}); JSON names are the reference's argument names.
+ *
+ * @param numFeatureLevels feature levels: backbone stages 2-4 (strides 8/16/32) and, beyond three,
+ *     extra stride-2 convolutions on the last one (4); 1 = stage 4 only
+ * @param encNPoints sampling points per head and level in the encoder (4)
+ * @param decNPoints sampling points per head and level in the decoder (4)
+ * @param withBoxRefine iterative bounding box refinement: per-layer box heads refine the decoder's
+ *     reference boxes layer by layer (off)
+ * @param twoStage queries from the top-scoring encoder proposals instead of learned embeddings;
+ *     needs {@code with_box_refine} (off)
+ */
+public record DeformableOptions(
+    @JsonProperty("num_feature_levels") int numFeatureLevels,
+    @JsonProperty("enc_n_points") int encNPoints,
+    @JsonProperty("dec_n_points") int decNPoints,
+    @JsonProperty("with_box_refine") boolean withBoxRefine,
+    @JsonProperty("two_stage") boolean twoStage) {
+
+  public DeformableOptions {
+    check(numFeatureLevels == 1 || numFeatureLevels >= 3, "num_feature_levels",
+        "must be 1 (stage 4 only) or >= 3 (stages 2-4 and extra levels), got " + numFeatureLevels);
+    check(encNPoints >= 1, "enc_n_points", "must be >= 1, got " + encNPoints);
+    check(decNPoints >= 1, "dec_n_points", "must be >= 1, got " + decNPoints);
+    check(!twoStage || withBoxRefine, "two_stage",
+        "needs with_box_refine (the reference's two-stage model regresses its proposals with the"
+            + " refinement heads)");
+  }
+
+  /** The reference defaults: 4 levels, 4 points in encoder and decoder, no refinement, one stage. */
+  public static DeformableOptions defaults() {
+    return new DeformableOptions(4, 4, 4, false, false);
+  }
+
+  private static void check(boolean ok, String field, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException("Deformable DETR config " + field + ": " + message);
+    }
+  }
+}

@@ -1,0 +1,165 @@
+package jdetr.model.deformable;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import java.util.ArrayList;
+import java.util.List;
+import jdetr.model.Mlp;
+import jdetr.model.nn.LayerNorm;
+import jdetr.model.nn.Linear;
+import jdetr.model.nn.ModuleList;
+import jdetr.model.nn.TorchBlock;
+import jdetr.model.nn.TorchInit;
+
+/**
+ * Deformable DETR's transformer: the multi-scale feature maps are flattened into one token
+ * sequence (positions plus a learned per-level embedding {@code level_embed}), encoded by
+ * deformable self-attention, and decoded by queries whose initial reference points are
+ * {@code sigmoid(reference_points(query_pos))}; or, two-stage, the top-scoring encoder proposals
+ * (their boxes as reference, their sine embedding through {@code pos_trans} as query position and
+ * content). Weight matrices are Xavier-uniform, as the reference's {@code _reset_parameters}.
+ */
+public final class DeformableTransformer extends TorchBlock {
+
+  /**
+   * @param states every decoder layer's output, [N, Q, C] each
+   * @param initReference [N, Q, 2] initial reference points ([N, Q, 4] boxes two-stage)
+   * @param references every decoder layer's reference after it, [N, Q, 2|4] each
+   * @param encLogits two-stage: [N, S, K] class logits of the encoder proposals, else null
+   * @param encBoxesUnact two-stage: [N, S, 4] proposal boxes before the sigmoid, else null
+   * @param memory [N, S, C] the encoder output
+   */
+  public record Output(List<NDArray> states, NDArray initReference, List<NDArray> references,
+      NDArray encLogits, NDArray encBoxesUnact, NDArray memory) {}
+
+  private final int dModel;
+  private final int numQueries;
+  private final DeformableEncoder encoder;
+  private final DeformableDecoder decoder;
+  private final Parameter levelEmbed;
+  private final Linear referencePoints;
+  private final Linear encOutput;
+  private final LayerNorm encOutputNorm;
+  private final Linear posTrans;
+  private final LayerNorm posTransNorm;
+  private Linear proposalClassHead;
+  private Mlp proposalBoxHead;
+
+  /**
+   * @param numQueries the decoder's query count (two-stage: the number of proposals kept)
+   */
+  public DeformableTransformer(int dModel, int nhead, int encLayers, int decLayers, int dFfn,
+      float dropout, int levels, int decPoints, int encPoints, boolean twoStage, int numQueries,
+      boolean trainable) {
+    this.dModel = dModel;
+    this.numQueries = numQueries;
+    encoder = child("encoder", new DeformableEncoder(encLayers, dModel, dFfn, dropout, levels,
+        nhead, encPoints, trainable));
+    decoder = child("decoder", new DeformableDecoder(decLayers, dModel, dFfn, dropout, levels,
+        nhead, decPoints, trainable));
+    levelEmbed = param("level_embed", Parameter.Type.WEIGHT, new Shape(levels, dModel),
+        TorchInit.normal(0f, 1f), trainable);
+    if (twoStage) {
+      referencePoints = null;
+      encOutput = child("enc_output", new Linear(dModel, dModel, TorchInit.xavierUniform(),
+          TorchInit.torchDefault(dModel), trainable));
+      encOutputNorm = child("enc_output_norm", new LayerNorm(dModel, trainable));
+      posTrans = child("pos_trans", new Linear(2L * dModel, 2L * dModel,
+          TorchInit.xavierUniform(), TorchInit.torchDefault(2L * dModel), trainable));
+      posTransNorm = child("pos_trans_norm", new LayerNorm(2L * dModel, trainable));
+    } else {
+      referencePoints = child("reference_points", new Linear(dModel, 2, TorchInit.xavierUniform(),
+          TorchInit.constant(0f), trainable));
+      encOutput = null;
+      encOutputNorm = null;
+      posTrans = null;
+      posTransNorm = null;
+    }
+  }
+
+  /** Two-stage: the heads that score and regress the encoder proposals (the detector's last). */
+  void useProposalHeads(Linear classHead, Mlp boxHead) {
+    proposalClassHead = classHead;
+    proposalBoxHead = boxHead;
+  }
+
+  public DeformableDecoder decoder() {
+    return decoder;
+  }
+
+  public boolean twoStage() {
+    return encOutput != null;
+  }
+
+  /**
+   * @param srcs per level [N, C, H_l, W_l] projected features
+   * @param masks per level [N, H_l, W_l] boolean, true = padding
+   * @param posEmbeds per level [N, C, H_l, W_l]
+   * @param queryEmbed [Q, 2C] query positions then contents; null two-stage
+   */
+  public Output forward(List<NDArray> srcs, List<NDArray> masks, List<NDArray> posEmbeds,
+      NDArray queryEmbed, boolean training) {
+    FeatureLevels levels = FeatureLevels.of(srcs);
+    NDList srcFlat = new NDList();
+    NDList maskFlat = new NDList();
+    NDList posFlat = new NDList();
+    long n = srcs.get(0).getShape().get(0);
+    for (int l = 0; l < srcs.size(); l++) {
+      long hw = (long) levels.height(l) * levels.width(l);
+      srcFlat.add(srcs.get(l).reshape(n, dModel, hw).transpose(0, 2, 1)); // [N, HW, C]
+      maskFlat.add(masks.get(l).reshape(n, hw)); // [N, HW]
+      NDArray level = onManagerOf(srcs.get(l), levelEmbed.getArray().get(l).reshape(1, 1, dModel));
+      posFlat.add(posEmbeds.get(l).reshape(n, dModel, hw).transpose(0, 2, 1).add(level));
+    }
+    NDArray src = NDArrays.concat(srcFlat, 1); // [N, S, C]
+    NDArray mask = NDArrays.concat(maskFlat, 1); // [N, S]
+    NDArray pos = NDArrays.concat(posFlat, 1); // [N, S, C]
+    NDArray validRatios = ValidRatios.of(masks); // [N, L, 2]
+    NDArray memory = encoder.forward(src, pos, levels, validRatios, mask, training);
+
+    NDArray queryPos;
+    NDArray tgt;
+    NDArray reference;
+    NDArray encLogits = null;
+    NDArray encBoxes = null;
+    if (twoStage()) {
+      TwoStageProposals.Output p = TwoStageProposals.of(memory, mask, levels);
+      NDArray outputMemory = encOutputNorm.forward(encOutput.forward(p.memory()));
+      encLogits = proposalClassHead.forward(outputMemory); // [N, S, K]
+      encBoxes = proposalBoxHead.forward(outputMemory).add(p.proposals()); // [N, S, 4]
+      NDArray top = encLogits.get("..., 0").stopGradient()
+          .topK(numQueries, 1, true, true).get(1); // [N, Q]
+      NDArray topBoxes = encBoxes.stopGradient()
+          .gather(top.expandDims(2).repeat(2, 4), 1); // [N, Q, 4] detached
+      reference = Activation.sigmoid(topBoxes);
+      NDArray posTransOut = posTransNorm.forward(
+          posTrans.forward(TwoStageProposals.positionEmbedding(topBoxes, dModel / 2)));
+      queryPos = posTransOut.get("..., :{}", dModel); // [N, Q, C]
+      tgt = posTransOut.get("..., {}:", dModel);
+    } else {
+      long q = queryEmbed.getShape().get(0);
+      NDArray embed = onManagerOf(src, queryEmbed.expandDims(0)); // [1, Q, 2C]
+      queryPos = embed.get(":, :, :{}", dModel).broadcast(n, q, dModel);
+      tgt = embed.get(":, :, {}:", dModel).broadcast(n, q, dModel);
+      reference = Activation.sigmoid(referencePoints.forward(queryPos)); // [N, Q, 2]
+    }
+    DeformableDecoder.Output d = decoder.forward(tgt, reference, memory, levels, validRatios,
+        queryPos, mask, training);
+    return new Output(d.states(), reference, new ArrayList<>(d.references()), encLogits,
+        encBoxes, memory);
+  }
+
+  @Override
+  protected NDList forwardList(NDList inputs, boolean training) {
+    throw new UnsupportedOperationException("call forward with the per-level lists");
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    return inputShapes;
+  }
+}

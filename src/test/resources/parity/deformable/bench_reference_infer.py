@@ -1,0 +1,84 @@
+"""Times the reference Deformable DETR's inference on the CPU, printing the same JSON lines as
+`jdetr bench infer --architecture deformable_detr` (random weights, the reference's default
+Deformable DETR R50, one image of the given size). On the CPU the reference has only its
+pure-PyTorch sampling (`ms_deform_attn_core_pytorch`, grid_sample); the compiled op is CUDA-only.
+
+  PYTHONPATH=/work/ref/ddetr:/work/ref/cocoapi/PythonAPI /usr/bin/python3 bench_reference_infer.py \
+      --threads 2 --height 800 --width 1066
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+import warnings
+
+import torch
+
+warnings.filterwarnings("ignore")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from generate_deformable_fixtures import import_reference  # noqa: E402
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--height", type=int, default=800)
+    p.add_argument("--width", type=int, default=1066)
+    p.add_argument("--batch", type=int, default=1)
+    p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--iterations", type=int, default=5)
+    p.add_argument("--backbone", default="resnet50")
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    ddetr_main, _ = import_reference()
+    from models import build_model
+    from util.misc import nested_tensor_from_tensor_list
+    t0 = time.perf_counter()
+    args = ddetr_main.get_args_parser().parse_args(["--device", "cpu", "--backbone", a.backbone])
+    model, _, _ = build_model(args)
+    model.eval()
+    build_ms = (time.perf_counter() - t0) * 1e3
+    marks = {}
+    model.transformer.register_forward_pre_hook(
+        lambda m, inp: marks.update(backbone_end=time.perf_counter()))
+    base = {"bench": "infer", "impl": "reference",
+            "model": "deformable-detr-" + a.backbone.replace("resnet", "r"), "height": a.height,
+            "width": a.width, "batch": a.batch, "threads": torch.get_num_threads(),
+            "requested_threads": a.threads}
+    times, cpu_times = [], []
+    with torch.no_grad():
+        for i in range(-a.warmup, a.iterations):
+            images = torch.randn(a.batch, 3, a.height, a.width)
+            cpu_start = time.process_time()
+            start = time.perf_counter()
+            out = model(nested_tensor_from_tensor_list(list(images)))  # all-false mask
+            out["pred_boxes"].numpy()
+            end = time.perf_counter()
+            ms = (end - start) * 1e3 / a.batch
+            cpu_ms = (time.process_time() - cpu_start) * 1e3 / a.batch
+            if i >= 0:
+                times.append(ms)
+                cpu_times.append(cpu_ms)
+                backbone_ms = (marks["backbone_end"] - start) * 1e3 / a.batch
+                print(json.dumps({**base, "iteration": i, "ms_per_image": round(ms, 1),
+                                  "cpu_ms_per_image": round(cpu_ms, 1),
+                                  "backbone_ms": round(backbone_ms, 1),
+                                  "transformer_and_heads_ms": round(ms - backbone_ms, 1)}),
+                      flush=True)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(json.dumps({**base, "summary": True, "iterations": a.iterations, "warmup": a.warmup,
+                      "ms_per_image_median": round(statistics.median(times), 1),
+                      "ms_per_image_min": round(min(times), 1),
+                      "ms_per_image_mean": round(statistics.mean(times), 1),
+                      "cpu_ms_per_image_median": round(statistics.median(cpu_times), 1),
+                      "build_ms": round(build_ms, 1),
+                      "interop_threads": torch.get_num_interop_threads(),
+                      "torch": torch.__version__, "peak_rss_mb": round(peak_mb, 1)}))
+
+
+if __name__ == "__main__":
+    main()
