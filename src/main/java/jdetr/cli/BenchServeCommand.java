@@ -2,8 +2,8 @@ package jdetr.cli;
 
 import io.micrometer.core.instrument.DistributionSummary;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.lang.management.ManagementFactory;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,9 +12,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
-import jdetr.data.RgbImage;
 import jdetr.serve.Detector;
 import jdetr.serve.FrameDecoder;
 import jdetr.serve.ServeConfig;
@@ -29,17 +29,20 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * `jdetr bench serve`: N WebSocket streams on loopback against a server (started in this JVM
- * unless --port names a running one), then the raw batched detector throughput on the same frames.
- * Prints JSON lines: kind=bench (settings), served (fps, latency percentiles, the server's mean
- * timings, CPU seconds), raw, ratio. The ratios are given on wall time, from the served rate while
- * the streams send (without the partial batches of the last answers), and on CPU time: the served
- * run's CPU time is this process's minus the load client's threads', so a loaded machine skews
- * them less.
+ * `jdetr bench serve`: N WebSocket streams on loopback against a server started in this JVM (or a
+ * running one, --port), and the raw batched throughput of the same detector on the same frames.
+ *
+ * <p>On a shared machine the speed available changes from one minute to the next, so served and
+ * raw rounds alternate: raw, served, raw, … and each served round is compared with the mean of the
+ * raw rounds around it. Prints JSON lines: kind=bench (settings); kind=raw and kind=served per
+ * round (served: the rate while sending, latency percentiles, the server's mean timings, the
+ * server's CPU seconds, i.e. this process's minus the load client's threads'); kind=ratio (per
+ * round and median, on wall time and on CPU time; the reference is {@code model}: prepare and
+ * model on decoded frames); and once the model on prepared frames and decode + model.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-    description = "Drive N streams on loopback; print served fps and latency percentiles, and the raw "
-        + "detector throughput on the same frames, as JSON lines.")
+    description = "Drive N streams on loopback in rounds between raw rounds of the same detector on the same "
+        + "frames; print served fps, latency percentiles and the served/raw ratios as JSON lines.")
 final class BenchServeCommand implements Callable<Integer> {
 
   @Spec
@@ -51,8 +54,17 @@ final class BenchServeCommand implements Callable<Integer> {
   @Option(names = "--streams", defaultValue = "16", description = "Concurrent streams (default ${DEFAULT-VALUE}).")
   int streams;
 
-  @Option(names = "--seconds", defaultValue = "30", description = "Sending time (default ${DEFAULT-VALUE}).")
+  @Option(names = "--seconds", defaultValue = "10",
+      description = "Sending time of each served round (default ${DEFAULT-VALUE}).")
   double seconds;
+
+  @Option(names = "--rounds", defaultValue = "3",
+      description = "Served rounds, each between two raw rounds (default ${DEFAULT-VALUE}).")
+  int rounds;
+
+  @Option(names = "--raw-seconds", defaultValue = "5",
+      description = "Time of each raw round (default ${DEFAULT-VALUE}).")
+  double rawSeconds;
 
   @Option(names = "--in-flight", defaultValue = "2", description = "Unanswered frames per stream (default ${DEFAULT-VALUE}).")
   int inFlight;
@@ -96,54 +108,119 @@ final class BenchServeCommand implements Callable<Integer> {
     }
     ServeConfig config = ServeCommand.resolve(spec, conf, settings, 0).withSetting("host", "\"127.0.0.1\"");
     String bearer = bearerToken(config);
-    DetectionServer server = null;
-    if (port == null) {
-      server = DetectionServer.start(config, detector.choice(), verticles);
-      server.loaded().get();
-    }
-    int target = server == null ? port : server.port();
     System.out.println(new JsonObject().put("kind", "bench").put("streams", streams).put("seconds", seconds)
+        .put("rounds", port == null ? rounds : 1).put("raw_seconds", rawSeconds)
         .put("in_flight", inFlight).put("fps_per_stream", fps).put("width", width).put("height", height)
-        .put("server", server == null ? host + ":" + target : "in-process").put("max_batch", config.maxBatch())
+        .put("server", port == null ? "in-process" : host + ":" + port).put("max_batch", config.maxBatch())
         .put("max_delay_ms", config.maxDelayMs()).put("cores", Runtime.getRuntime().availableProcessors()).encode());
-    warmUp(server == null ? host : "127.0.0.1", target, frames.get(0), bearer);
-    long heapBefore = usedHeapAfterGc();
+    if (port != null) {
+      warmUp(host, port, frames.get(0), bearer);
+      StreamLoadClient.Report report = servedRound(host, port, frames, bearer, 1, null).report();
+      return report.errors() == 0 && report.streamFailures() == 0 ? 0 : 1;
+    }
+    DetectionServer server = DetectionServer.start(config, detector.choice(), verticles);
+    try (Detector<?> raw = detector.choice().factory().create(config)) {
+      server.loaded().get();
+      warmUp("127.0.0.1", server.port(), frames.get(0), bearer);
+      return rounds(server, raw, config, frames, bearer);
+    } finally {
+      server.close();
+    }
+  }
+
+  /** Raw, served, raw, …, raw; then the ratios. */
+  private <I> int rounds(DetectionServer server, Detector<I> d, ServeConfig config, List<byte[]> frames,
+      String bearer) throws Exception {
+    RawThroughput<I> raw = new RawThroughput<>(d, new FrameDecoder(config.maxImagePixels()), frames, config.maxBatch());
+    raw.model(0); // warm-up: three batches
+    List<RawThroughput.Rate> raws = new ArrayList<>();
+    List<Served> served = new ArrayList<>();
+    raws.add(printRaw(raw.model(rawSeconds), 0));
+    boolean clean = true;
+    for (int round = 1; round <= rounds; round++) {
+      Served s = servedRound("127.0.0.1", server.port(), frames, bearer, round, server);
+      clean &= s.report().errors() == 0 && s.report().streamFailures() == 0;
+      served.add(s);
+      raws.add(printRaw(raw.model(rawSeconds), round));
+    }
+    double[] wall = new double[rounds];
+    double[] cpu = new double[rounds];
+    for (int i = 0; i < rounds; i++) {
+      double rawFps = (raws.get(i).fps() + raws.get(i + 1).fps()) / 2;
+      double rawPerCpu = (raws.get(i).framesPerCpuSecond() + raws.get(i + 1).framesPerCpuSecond()) / 2;
+      wall[i] = served.get(i).report().fpsWhileSending() / rawFps;
+      cpu[i] = served.get(i).framesPerServerCpuSecond() / rawPerCpu;
+    }
+    RawThroughput.Rate prepared = raw.preparedModel(rawSeconds);
+    RawThroughput.Rate decodeAndModel = raw.decodeAndModel(rawSeconds);
+    System.out.println(new JsonObject().put("kind", "raw").put("what", "prepared_model")
+        .put("fps", round(prepared.fps())).put("frames_per_cpu_s", round(prepared.framesPerCpuSecond())).encode());
+    System.out.println(new JsonObject().put("kind", "raw").put("what", "decode_and_model")
+        .put("fps", round(decodeAndModel.fps())).put("frames_per_cpu_s", round(decodeAndModel.framesPerCpuSecond()))
+        .encode());
+    System.out.println(new JsonObject().put("kind", "ratio").put("reference", "model")
+        .put("served_over_model", round3(median(wall))).put("served_over_model_cpu", round3(median(cpu)))
+        .put("rounds_wall", new JsonArray(Arrays.stream(wall).map(BenchServeCommand::round3).boxed().toList()))
+        .put("rounds_cpu", new JsonArray(Arrays.stream(cpu).map(BenchServeCommand::round3).boxed().toList()))
+        .encode());
+    return clean ? 0 : 1;
+  }
+
+  private static RawThroughput.Rate printRaw(RawThroughput.Rate r, int after) {
+    System.out.println(new JsonObject().put("kind", "raw").put("what", "model").put("after_round", after)
+        .put("fps", round(r.fps())).put("frames_per_cpu_s", round(r.framesPerCpuSecond())).encode());
+    return r;
+  }
+
+  /** A served round and the server's CPU seconds during it (NaN for a server in another process). */
+  private record Served(StreamLoadClient.Report report, double serverCpuSeconds) {
+    double framesPerServerCpuSecond() {
+      return report.processed() / serverCpuSeconds;
+    }
+  }
+
+  /** One served round on a fresh client Vert.x (so that its threads' CPU time is this round's). */
+  private Served servedRound(String host, int port, List<byte[]> frames, String bearer, int round,
+      DetectionServer server) throws Exception {
+    double batches0 = batchCount(server);
+    double batchSum0 = batchSum(server);
     Vertx vertx = Vertx.vertx();
     StreamLoadClient.Report report;
-    long cpuBefore = processCpuNanos();
+    long cpuBefore = RawThroughput.processCpuNanos();
     try {
-      report = StreamLoadClient.run(vertx, new StreamLoadClient.Options(
-          server == null ? host : "127.0.0.1", target, "threshold=0.5", streams, seconds, inFlight, fps, frames,
-          bearer));
+      report = StreamLoadClient.run(vertx, new StreamLoadClient.Options(host, port, "threshold=0.5", streams,
+          seconds, inFlight, fps, frames, bearer));
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get();
     }
-    double servedCpu = (processCpuNanos() - cpuBefore) / 1e9;
-    double serverCpu = servedCpu - report.clientCpuNanos() / 1e9;
-    JsonObject served = new JsonObject(report.toJson())
+    double processCpu = (RawThroughput.processCpuNanos() - cpuBefore) / 1e9;
+    double serverCpu = server == null ? Double.NaN : processCpu - report.clientCpuNanos() / 1e9;
+    JsonObject served = new JsonObject(report.toJson()).put("round", round)
         .put("balanced", report.sent() == report.processed() + report.dropped() + report.errors() + report.unanswered());
     if (server != null) {
-      served.put("process_cpu_s", round(servedCpu)).put("server_cpu_s", round(serverCpu))
+      double batches = batchCount(server) - batches0;
+      served.put("mean_batch", batches == 0 ? 0 : round((batchSum(server) - batchSum0) / batches))
+          .put("process_cpu_s", round(processCpu)).put("server_cpu_s", round(serverCpu))
           .put("frames_per_server_cpu_s", round(report.processed() / serverCpu));
     }
-    if (server != null) {
-      DistributionSummary batches = server.registry().find("jdetr.batch.size").summary();
-      served.put("mean_batch", batches == null ? 0 : Math.round(batches.mean() * 100) / 100.0);
-      served.put("heap_mb_before", heapBefore >> 20).put("heap_mb_after", usedHeapAfterGc() >> 20);
-      server.close();
-    }
     System.out.println(served.encode());
-    if (server == null) {
-      return report.errors() == 0 && report.streamFailures() == 0 ? 0 : 1;
-    }
+    return new Served(report, serverCpu);
+  }
 
-    // raw throughput of the same detector on the same frames, batched as the server batches
-    try (Detector<?> d = detector.choice().factory().create(config)) {
-      double rawSeconds = Math.max(2, Math.min(10, seconds / 3));
-      printRaw(d, new FrameDecoder(config.maxImagePixels()), frames, config.maxBatch(), rawSeconds, report,
-          report.processed() / serverCpu);
-    }
-    return report.errors() == 0 && report.streamFailures() == 0 ? 0 : 1;
+  private static double batchCount(DetectionServer server) {
+    DistributionSummary s = server == null ? null : server.registry().find("jdetr.batch.size").summary();
+    return s == null ? 0 : s.count();
+  }
+
+  private static double batchSum(DetectionServer server) {
+    DistributionSummary s = server == null ? null : server.registry().find("jdetr.batch.size").summary();
+    return s == null ? 0 : s.totalAmount();
+  }
+
+  private static double median(double[] values) {
+    double[] v = values.clone();
+    Arrays.sort(v);
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   }
 
   /** --token, else --token-file, else the token of the serve config (for the server started here). */
@@ -184,92 +261,11 @@ final class BenchServeCommand implements Callable<Integer> {
     }
   }
 
-  private static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
-  }
-
   private static double round(double v) {
     return Math.round(v * 100) / 100.0;
   }
 
   private static double round3(double v) {
     return Math.round(v * 1000) / 1000.0;
-  }
-
-  private static long usedHeapAfterGc() {
-    Runtime rt = Runtime.getRuntime();
-    System.gc();
-    return rt.totalMemory() - rt.freeMemory();
-  }
-
-  /**
-   * Prints the raw throughputs of one thread running, batch after batch: the model on prepared
-   * frames; prepare and model on decoded frames (what {@code detectFrames} does, the reference of
-   * the serving ratio); decode, prepare and model on the encoded frames. Then the ratios.
-   */
-  private static <I> void printRaw(Detector<I> d, FrameDecoder decoder, List<byte[]> frames, int batch,
-      double seconds, StreamLoadClient.Report report, double servedPerCpu) throws Exception {
-    List<RgbImage> decoded = new ArrayList<>();
-    for (byte[] f : frames) {
-      decoded.add(decoder.decode(f, 0, f.length));
-    }
-    List<I> prepared = new ArrayList<>();
-    for (RgbImage image : decoded) {
-      prepared.add(d.prepare(image));
-    }
-    rawFps(batch, 0, k -> d.detectFrames(batchOf(decoded, k, batch))); // one warm-up batch
-    double[] modelOnly = rawFps(batch, seconds, k -> d.detect(batchOf(prepared, k, batch)));
-    double[] model = rawFps(batch, seconds, k -> d.detectFrames(batchOf(decoded, k, batch)));
-    double[] pipeline = rawFps(batch, seconds, k -> {
-      List<RgbImage> input = new ArrayList<>(batch);
-      for (byte[] f : batchOf(frames, k, batch)) {
-        input.add(decoder.decode(f, 0, f.length));
-      }
-      d.detectFrames(input);
-    });
-    System.out.println(new JsonObject().put("kind", "raw").put("batch", batch)
-        .put("prepared_model_fps", round(modelOnly[0])).put("prepared_model_frames_per_cpu_s", round(modelOnly[1]))
-        .put("model_fps", round(model[0])).put("model_frames_per_cpu_s", round(model[1]))
-        .put("decode_and_model_fps", round(pipeline[0]))
-        .put("decode_and_model_frames_per_cpu_s", round(pipeline[1])).encode());
-    System.out.println(new JsonObject().put("kind", "ratio")
-        .put("served_over_model", round3(report.fpsWhileSending() / model[0]))
-        .put("served_over_model_cpu", round3(servedPerCpu / model[1]))
-        .put("served_over_prepared_model", round3(report.fpsWhileSending() / modelOnly[0]))
-        .put("served_over_prepared_model_cpu", round3(servedPerCpu / modelOnly[1]))
-        .put("served_over_decode_and_model", round3(report.fpsWhileSending() / pipeline[0]))
-        .put("served_over_decode_and_model_cpu", round3(servedPerCpu / pipeline[1])).encode());
-  }
-
-  /** The k-th batch of {@code size} items, cycling through the list. */
-  private static <T> List<T> batchOf(List<T> items, long k, int size) {
-    List<T> out = new ArrayList<>(size);
-    for (int i = 0; i < size; i++) {
-      out.add(items.get((int) ((k * size + i) % items.size())));
-    }
-    return out;
-  }
-
-  /** One batch of work, the k-th. */
-  private interface BatchRun {
-    void run(long k) throws Exception;
-  }
-
-  /**
-   * Images per second of batches run one after another on this thread, for at least three batches
-   * and {@code seconds}: {wall-clock rate, images per CPU second of the process}.
-   */
-  private static double[] rawFps(int batch, double seconds, BatchRun work) throws Exception {
-    long cpuStart = processCpuNanos();
-    long start = System.nanoTime();
-    long end = start + (long) (seconds * 1e9);
-    long images = 0;
-    for (long k = 0; images < 3L * batch || System.nanoTime() < end; k++) {
-      work.run(k);
-      images += batch;
-    }
-    double wall = (System.nanoTime() - start) / 1e9;
-    double cpu = (processCpuNanos() - cpuStart) / 1e9;
-    return new double[] {images / wall, images / cpu};
   }
 }

@@ -59,7 +59,7 @@ final class ServeCommand implements Callable<Integer> {
     try {
       server = DetectionServer.start(config, choice, verticles);
     } catch (IllegalArgumentException e) {
-      System.err.println("jdetr serve: " + e.getMessage());
+      System.err.println("jdetr serve: " + e.getMessage() + " (run from the jdetr directory, or give --verticles <dir>)");
       return 2;
     }
     CountDownLatch stopped = new CountDownLatch(1);

@@ -15,14 +15,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The detector thread's work, with the next batch made ready while the model runs the current one.
+ * The detector thread's work, fed by a batcher thread.
  *
- * <p>A batcher thread takes a batch from the scheduler when the running batch is about to end
- * ({@link BatchTiming}), decodes and prepares its frames in parallel (on the decode pool and on
- * itself) and hands the batch over. The detector thread runs the model on the frames that could be
- * prepared and answers every frame of the batch, in batch order, with detections or the reason it
- * was rejected. So decoding, resizing and normalising overlap the model instead of delaying it, and
- * at most one batch waits ready.
+ * <p>The batcher takes a batch from the scheduler, decodes and prepares (resizes, normalises) its
+ * frames in parallel, on the decode pool and on itself, and hands the batch over; the detector
+ * thread runs the model on the frames that could be prepared and answers every frame of the batch,
+ * in batch order, with detections or the reason it was rejected. At most one batch waits ready.
+ *
+ * <p>When the next batch is taken: by default once the model is done with the running one, so
+ * that decoding never competes with libtorch's intra-op threads (which use every core; running
+ * beside them slows the model more than the overlap saves). With {@code prepareAhead}, just before
+ * the running batch is expected to end ({@link BatchTiming}), so that the preparation overlaps the
+ * model, for machines where the intra-op threads leave a core free.
  *
  * @param <I> a prepared frame of the detector
  */
@@ -35,27 +39,33 @@ public final class DetectionLoop<I> implements Runnable {
   private final FrameDecoder decoder;
   private final ExecutorService decodePool;
   private final ServeMetrics metrics;
+  private final boolean prepareAhead;
   private final SynchronousQueue<Prepared<I>> handoff = new SynchronousQueue<>();
   private final Prepared<I> end = new Prepared<>(List.of(), List.of(), 0);
   private final BatchTiming timing = new BatchTiming();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition detectorChanged = lock.newCondition();
-  private boolean running;
+  /** Batches handed to the detector thread, and those it is done with: it is busy while they differ. */
+  private long handedOver;
+  private long finished;
   private long runningSince;
   private int runningFrames;
+  /** The last batch the detector thread finished (detector thread only). */
+  private Prepared<I> lastFinished;
 
   private DetectionLoop(FrameScheduler<Frame> scheduler, Detector<I> detector, FrameDecoder decoder,
-      ExecutorService decodePool, ServeMetrics metrics) {
+      ExecutorService decodePool, ServeMetrics metrics, boolean prepareAhead) {
     this.scheduler = scheduler;
     this.detector = detector;
     this.decoder = decoder;
     this.decodePool = decodePool;
     this.metrics = metrics;
+    this.prepareAhead = prepareAhead;
   }
 
   public static <I> DetectionLoop<I> of(FrameScheduler<Frame> scheduler, Detector<I> detector,
-      FrameDecoder decoder, ExecutorService decodePool, ServeMetrics metrics) {
-    return new DetectionLoop<>(scheduler, detector, decoder, decodePool, metrics);
+      FrameDecoder decoder, ExecutorService decodePool, ServeMetrics metrics, boolean prepareAhead) {
+    return new DetectionLoop<>(scheduler, detector, decoder, decodePool, metrics, prepareAhead);
   }
 
   /**
@@ -69,10 +79,14 @@ public final class DetectionLoop<I> implements Runnable {
     batcher.start();
     try {
       for (Prepared<I> batch = handoff.take(); batch != end; batch = handoff.take()) {
-        if (scheduler.isClosed()) {
-          rejectAll(batch.frames(), FrameResult.SHUTTING_DOWN, "server is stopping");
-        } else {
-          runBatch(batch);
+        try {
+          if (scheduler.isClosed()) {
+            rejectAll(batch.frames(), FrameResult.SHUTTING_DOWN, "server is stopping");
+          } else {
+            runBatch(batch);
+          }
+        } finally {
+          finish(batch);
         }
       }
     } catch (InterruptedException e) {
@@ -107,7 +121,13 @@ public final class DetectionLoop<I> implements Runnable {
         } finally {
           lock.unlock();
         }
-        handoff.put(prepared);
+        handingOver(prepared.ready());
+        try {
+          handoff.put(prepared);
+        } catch (InterruptedException e) {
+          batchFinished();
+          throw e;
+        }
         batch = List.of();
       }
     } catch (InterruptedException e) {
@@ -116,11 +136,15 @@ public final class DetectionLoop<I> implements Runnable {
     }
   }
 
-  /** Waits while the running batch is not about to end. */
+  /** Waits while the model runs (with prepareAhead: while the running batch is not about to end). */
   private void awaitClaimTime() throws InterruptedException {
     lock.lock();
     try {
-      while (running) {
+      while (handedOver > finished) {
+        if (!prepareAhead) {
+          detectorChanged.await();
+          continue;
+        }
         long left = timing.claimAt(runningSince, runningFrames) - System.nanoTime();
         if (left <= 0) {
           return;
@@ -190,7 +214,7 @@ public final class DetectionLoop<I> implements Runnable {
       }
     }
     long start = System.nanoTime();
-    setRunning(true, start, inputs.size());
+    modelStarted(start, inputs.size());
     List<List<Detection>> detections;
     try {
       detections = detector.detect(inputs);
@@ -200,7 +224,6 @@ public final class DetectionLoop<I> implements Runnable {
       }
     } catch (RuntimeException e) {
       LOG.error("detector failed on a batch of {} frames", inputs.size(), e);
-      setRunning(false, 0, 0);
       for (int i = 0; i < batch.frames().size(); i++) {
         Item<I> item = batch.items().get(i);
         reject(batch.frames().get(i), item.input() == null ? FrameResult.IMAGE_REJECTED : FrameResult.DETECTOR_FAILED,
@@ -215,7 +238,7 @@ public final class DetectionLoop<I> implements Runnable {
     } finally {
       lock.unlock();
     }
-    setRunning(false, 0, 0);
+    finish(batch); // the answers below go out while the batcher takes the next batch
     metrics.batch(inputs.size(), nanos);
     answer(batch, detections, nanos);
   }
@@ -245,12 +268,41 @@ public final class DetectionLoop<I> implements Runnable {
     }
   }
 
-  private void setRunning(boolean now, long since, int frames) {
+  /** The batcher is about to hand over a batch of {@code frames} to run. */
+  private void handingOver(int frames) {
     lock.lock();
     try {
-      running = now;
+      handedOver++;
+      runningSince = System.nanoTime();
+      runningFrames = frames;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The model started on the batch handed over. */
+  private void modelStarted(long since, int frames) {
+    lock.lock();
+    try {
       runningSince = since;
       runningFrames = frames;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The detector thread is done with this batch (counted once, however often told). */
+  private void finish(Prepared<I> batch) {
+    if (lastFinished != batch) {
+      lastFinished = batch;
+      batchFinished();
+    }
+  }
+
+  private void batchFinished() {
+    lock.lock();
+    try {
+      finished++;
       detectorChanged.signalAll();
     } finally {
       lock.unlock();

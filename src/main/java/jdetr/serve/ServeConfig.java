@@ -21,7 +21,11 @@ import java.util.Map;
  * @param maxInputSize longer side cap of the model input (reference: 1333)
  * @param maxBatch most frames the detector runs in one batch
  * @param maxDelayMs longest a frame waits for its batch to fill
- * @param decodeThreads threads decoding images next to the detector thread
+ * @param decodeThreads threads decoding and preparing images next to the batcher thread
+ * @param prepareAhead decode and prepare the next batch while the model runs the current one. Off
+ *     by default: libtorch's intra-op threads use every core, and decoding beside them slows the
+ *     model more than it saves (measured on 2 cores); worth it when the intra-op threads leave a
+ *     core free (ai.djl.pytorch.num_threads below the cores)
  * @param maxFrameBytes largest WebSocket frame accepted (larger: close 1009)
  * @param maxMessageBytes largest WebSocket message accepted (larger: close 1009)
  * @param maxRequestBytes largest `POST /v1/detect` body (larger: HTTP 413)
@@ -50,6 +54,7 @@ public record ServeConfig(
     int maxBatch,
     int maxDelayMs,
     int decodeThreads,
+    boolean prepareAhead,
     int maxFrameBytes,
     int maxMessageBytes,
     int maxRequestBytes,
@@ -107,7 +112,7 @@ public record ServeConfig(
   /** The defaults; DETR's val transform sizes (800, max 1333). */
   public static ServeConfig defaults() {
     return new ServeConfig(
-        "0.0.0.0", 8080, 0.7, 800, 1333, 8, 10, Math.max(1, Runtime.getRuntime().availableProcessors()),
+        "0.0.0.0", 8080, 0.7, 800, 1333, 8, 10, Math.max(1, Runtime.getRuntime().availableProcessors()), false,
         1 << 20, 1 << 20, 8 << 20, 4096L * 4096L, 64, 16, 60, 10, 30, 64 << 10, 0, 5, null, List.of(),
         32, 1000, 64);
   }

@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The detection loop makes the next batch ready while the model runs: frames are decoded and
- * prepared during the running batch, results still come back in frame order per stream, and every
- * frame is answered once or counted as superseded.
+ * The detection loop: frames are decoded and prepared off the detector thread, results come back
+ * in frame order per stream, every frame is answered once or counted as superseded; the next batch
+ * is prepared after the model is done with the running one, or, with prepareAhead, while it runs.
  */
 @Timeout(60)
 class DetectionLoopTest {
@@ -68,11 +68,39 @@ class DetectionLoopTest {
   }
 
   @Test
-  void theNextBatchIsPreparedWhileTheModelRunsAndResultsStayInOrder() throws Exception {
+  void byDefaultTheNextBatchIsPreparedOnceTheModelIsDone() throws Exception {
+    PacedDetector detector = serveEightBatches(false);
+    List<long[]> batches = new ArrayList<>(detector.batches);
+    List<long[]> prepares = new ArrayList<>(detector.prepares);
+    for (long[] b : batches) {
+      assertThat(prepares).as("no frame prepared while the model runs").noneMatch(p -> p[0] >= b[0] && p[0] < b[1]);
+    }
+  }
+
+  @Test
+  void withPrepareAheadTheNextBatchIsPreparedWhileTheModelRuns() throws Exception {
+    PacedDetector detector = serveEightBatches(true);
+    // the prepares of batch k+1 start while batch k runs, not after it ended
+    List<long[]> batches = new ArrayList<>(detector.batches);
+    List<long[]> prepares = new ArrayList<>(detector.prepares);
+    int overlapped = 0;
+    for (int k = 1; k + 1 < batches.size(); k++) {
+      long start = batches.get(k)[0];
+      long end = batches.get(k)[1];
+      boolean during = prepares.stream().anyMatch(p -> p[0] >= start && p[0] < end);
+      overlapped += during ? 1 : 0;
+    }
+    System.out.printf("prepare ahead: batches %d, sizes %s; next batch prepared during the running one in %d of %d%n",
+        batches.size(), batches.stream().map(b -> b[2]).toList(), overlapped, batches.size() - 2);
+    assertThat(overlapped).isGreaterThanOrEqualTo((batches.size() - 2) / 2);
+  }
+
+  /** Four streams, each keeping two frames unanswered, until eight batches ran; checks order and counts. */
+  private PacedDetector serveEightBatches(boolean prepareAhead) throws Exception {
     PacedDetector detector = new PacedDetector();
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     ServeConfig config = ServeConfig.defaults().withSetting("maxBatch", "4").withSetting("maxDelayMs", "5")
-        .withSetting("decodeThreads", "2");
+        .withSetting("decodeThreads", "2").withSetting("prepareAhead", Boolean.toString(prepareAhead));
     DetectionService service = new DetectionService(config, c -> detector, new ServeMetrics(registry, 4));
     Thread thread = new Thread(service, "test-detector");
     thread.start();
@@ -121,19 +149,6 @@ class DetectionLoopTest {
     }
     assertThat(answered + superseded + service.waiting()).as("every frame answered once or dropped").isEqualTo(sent);
     assertThat(detector.preparedOnDetectThread).as("frames are prepared off the detector thread").isFalse();
-
-    // the prepares of batch k+1 start while batch k runs, not after it ended
-    List<long[]> batches = new ArrayList<>(detector.batches);
-    List<long[]> prepares = new ArrayList<>(detector.prepares);
-    int overlapped = 0;
-    for (int k = 1; k + 1 < batches.size(); k++) {
-      long start = batches.get(k)[0];
-      long end = batches.get(k)[1];
-      boolean during = prepares.stream().anyMatch(p -> p[0] >= start && p[0] < end);
-      overlapped += during ? 1 : 0;
-    }
-    System.out.printf("batches %d, sizes %s; next batch prepared during the running one in %d of %d%n",
-        batches.size(), batches.stream().map(b -> b[2]).toList(), overlapped, batches.size() - 2);
-    assertThat(overlapped).isGreaterThanOrEqualTo((batches.size() - 2) / 2);
+    return detector;
   }
 }
