@@ -77,7 +77,7 @@ final class BenchPipeline implements AutoCloseable {
       deploy(vertx, select(all, "train", config));
       return withRequesters(vertx, null, null, all, config);
     } catch (Exception | Error e) {
-      await(vertx.close(), 30);
+      closeQuietly(vertx.close(), e);
       throw e;
     }
   }
@@ -101,7 +101,7 @@ final class BenchPipeline implements AutoCloseable {
       return withRequesters(node.vertx(), node, nodes, all, config);
     } catch (Exception | Error e) {
       if (node != null) {
-        await(node.close(), 30);
+        closeQuietly(node.close(), e);
       }
       nodes.close();
       throw e;
@@ -143,13 +143,14 @@ final class BenchPipeline implements AutoCloseable {
     }
   }
 
-  /** The role's stages except the trainer; data and trainer stages get the run's recipe. */
+  /** The data and matcher stages of a role; the data stage gets the run's recipe. */
   private static List<StageDescriptor> select(List<StageDescriptor> all, String role,
       TrainConfig config) {
     JsonObject recipe = new JsonObject(config.toJson().toString());
     List<StageDescriptor> out = new ArrayList<>();
     for (StageDescriptor d : StageDescriptors.forRole(all, role)) {
-      if (d.verticle().equals(TrainerVerticle.class.getName())) {
+      if (!d.verticle().equals(DataVerticle.class.getName())
+          && !d.verticle().equals(MatcherVerticle.class.getName())) {
         continue;
       }
       JsonObject c = d.config().copy();
@@ -224,6 +225,15 @@ final class BenchPipeline implements AutoCloseable {
       } catch (java.util.concurrent.ExecutionException e) {
         Thread.sleep(200); // subscriptions not visible yet
       }
+    }
+  }
+
+  /** Waits for a close after a failure; a failing close is added to {@code failure}. */
+  private static void closeQuietly(Future<?> close, Throwable failure) {
+    try {
+      await(close, 30);
+    } catch (Exception e) {
+      failure.addSuppressed(e);
     }
   }
 

@@ -115,6 +115,7 @@ final class BenchTrainCommand implements Callable<Integer> {
           "jdetr bench train: give --reference-python and --reference-detr together");
       return 2;
     }
+    System.setProperty(MatcherNodes.NETTY_JFR, "false"); // before the first Vert.x instance
     Map<String, JsonNode> referenceLines = reference != null
         ? ReferenceTrainBench.read(reference) : Map.of();
     Path root = dataDir();

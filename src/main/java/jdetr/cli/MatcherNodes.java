@@ -28,6 +28,12 @@ final class MatcherNodes implements AutoCloseable {
       "--add-opens", "java.management/sun.management=ALL-UNNAMED",
       "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED");
 
+  /**
+   * Netty registers JFR events on its first buffer allocation, on an event-loop thread; on a
+   * starved CPU that took tens of seconds and cost the node its cluster heartbeats.
+   */
+  static final String NETTY_JFR = "io.netty.jfr.enabled";
+
   private final List<Process> processes;
   private final List<CompletableFuture<JsonObject>> ready;
   private final Path logDir;
@@ -54,7 +60,8 @@ final class MatcherNodes implements AutoCloseable {
     MatcherNodes nodes = new MatcherNodes(processes, ready, logDir);
     try {
       for (int i = 0; i < count; i++) {
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-Dai.djl.offline=true"));
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-Dai.djl.offline=true",
+            "-D" + NETTY_JFR + "=false"));
         cmd.addAll(HAZELCAST_JVM_ARGS);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
             "node", "--role", "matcher", "--cluster", clusterXml.toString(), "--cluster-name",
