@@ -176,12 +176,12 @@ class DeformableTrainerTest {
           MatchingSource.local(new HungarianMatcher(MatcherConfig.DEFORMABLE_DETR)), adamw, 0.1, 1,
           m);
       List<Double> losses = new ArrayList<>();
-      for (int s = 0; s < 10; s++) {
+      for (int s = 0; s < 8; s++) {
         losses.add(step.run(batch, s).loss());
       }
       System.out.println("deformable repeated-batch losses: " + losses);
-      double lastThree = (losses.get(7) + losses.get(8) + losses.get(9)) / 3;
-      assertThat(lastThree).as("mean loss of steps 7-9 against step 0: " + losses)
+      double lastThree = (losses.get(5) + losses.get(6) + losses.get(7)) / 3;
+      assertThat(lastThree).as("mean loss of steps 5-7 against step 0: " + losses)
           .isLessThan(0.85 * losses.get(0));
     }
   }
