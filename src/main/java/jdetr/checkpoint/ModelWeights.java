@@ -25,8 +25,8 @@ import jdetr.model.DetrConfig;
 /**
  * jdetr's weights format: a directory with {@code model.safetensors} (the state dict under the
  * reference names, readable by the Python safetensors library and loadable into the reference
- * DETR or Deformable DETR) and {@code model.json} (the resolved {@link DetrConfig}, the category names by id, and the
- * SHA-256 of the tensor file). Each file is replaced atomically, the JSON last; loading checks the
+ * DETR or Deformable DETR) and {@code model.json} (the resolved {@link DetrConfig}, the category
+ * names by id, and the SHA-256 of the tensor file). Each file is replaced atomically, the JSON last; loading checks the
  * digest so a torn pair is reported, not half-loaded.
  */
 public final class ModelWeights {
@@ -44,7 +44,8 @@ public final class ModelWeights {
   private ModelWeights() {}
 
   /** Writes the weights of {@code detr} and the category names (id -> name) into {@code dir}. */
-  public static void save(Path dir, DetectionTransformer detr, Map<Integer, String> categories) throws IOException {
+  public static void save(Path dir, DetectionTransformer detr, Map<Integer, String> categories)
+      throws IOException {
     Files.createDirectories(dir);
     Path tensors = dir.resolve(TENSORS);
     Safetensors.write(tensors, detr.stateDict(), Map.of("format", "pt"));

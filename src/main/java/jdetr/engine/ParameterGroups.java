@@ -13,7 +13,7 @@ public final class ParameterGroups {
   public static final List<String> DEFORMABLE_LINEAR_PROJ_NAMES =
       List.of("reference_points", "sampling_offsets");
 
-  /** Deformable DETR's learning-rate multiplier of the linear projections ({@code --lr_linear_proj_mult}). */
+  /** Deformable DETR's rate multiplier of the linear projections ({@code --lr_linear_proj_mult}). */
   public static final double DEFORMABLE_LINEAR_PROJ_MULT = 0.1;
 
   /**

@@ -26,7 +26,8 @@ import jdetr.model.DetrOutput;
 import jdetr.model.ModelInput;
 
 /**
- * One optimisation step of DETR or Deformable DETR on the calling thread, the batch split into micro-batches:
+ * One optimisation step of DETR or Deformable DETR on the calling thread, the batch split into
+ * micro-batches:
  *
  * <pre>
  * normalisers from every target of the step
