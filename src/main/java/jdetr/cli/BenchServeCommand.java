@@ -32,13 +32,15 @@ import picocli.CommandLine.Model.CommandSpec;
  * `jdetr bench serve`: N WebSocket streams on loopback against a server started in this JVM (or a
  * running one, --port), and the raw batched throughput of the same detector on the same frames.
  *
- * <p>On a shared machine the speed available changes from one minute to the next, so served and
- * raw rounds alternate: raw, served, raw, … and each served round is compared with the mean of the
- * raw rounds around it. Prints JSON lines: kind=bench (settings); kind=raw and kind=served per
- * round (served: the rate while sending, latency percentiles, the server's mean timings, the
- * server's CPU seconds, i.e. this process's minus the load client's threads'); kind=ratio (per
- * round and median, on wall time and on CPU time; the reference is {@code model}: prepare and
- * model on decoded frames); and once the model on prepared frames and decode + model.
+ * <p>After a served warm-up round (round 0, not counted), served and raw rounds alternate: raw,
+ * served, raw, … On a shared machine the speed available changes from one minute to the next, so
+ * each served round is compared with the mean of the raw rounds around it. Prints JSON lines:
+ * kind=bench (settings); kind=raw and kind=served per round (served: the rate while sending,
+ * latency percentiles, the server's mean timings, the server's CPU seconds, i.e. this process's
+ * minus the load client's threads', with and without the JIT compiler's); kind=ratio (per round
+ * and median, on wall time, on CPU time and on CPU time without the JIT compiler; the reference is
+ * {@code model}: prepare and model on decoded frames); and once the model on prepared frames and
+ * decode + model.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Drive N streams on loopback in rounds between raw rounds of the same detector on the same "
@@ -61,6 +63,10 @@ final class BenchServeCommand implements Callable<Integer> {
   @Option(names = "--rounds", defaultValue = "3",
       description = "Served rounds, each between two raw rounds (default ${DEFAULT-VALUE}).")
   int rounds;
+
+  @Option(names = "--warmup-seconds", defaultValue = "10",
+      description = "Served warm-up before the measured rounds, not counted (default ${DEFAULT-VALUE}).")
+  double warmupSeconds;
 
   @Option(names = "--raw-seconds", defaultValue = "5",
       description = "Time of each raw round (default ${DEFAULT-VALUE}).")
@@ -133,6 +139,9 @@ final class BenchServeCommand implements Callable<Integer> {
       String bearer) throws Exception {
     RawThroughput<I> raw = new RawThroughput<>(d, new FrameDecoder(config.maxImagePixels()), frames, config.maxBatch());
     raw.model(0); // warm-up: three batches
+    if (warmupSeconds > 0) {
+      servedRound("127.0.0.1", server.port(), frames, bearer, 0, server, warmupSeconds);
+    }
     List<RawThroughput.Rate> raws = new ArrayList<>();
     List<Served> served = new ArrayList<>();
     raws.add(printRaw(raw.model(rawSeconds), 0));
@@ -145,11 +154,15 @@ final class BenchServeCommand implements Callable<Integer> {
     }
     double[] wall = new double[rounds];
     double[] cpu = new double[rounds];
+    double[] work = new double[rounds];
     for (int i = 0; i < rounds; i++) {
-      double rawFps = (raws.get(i).fps() + raws.get(i + 1).fps()) / 2;
-      double rawPerCpu = (raws.get(i).framesPerCpuSecond() + raws.get(i + 1).framesPerCpuSecond()) / 2;
-      wall[i] = served.get(i).report().fpsWhileSending() / rawFps;
-      cpu[i] = served.get(i).framesPerServerCpuSecond() / rawPerCpu;
+      RawThroughput.Rate before = raws.get(i);
+      RawThroughput.Rate after = raws.get(i + 1);
+      wall[i] = served.get(i).report().fpsWhileSending() / ((before.fps() + after.fps()) / 2);
+      cpu[i] = served.get(i).framesPerServerCpuSecond()
+          / ((before.framesPerCpuSecond() + after.framesPerCpuSecond()) / 2);
+      work[i] = served.get(i).framesPerServerWorkCpuSecond()
+          / ((before.framesPerWorkCpuSecond() + after.framesPerWorkCpuSecond()) / 2);
     }
     RawThroughput.Rate prepared = raw.preparedModel(rawSeconds);
     RawThroughput.Rate decodeAndModel = raw.decodeAndModel(rawSeconds);
@@ -160,51 +173,75 @@ final class BenchServeCommand implements Callable<Integer> {
         .encode());
     System.out.println(new JsonObject().put("kind", "ratio").put("reference", "model")
         .put("served_over_model", round3(median(wall))).put("served_over_model_cpu", round3(median(cpu)))
-        .put("rounds_wall", new JsonArray(Arrays.stream(wall).map(BenchServeCommand::round3).boxed().toList()))
-        .put("rounds_cpu", new JsonArray(Arrays.stream(cpu).map(BenchServeCommand::round3).boxed().toList()))
+        .put("served_over_model_cpu_without_jit", round3(median(work)))
+        .put("rounds_wall", rounded(wall)).put("rounds_cpu", rounded(cpu)).put("rounds_cpu_without_jit", rounded(work))
         .encode());
     return clean ? 0 : 1;
   }
 
+  private static JsonArray rounded(double[] values) {
+    return new JsonArray(Arrays.stream(values).map(BenchServeCommand::round3).boxed().toList());
+  }
+
   private static RawThroughput.Rate printRaw(RawThroughput.Rate r, int after) {
     System.out.println(new JsonObject().put("kind", "raw").put("what", "model").put("after_round", after)
-        .put("fps", round(r.fps())).put("frames_per_cpu_s", round(r.framesPerCpuSecond())).encode());
+        .put("fps", round(r.fps())).put("frames_per_cpu_s", round(r.framesPerCpuSecond()))
+        .put("frames_per_cpu_s_without_jit", round(r.framesPerWorkCpuSecond())).encode());
     return r;
   }
 
-  /** A served round and the server's CPU seconds during it (NaN for a server in another process). */
-  private record Served(StreamLoadClient.Report report, double serverCpuSeconds) {
+  /**
+   * A served round and the server's CPU seconds during it, with and without the JIT compiler's
+   * (NaN for a server in another process).
+   */
+  private record Served(StreamLoadClient.Report report, double serverCpuSeconds, double serverWorkCpuSeconds) {
     double framesPerServerCpuSecond() {
       return report.processed() / serverCpuSeconds;
     }
+
+    double framesPerServerWorkCpuSecond() {
+      return report.processed() / serverWorkCpuSeconds;
+    }
   }
 
-  /** One served round on a fresh client Vert.x (so that its threads' CPU time is this round's). */
   private Served servedRound(String host, int port, List<byte[]> frames, String bearer, int round,
       DetectionServer server) throws Exception {
+    return servedRound(host, port, frames, bearer, round, server, seconds);
+  }
+
+  /**
+   * One served round (round 0: the warm-up) on a fresh client Vert.x, so that its threads' CPU time
+   * is this round's.
+   */
+  private Served servedRound(String host, int port, List<byte[]> frames, String bearer, int round,
+      DetectionServer server, double roundSeconds) throws Exception {
     double batches0 = batchCount(server);
     double batchSum0 = batchSum(server);
     Vertx vertx = Vertx.vertx();
     StreamLoadClient.Report report;
-    long cpuBefore = RawThroughput.processCpuNanos();
+    long cpuBefore = ProcessCpu.totalNanos();
+    long compilerBefore = ProcessCpu.compilerNanos();
     try {
       report = StreamLoadClient.run(vertx, new StreamLoadClient.Options(host, port, "threshold=0.5", streams,
-          seconds, inFlight, fps, frames, bearer));
+          roundSeconds, inFlight, fps, frames, bearer));
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get();
     }
-    double processCpu = (RawThroughput.processCpuNanos() - cpuBefore) / 1e9;
+    double processCpu = (ProcessCpu.totalNanos() - cpuBefore) / 1e9;
+    double compilerCpu = (ProcessCpu.compilerNanos() - compilerBefore) / 1e9;
     double serverCpu = server == null ? Double.NaN : processCpu - report.clientCpuNanos() / 1e9;
     JsonObject served = new JsonObject(report.toJson()).put("round", round)
         .put("balanced", report.sent() == report.processed() + report.dropped() + report.errors() + report.unanswered());
     if (server != null) {
       double batches = batchCount(server) - batches0;
       served.put("mean_batch", batches == 0 ? 0 : round((batchSum(server) - batchSum0) / batches))
-          .put("process_cpu_s", round(processCpu)).put("server_cpu_s", round(serverCpu))
-          .put("frames_per_server_cpu_s", round(report.processed() / serverCpu));
+          .put("process_cpu_s", round(processCpu)).put("jit_cpu_s", round(compilerCpu))
+          .put("server_cpu_s", round(serverCpu))
+          .put("frames_per_server_cpu_s", round(report.processed() / serverCpu))
+          .put("frames_per_server_cpu_s_without_jit", round(report.processed() / (serverCpu - compilerCpu)));
     }
     System.out.println(served.encode());
-    return new Served(report, serverCpu);
+    return new Served(report, serverCpu, serverCpu - compilerCpu);
   }
 
   private static double batchCount(DetectionServer server) {

@@ -1,6 +1,5 @@
 package jdetr.cli;
 
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import jdetr.data.RgbImage;
@@ -21,8 +20,9 @@ final class RawThroughput<I> {
    *
    * @param fps frames per wall-clock second
    * @param framesPerCpuSecond frames per CPU second of the whole process
+   * @param framesPerWorkCpuSecond frames per CPU second without the JIT compiler's ({@link ProcessCpu})
    */
-  record Rate(double fps, double framesPerCpuSecond) {}
+  record Rate(double fps, double framesPerCpuSecond, double framesPerWorkCpuSecond) {}
 
   private final Detector<I> detector;
   private final FrameDecoder decoder;
@@ -80,7 +80,8 @@ final class RawThroughput<I> {
 
   /** Batches one after another for at least three batches and {@code seconds}. */
   private Rate run(double seconds, BatchRun work) throws Exception {
-    long cpuStart = processCpuNanos();
+    long cpuStart = ProcessCpu.totalNanos();
+    long compilerStart = ProcessCpu.compilerNanos();
     long start = System.nanoTime();
     long end = start + (long) (seconds * 1e9);
     long frames = 0;
@@ -89,13 +90,8 @@ final class RawThroughput<I> {
       frames += batch;
     }
     double wall = (System.nanoTime() - start) / 1e9;
-    double cpu = (processCpuNanos() - cpuStart) / 1e9;
-    return new Rate(frames / wall, frames / cpu);
-  }
-
-  /** CPU time of this process so far (every thread, libtorch's included). */
-  static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime();
+    double cpu = (ProcessCpu.totalNanos() - cpuStart) / 1e9;
+    double compiler = (ProcessCpu.compilerNanos() - compilerStart) / 1e9;
+    return new Rate(frames / wall, frames / cpu, frames / (cpu - compiler));
   }
 }

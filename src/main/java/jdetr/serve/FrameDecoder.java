@@ -89,12 +89,30 @@ public final class FrameDecoder {
         "not_an_image: " + length + " bytes starting with '" + first + "' are neither JPEG nor PNG");
   }
 
+  /**
+   * A new reader for the format: the JDK's own first (libjpeg and zlib in native code, the fastest
+   * here, and the one the training data decoder uses), else any other registered one.
+   */
   private static ImageReader readerFor(String format) throws ImageRejectedException {
-    Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format);
-    if (!readers.hasNext()) {
+    ImageReader other = null;
+    for (Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName(format); it.hasNext(); ) {
+      ImageReader r = it.next();
+      if (r.getClass().getName().startsWith("com.sun.imageio.")) {
+        if (other != null) {
+          other.dispose();
+        }
+        return r;
+      }
+      if (other == null) {
+        other = r;
+      } else {
+        r.dispose();
+      }
+    }
+    if (other == null) {
       throw new ImageRejectedException("unreadable: no " + format + " decoder installed");
     }
-    return readers.next();
+    return other;
   }
 
   private static boolean startsWith(byte[] data, int offset, int length, byte[] magic) {

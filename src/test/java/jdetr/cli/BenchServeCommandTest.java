@@ -61,10 +61,11 @@ class BenchServeCommandTest {
 
   @Test
   void roundsAlternateWithRawRoundsAndTheServerOfTheConfigIsBenchedWithItsToken() {
-    Run run = bench("--rounds", "2", "--raw-seconds", "0.2", "--set", "token=" + TOKEN);
+    Run run = bench("--rounds", "2", "--raw-seconds", "0.2", "--warmup-seconds", "1", "--set", "token=" + TOKEN);
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.lines()).extracting(l -> l.getString("kind"))
-        .containsExactly("bench", "raw", "served", "raw", "served", "raw", "raw", "raw", "ratio");
+        .containsExactly("bench", "served", "raw", "served", "raw", "served", "raw", "raw", "raw", "ratio");
+    assertThat(run.lines().get(1).getInteger("round")).as("the warm-up round").isZero();
     JsonObject served = run.first("served");
     assertThat(served.getLong("processed")).isPositive();
     assertThat(served.getLong("errors")).isZero();
@@ -74,6 +75,7 @@ class BenchServeCommandTest {
     assertThat(ratio.getJsonArray("rounds_wall")).hasSize(2);
     assertThat(ratio.getDouble("served_over_model")).isPositive();
     assertThat(ratio.getDouble("served_over_model_cpu")).isPositive();
+    assertThat(ratio.getDouble("served_over_model_cpu_without_jit")).isPositive();
   }
 
   @Test
