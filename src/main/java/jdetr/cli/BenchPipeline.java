@@ -10,6 +10,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -91,7 +92,7 @@ final class BenchPipeline implements AutoCloseable {
     String name = "jdetr-bench-" + UUID.randomUUID();
     List<StageDescriptor> all = StageDescriptors.load(stages);
     MatcherNodes nodes = MatcherNodes.start(matchers, clusterXml.toAbsolutePath(), name,
-        stages.toAbsolutePath(), logDir);
+        Files.isDirectory(stages) ? stages.toAbsolutePath() : stages, logDir);
     ClusterNode node = null;
     try {
       node = await(Cluster.join(new Cluster.JoinOptions(clusterXml, name, "127.0.0.1")), 180);

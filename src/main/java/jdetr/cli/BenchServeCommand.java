@@ -94,7 +94,7 @@ final class BenchServeCommand implements Callable<Integer> {
   List<String> settings = List.of();
 
   @Option(names = "--verticles", defaultValue = "verticles", paramLabel = "<dir>",
-      description = "Stage descriptors of the server started here (default: ${DEFAULT-VALUE}).")
+      description = "Stage descriptors of the server started here (default: ${DEFAULT-VALUE}; the copies in the jar when it is absent).")
   Path verticles;
 
   @Option(names = "--token", paramLabel = "<token>",

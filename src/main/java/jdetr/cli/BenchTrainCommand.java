@@ -72,7 +72,7 @@ final class BenchTrainCommand implements Callable<Integer> {
   Path data;
 
   @Option(names = "--stages", defaultValue = "verticles",
-      description = "Stage descriptors of the pipelined modes (default: ${DEFAULT-VALUE}).")
+      description = "Stage descriptors of the pipelined modes (default: ${DEFAULT-VALUE}; the copies in the jar when it is absent).")
   Path stages;
 
   @Option(names = "--cluster", defaultValue = "conf/cluster.xml",

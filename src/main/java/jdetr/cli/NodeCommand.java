@@ -61,7 +61,7 @@ final class NodeCommand implements Callable<Integer> {
   String clusterName;
 
   @Option(names = "--verticles", defaultValue = "verticles",
-      description = "Directory of stage descriptors (default: ${DEFAULT-VALUE}).")
+      description = "Directory of stage descriptors (default: ${DEFAULT-VALUE}; the copies in the jar when it is absent).")
   Path verticlesDir;
 
   @Option(names = "--host", description = "Event-bus host to bind and advertise (default: the cluster address).")

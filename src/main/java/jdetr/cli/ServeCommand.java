@@ -47,7 +47,7 @@ final class ServeCommand implements Callable<Integer> {
   List<String> settings = List.of();
 
   @Option(names = "--verticles", defaultValue = "verticles", paramLabel = "<dir>",
-      description = "Directory of stage descriptors; the stages of role serve are deployed (default: ${DEFAULT-VALUE}).")
+      description = "Directory of stage descriptors; the stages of role serve are deployed (default: ${DEFAULT-VALUE}; the copies in the jar when it is absent).")
   Path verticles;
 
   @Override

@@ -43,7 +43,7 @@ final class TrainCommand implements Callable<Integer> {
   boolean pipeline;
 
   @Option(names = "--stages", paramLabel = "DIR", defaultValue = "verticles",
-      description = "Stage descriptors to deploy (default: ${DEFAULT-VALUE}).")
+      description = "Stage descriptors to deploy (default: ${DEFAULT-VALUE}; the copies in the jar when it is absent).")
   Path stages;
 
   @Option(names = "--log-every", paramLabel = "N", defaultValue = "10",

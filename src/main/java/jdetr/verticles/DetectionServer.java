@@ -26,8 +26,8 @@ import jdetr.serve.ServeMetrics;
  */
 public final class DetectionServer implements AutoCloseable {
 
-  /** Where the stage descriptors are, relative to the working directory. */
-  public static final Path DEFAULT_STAGES = Path.of("verticles");
+  /** Where the stage descriptors are, relative to the working directory (else in the jar). */
+  public static final Path DEFAULT_STAGES = StageDescriptors.DEFAULT_DIR;
   /** The node role whose stages make a server. */
   public static final String ROLE = "serve";
 

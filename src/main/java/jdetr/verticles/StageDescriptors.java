@@ -5,33 +5,80 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 
-/** Reads the {@code verticles/*.json} stage descriptors, in file-name (data-flow) order. */
+/**
+ * Reads the {@code verticles/*.json} stage descriptors, in file-name (data-flow) order. The
+ * build also packs them into the jar; those are used when the default directory {@code verticles}
+ * is absent from the working directory.
+ */
 public final class StageDescriptors {
+  /** The directory the commands read by default, relative to the working directory. */
+  public static final Path DEFAULT_DIR = Path.of("verticles");
+  /** Where the build puts a copy of {@code verticles/} on the classpath. */
+  static final String BUNDLED = "jdetr/verticles";
+
   private static final Set<String> FIELDS = Set.of("name", "verticle", "threadingModel",
       "instances", "workerPool", "roles", "config");
 
   private StageDescriptors() {}
 
   /**
-   * Every descriptor in {@code dir}, sorted by file name.
+   * Every descriptor in {@code dir}, sorted by file name; the bundled ones when {@code dir} is
+   * {@link #DEFAULT_DIR} and does not exist.
    *
    * @throws IllegalArgumentException naming the file and field of the first bad descriptor
    */
   public static List<StageDescriptor> load(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
+      if (dir.equals(DEFAULT_DIR)) {
+        return bundled();
+      }
+      throw new IllegalArgumentException("stage descriptor directory " + dir + " does not exist");
+    }
+    return readAll(dir);
+  }
+
+  /** The descriptors packed into the jar (or {@code target/classes}) by the build. */
+  public static List<StageDescriptor> bundled() throws IOException {
+    URI root;
+    try {
+      root = StageDescriptors.class.getProtectionDomain().getCodeSource().getLocation().toURI();
+    } catch (URISyntaxException | NullPointerException e) {
+      throw new IOException("cannot locate the jdetr classes to read " + BUNDLED, e);
+    }
+    return bundled(Path.of(root));
+  }
+
+  /** The descriptors under {@link #BUNDLED} in a classes directory or a jar. */
+  static List<StageDescriptor> bundled(Path classes) throws IOException {
+    if (Files.isDirectory(classes)) {
+      return readAll(classes.resolve(BUNDLED));
+    }
+    try (FileSystem jar = FileSystems.newFileSystem(classes)) {
+      return readAll(jar.getPath(BUNDLED));
+    }
+  }
+
+  private static List<StageDescriptor> readAll(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException("stage descriptor directory " + dir + " does not exist");
     }
     List<StageDescriptor> out = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
-      for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList()) {
+      for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".json"))
+          .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList()) {
         out.add(parse(f.getFileName().toString(), Files.readString(f)));
       }
     }

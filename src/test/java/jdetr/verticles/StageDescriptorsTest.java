@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,11 +73,7 @@ class StageDescriptorsTest {
 
   @Test
   void theRepositoryDescriptorsParseAndNameExistingVerticles() throws Exception {
-    Path dir = Path.of("verticles");
-    if (!Files.isDirectory(dir)) {
-      return;
-    }
-    List<StageDescriptor> all = StageDescriptors.load(dir);
+    List<StageDescriptor> all = StageDescriptors.load(Path.of("verticles"));
     assertThat(all).isNotEmpty();
     for (StageDescriptor d : all) {
       assertThat(Class.forName(d.verticle())).as(d.file()).isNotNull();
@@ -83,5 +81,26 @@ class StageDescriptorsTest {
         assertThat(MatcherVerticle.instantiate(d.config().getString("solver"))).isNotNull();
       }
     }
+  }
+
+  @Test
+  void theJarCarriesTheRepositoryDescriptors(@TempDir Path dir) throws IOException {
+    List<StageDescriptor> repository = StageDescriptors.load(StageDescriptors.DEFAULT_DIR);
+    assertThat(StageDescriptors.bundled()).isEqualTo(repository);
+    Path jar = dir.resolve("jdetr.jar");
+    try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(jar))) {
+      for (StageDescriptor d : repository) {
+        zip.putNextEntry(new ZipEntry(StageDescriptors.BUNDLED + "/" + d.file()));
+        zip.write(Files.readAllBytes(StageDescriptors.DEFAULT_DIR.resolve(d.file())));
+        zip.closeEntry();
+      }
+    }
+    assertThat(StageDescriptors.bundled(jar)).isEqualTo(repository);
+  }
+
+  @Test
+  void anAbsentDirectoryOtherThanTheDefaultIsAnError(@TempDir Path dir) {
+    assertThatThrownBy(() -> StageDescriptors.load(dir.resolve("verticles")))
+        .hasMessageContaining("stage descriptor directory " + dir.resolve("verticles") + " does not exist");
   }
 }
