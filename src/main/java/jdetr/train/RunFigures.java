@@ -2,6 +2,7 @@ package jdetr.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -75,6 +76,9 @@ public final class RunFigures {
     }
   }
 
+  /** Small images are drawn enlarged by a whole factor until their longer side reaches this. */
+  private static final int MIN_DRAWN_SIDE = 384;
+
   /**
    * Draws the detections of the first {@code count} val images: those scoring at least
    * {@code threshold}, or the best three when none does.
@@ -93,9 +97,26 @@ public final class RunFigures {
       if (kept.isEmpty()) {
         kept = all.subList(0, Math.min(3, all.size()));
       }
-      BufferedImage drawn = DetectionPainter.paint(toBufferedImage(rgb), kept, predictor::name);
+      int k = Math.max(1, (int) Math.ceil((double) MIN_DRAWN_SIDE / Math.max(rgb.width(), rgb.height())));
+      List<Detection> scaled = kept.stream().map(d -> new Detection(d.label(), d.score(),
+          k * d.x0(), k * d.y0(), k * d.x1(), k * d.y1())).toList();
+      BufferedImage drawn = DetectionPainter.paint(enlarged(toBufferedImage(rgb), k), scaled,
+          predictor::name);
       ImageIO.write(drawn, "png", dir.resolve(val.imageId(i) + ".png").toFile());
     }
+  }
+
+  /** {@code image} drawn {@code k} times larger (pixels as blocks). */
+  private static BufferedImage enlarged(BufferedImage image, int k) {
+    if (k == 1) {
+      return image;
+    }
+    BufferedImage out = new BufferedImage(k * image.getWidth(), k * image.getHeight(),
+        BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = out.createGraphics();
+    g.drawImage(image, 0, 0, out.getWidth(), out.getHeight(), null);
+    g.dispose();
+    return out;
   }
 
   private static BufferedImage toBufferedImage(RgbImage rgb) {
