@@ -113,8 +113,8 @@ final class BenchPipeline implements AutoCloseable {
     return new BusBatchSource(batchRequester, fingerprint);
   }
 
-  MatchingSource matching() {
-    return new BusMatchingSource(matchRequester, MatcherConfig.DETR);
+  MatchingSource matching(MatcherConfig matcher) {
+    return new BusMatchingSource(matchRequester, matcher);
   }
 
   CreditedRequester.Stats matchStats() {

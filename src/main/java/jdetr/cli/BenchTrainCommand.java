@@ -137,7 +137,10 @@ final class BenchTrainCommand implements Callable<Integer> {
         summaries.put(mode, summary);
       }
       JsonNode ref = referenceLines.get(config.name());
-      if (python != null) {
+      if (python != null && config.model().isDeformable()) {
+        System.err.println("jdetr bench train: " + config.name() + ": no reference run,"
+            + " reference_train_bench.py times DETR only");
+      } else if (python != null) {
         ref = ReferenceTrainBench.run(python, detr, cocoapi, referenceArgs(config, summaries,
             intraOp));
       }

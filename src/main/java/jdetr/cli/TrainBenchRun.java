@@ -20,7 +20,8 @@ import jdetr.loss.CriterionConfig;
 import jdetr.loss.SetCriterion;
 import jdetr.matcher.HungarianMatcher;
 import jdetr.matcher.MatcherConfig;
-import jdetr.model.Detr;
+import jdetr.model.DetectionTransformer;
+import jdetr.model.DetrConfig;
 import jdetr.train.BatchSource;
 import jdetr.train.StepTimer;
 import jdetr.train.TrainConfig;
@@ -71,8 +72,9 @@ final class TrainBenchRun {
       BatchSource batches = sequential
           ? (e, s) -> CompletableFuture.completedFuture(data.batch(e, s))
           : pipeline.batches();
+      MatcherConfig matcher = MatcherConfig.defaults(config.model().classLoss());
       MatchingSource matching = sequential
-          ? MatchingSource.local(new HungarianMatcher(MatcherConfig.DETR)) : pipeline.matching();
+          ? MatchingSource.local(new HungarianMatcher(matcher)) : pipeline.matching(matcher);
       if (warmup == 0 && pipeline != null) {
         childCpuAtStart.set(pipeline.childCpuNs());
       }
@@ -138,11 +140,15 @@ final class TrainBenchRun {
   /** The step as {@link jdetr.train.Trainer} builds it. */
   private static TrainStep trainStep(TrainConfig c, TrainBenchConfig config,
       MatchingSource matching, NDManager manager) {
-    Detr detr = EngineRandom.seeded((int) c.seed(), () -> Detr.create(config.model(), manager));
-    AdamW optimizer = new AdamW(ParameterGroups.detr(TrainableParameters.of(detr), c.lr(),
-        c.lrBackbone()), new AdamWConfig(0.9, 0.999, 1e-8, c.weightDecay()), manager);
+    DetrConfig model = config.model();
+    DetectionTransformer detr = EngineRandom.seeded((int) c.seed(),
+        () -> DetectionTransformer.create(model, manager));
+    AdamW optimizer = new AdamW(ParameterGroups.reference(model.isDeformable(),
+        TrainableParameters.of(detr), c.lr(), c.lrBackbone()),
+        new AdamWConfig(0.9, 0.999, 1e-8, c.weightDecay()), manager);
     SetCriterion criterion = new SetCriterion(
-        CriterionConfig.detr().withAuxLoss(config.model().auxLoss()), config.model().numClasses());
+        CriterionConfig.defaults(model.classLoss()).withAuxLoss(model.auxLoss()),
+        model.numClasses());
     return new TrainStep(detr, criterion, matching, optimizer, c.clipMaxNorm(), c.microBatches(),
         manager);
   }

@@ -110,4 +110,38 @@ class BenchTrainCommandTest {
           summary.get("forward_ms").asDouble() / 30.0, within(0.01));
     }
   }
+
+  @Test
+  void timesDeformableDetrWithItsFocalCriterionAndMatcher(@TempDir Path dir) throws Exception {
+    Path recipe = dir.resolve("tiny-deformable.json");
+    Files.writeString(recipe, RECIPE.replace("\"backbone\": \"resnet18\", \"hidden_dim\": 16",
+        "\"architecture\": \"deformable_detr\", \"backbone\": \"resnet18\", \"hidden_dim\": 32,"
+            + " \"deformable\": {\"num_feature_levels\": 3, \"with_box_refine\": true,"
+            + " \"two_stage\": true}"));
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    PrintStream saved = System.out;
+    int exit;
+    try {
+      System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
+      exit = new CommandLine(new Main()).execute("bench", "train", "--configs", recipe.toString(),
+          "--modes", "sequential,pipelined", "--steps", "1", "--warmup", "0",
+          "--data", dir.resolve("data").toString());
+    } finally {
+      System.setOut(saved);
+    }
+    System.out.print(buffer.toString(StandardCharsets.UTF_8));
+    assertThat(exit).isZero();
+    ObjectMapper json = new ObjectMapper();
+    int summaries = 0;
+    for (String line : buffer.toString(StandardCharsets.UTF_8).split("\n")) {
+      JsonNode l = json.readTree(line);
+      if (l.path("summary").asBoolean()) {
+        summaries++;
+        assertThat(l.get("steps").asInt()).isEqualTo(1);
+      } else {
+        assertThat(l.get("loss").asDouble()).as(line).isPositive();
+      }
+    }
+    assertThat(summaries).isEqualTo(2);
+  }
 }
