@@ -41,13 +41,7 @@ public final class StageDescriptors {
    * @throws IllegalArgumentException naming the file and field of the first bad descriptor
    */
   public static List<StageDescriptor> load(Path dir) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      if (dir.equals(DEFAULT_DIR)) {
-        return bundled();
-      }
-      throw new IllegalArgumentException("stage descriptor directory " + dir + " does not exist");
-    }
-    return readAll(dir);
+    return !Files.isDirectory(dir) && dir.equals(DEFAULT_DIR) ? bundled() : readAll(dir);
   }
 
   /** The descriptors packed into the jar (or {@code target/classes}) by the build. */
