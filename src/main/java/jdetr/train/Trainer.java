@@ -163,8 +163,9 @@ public final class Trainer {
           }
         }
       }
-      progress.printf("training %s: %d train / %d val images, %d classes, %d parameters, "
-              + "%d steps per epoch%n", modelConfig.backbone(), train.size(),
+      progress.printf("training %s %s: %d train / %d val images, %d classes, %d parameters, "
+              + "%d steps per epoch%n", modelConfig.architecture().jsonName(),
+          modelConfig.backbone(), train.size(),
           CocoDataset.open(splits[1]).size(), modelConfig.numClasses(), nParameters, perEpoch);
 
       BatchSource source = batches != null ? batches

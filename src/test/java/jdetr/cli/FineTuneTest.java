@@ -101,7 +101,7 @@ class FineTuneTest {
         + " in backbone resnet50 -> resnet18, hidden_dim 256 -> 32, dim_feedforward 2048 -> 64,"
         + " enc_layers 6 -> 1, dec_layers 6 -> 1, num_queries 100 -> 10\n");
     assertThat(r.out()).contains("loaded; class head re-initialised for 2 classes (the checkpoint has 91)");
-    assertThat(r.out()).contains("training resnet18: 8 train / 4 val images, 2 classes");
+    assertThat(r.out()).contains("training detr resnet18: 8 train / 4 val images, 2 classes");
 
     List<String> log = Files.readAllLines(out.resolve("log.jsonl"));
     assertThat(log).hasSize(1);
