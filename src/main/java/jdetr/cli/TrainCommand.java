@@ -24,8 +24,8 @@ import picocli.CommandLine.Parameters;
         + " evaluated epoch's checkpoint is evaluated on the val split by the eval stage while"
         + " training goes on. The output directory gets log.jsonl (one line per epoch), steps.jsonl"
         + " (one line per step), checkpoints/, plots/ and predictions/. SIGTERM or SIGINT stops the"
-        + " run before its next step (no checkpoint is written) and names the checkpoint --resume"
-        + " continues from; the exit status is then 143 or 130.")
+        + " run after the running step (no extra checkpoint is written) and names the checkpoint"
+        + " --resume continues from; the exit status is then 143 or 130.")
 final class TrainCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "RECIPE", description = "Recipe JSON, e.g. conf/shapes-demo.json.")
   Path recipe;

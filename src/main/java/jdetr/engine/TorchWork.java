@@ -8,8 +8,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import sun.misc.Signal;
-import sun.misc.SignalHandler;
 
 /**
  * Work inside libtorch that the exit of the JVM waits for. When the JVM exits, libtorch's static
@@ -29,7 +27,9 @@ public final class TorchWork {
   private static final Set<Scope> OPEN = new LinkedHashSet<>(); // guarded by LOCK
   private static boolean hooked; // guarded by LOCK
   private static boolean exiting; // guarded by LOCK
-  private static volatile Signal received;
+  /** The signal that started the exit ("SIGTERM"), and 128 + its number. */
+  private static volatile String signal;
+  private static volatile int signalStatus = 1;
 
   private TorchWork() {}
 
@@ -62,14 +62,13 @@ public final class TorchWork {
   /** Why the JVM exits ("SIGTERM", "SIGINT", "exit"), or null while it does not. */
   public static String exitReason() {
     synchronized (LOCK) {
-      return exiting || received != null ? reason() : null;
+      return exiting || signal != null ? reason() : null;
     }
   }
 
   /** The conventional exit status of the signal that stopped the JVM (128 + its number), else 1. */
   public static int exitStatus() {
-    Signal s = received;
-    return s == null ? 1 : 128 + s.getNumber();
+    return signalStatus;
   }
 
   /** One piece of open work; closing it tells the exit that the thread has left libtorch. */
@@ -99,8 +98,8 @@ public final class TorchWork {
   }
 
   private static String reason() {
-    Signal s = received;
-    return s != null ? "SIG" + s.getName() : "exit";
+    String s = signal;
+    return s != null ? s : "exit";
   }
 
   /** The shutdown hook: asks every open piece of work to stop, then waits for all of them. */
@@ -154,19 +153,20 @@ public final class TorchWork {
    */
   private static void catchSignal(String name) {
     try {
-      Signal signal = new Signal(name);
-      AtomicReference<SignalHandler> previous = new AtomicReference<>();
-      SignalHandler old = Signal.handle(signal, s -> {
-        received = s;
-        SignalHandler p = previous.get();
-        if (p != null && p != SignalHandler.SIG_DFL && p != SignalHandler.SIG_IGN) {
+      sun.misc.Signal which = new sun.misc.Signal(name);
+      AtomicReference<sun.misc.SignalHandler> previous = new AtomicReference<>();
+      sun.misc.SignalHandler old = sun.misc.Signal.handle(which, s -> {
+        signalStatus = 128 + s.getNumber();
+        signal = "SIG" + s.getName();
+        sun.misc.SignalHandler p = previous.get();
+        if (p != null && p != sun.misc.SignalHandler.SIG_DFL && p != sun.misc.SignalHandler.SIG_IGN) {
           p.handle(s);
         } else {
           Runtime.getRuntime().exit(128 + s.getNumber());
         }
       });
-      if (old == SignalHandler.SIG_IGN) {
-        Signal.handle(signal, old);
+      if (old == sun.misc.SignalHandler.SIG_IGN) {
+        sun.misc.Signal.handle(which, old);
       } else {
         previous.set(old);
       }

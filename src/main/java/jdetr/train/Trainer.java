@@ -34,8 +34,8 @@ import jdetr.engine.MatchingSource;
 import jdetr.engine.ParameterGroups;
 import jdetr.engine.StepLR;
 import jdetr.engine.StepLog;
-import jdetr.engine.TrainStep;
 import jdetr.engine.TorchWork;
+import jdetr.engine.TrainStep;
 import jdetr.engine.TrainableParameters;
 import jdetr.loss.CriterionConfig;
 import jdetr.loss.SetCriterion;
@@ -57,8 +57,8 @@ import jdetr.model.StateDict;
  * line once its evaluation is known. A resumed run continues at the step after its checkpoint.
  *
  * <p>{@link #stop} (from any thread; the JVM's exit asks it through {@link TorchWork}) ends the run
- * before its next step, or between batches of an evaluation of the live model: no checkpoint is
- * written then, the run prints which committed checkpoint {@code --resume} continues from.
+ * before its next step, or between batches of an evaluation of the live model: no extra
+ * checkpoint is written, the run prints which committed checkpoint {@code --resume} continues from.
  */
 public final class Trainer {
 
@@ -281,21 +281,22 @@ public final class Trainer {
    * that verifies (the one {@code --resume} continues from).
    */
   private Result stopped(int epochsDone, long step, CheckpointStore store, RunLog log) {
-    String problem = "";
-    Path newest = null;
+    String saveFailed = "";
     try {
       checkpoints.drain();
     } catch (CheckpointException e) {
-      problem = " (" + e.getMessage() + ")";
+      saveFailed = " (the last save failed: " + e.getMessage() + ")";
     }
+    Path newest = null;
+    String where;
     try {
       newest = store.loadLatest().map(SavedCheckpoint::dir).orElse(null);
+      where = newest != null ? "the newest checkpoint is " + newest + "; continue with --resume"
+          : "there is no checkpoint yet (--resume starts from scratch)";
     } catch (CheckpointException e) {
-      problem = " (" + e.getMessage() + ")";
+      where = "no checkpoint verifies: " + e.getMessage();
     }
-    progress.printf("stopped by %s after step %d; %s%s%n", stopReason, step, newest == null
-        ? "there is no checkpoint yet, --resume starts from scratch"
-        : "the newest checkpoint is " + newest + "; continue with --resume", problem);
+    progress.printf("stopped by %s after step %d; %s%s%n", stopReason, step, where, saveFailed);
     return new Result(epochsDone, step, log.lastLine(), newest, stopReason);
   }
 
