@@ -2,12 +2,14 @@ package jdetr.cli;
 
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -16,10 +18,12 @@ import java.util.concurrent.TimeUnit;
 import jdetr.bus.Addresses;
 import jdetr.bus.Cluster;
 import jdetr.bus.ClusterNode;
+import jdetr.engine.TorchWork;
 import jdetr.train.TrainConfig;
 import jdetr.verticles.StageDeployer;
 import jdetr.verticles.StageDescriptor;
 import jdetr.verticles.StageDescriptors;
+import jdetr.verticles.TrainerVerticle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -33,6 +37,9 @@ import picocli.CommandLine.Parameters;
  * ({@code {"event":"members",…}}). A trainer node also prints one per step
  * ({@code {"event":"step",…}}) and one when the run ends, then leaves the cluster and exits (0 when
  * finished, 1 when failed); other roles run until SIGTERM (graceful: undeploy, leave the cluster).
+ * On SIGTERM or SIGINT a trainer stops before its next step and prints where it stopped
+ * ({@code {"event":"stopped",…}}); the JVM exits once no stage is inside libtorch
+ * ({@link jdetr.engine.TorchWork}).
  */
 @Command(name = "node", mixinStandardHelpOptions = true,
     description = "Join a cluster and deploy the pipeline stages of one role.")
@@ -68,6 +75,7 @@ final class NodeCommand implements Callable<Integer> {
   String host;
 
   private ClusterNode node;
+  private volatile List<StageDeployer.Deployed> deployed;
   private CompletableFuture<Void> left;
 
   @Override
@@ -113,6 +121,8 @@ final class NodeCommand implements Callable<Integer> {
           String event = m.body().getString("event");
           if ("finished".equals(event) || "failed".equals(event)) {
             ended.complete("finished".equals(event) ? 0 : 1);
+          } else if ("stopped".equals(event)) {
+            ended.complete(m.body().getInteger("exitCode", 1));
           }
         });
     events.completion().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -126,7 +136,9 @@ final class NodeCommand implements Callable<Integer> {
       deploy.add(new StageDescriptor(d.file(), d.name(), d.verticle(), d.threadingModel(),
           d.instances(), d.workerPoolName(), d.workerPoolSize(), d.roles(), c));
     }
-    List<StageDeployer.Deployed> deployed;
+    // The trainer last: the stages it talks to listen when it starts, and leaving undeploys it
+    // first, so that its last step and the commit in flight still reach them.
+    deploy.sort(Comparator.comparing(d -> d.verticle().equals(TrainerVerticle.class.getName())));
     try {
       deployed = StageDeployer.deploy(node.vertx(), deploy)
           .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
@@ -159,14 +171,20 @@ final class NodeCommand implements Callable<Integer> {
     System.out.flush();
   }
 
-  /** Undeploys everything and leaves the cluster, once. */
+  /**
+   * Undeploys the stages in the reverse order of their deployment (a trainer first: it stops after
+   * its running step), then leaves the cluster, once.
+   */
   private synchronized void leave() {
     if (left == null) {
       LOG.info("leaving the cluster");
-      left = node.close().toCompletionStage().toCompletableFuture();
+      List<StageDeployer.Deployed> stages = deployed;
+      Future<Void> undeployed = stages == null ? Future.succeededFuture()
+          : StageDeployer.undeploy(node.vertx(), stages);
+      left = undeployed.eventually(() -> node.close()).toCompletionStage().toCompletableFuture();
     }
     try {
-      left.get(30, TimeUnit.SECONDS);
+      left.get(TorchWork.EXIT_WAIT.toSeconds() + 30, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.warn("leaving the cluster did not complete: {}", e.toString());
     }

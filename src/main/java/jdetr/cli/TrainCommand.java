@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import jdetr.checkpoint.CheckpointException;
+import jdetr.engine.TorchWork;
 import jdetr.loss.NonFiniteLossException;
 import jdetr.train.TrainConfig;
 import jdetr.train.TrainProgress;
@@ -22,7 +23,9 @@ import picocli.CommandLine.Parameters;
         + " trainer, checkpoint and eval stages run as Vert.x verticles on the local event bus: each"
         + " evaluated epoch's checkpoint is evaluated on the val split by the eval stage while"
         + " training goes on. The output directory gets log.jsonl (one line per epoch), steps.jsonl"
-        + " (one line per step), checkpoints/, plots/ and predictions/.")
+        + " (one line per step), checkpoints/, plots/ and predictions/. SIGTERM or SIGINT stops the"
+        + " run after the running step (no extra checkpoint is written) and names the checkpoint"
+        + " --resume continues from; the exit status is then 143 or 130.")
 final class TrainCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "RECIPE", description = "Recipe JSON, e.g. conf/shapes-demo.json.")
   Path recipe;
@@ -92,6 +95,9 @@ final class TrainCommand implements Callable<Integer> {
           .withStages(new jdetr.train.InlineCheckpoints(out), progress)
           .run(resume);
       progress.close();
+      if (r.stoppedBy() != null) {
+        return TorchWork.exitStatus(); // the trainer printed where it stopped
+      }
       out.printf("finished: %d epochs, %d steps, last checkpoint %s%n", r.epochs(), r.steps(),
           r.checkpoint());
       return 0;

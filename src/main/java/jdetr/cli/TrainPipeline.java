@@ -27,7 +27,8 @@ import jdetr.verticles.TrainerVerticle;
  * checkpoint, eval) in this JVM on the local event bus, with the codecs of a cluster, hands the
  * recipe to the data and trainer stages, shows the trainer's step metrics, and waits for its end
  * event. The trainer stage is deployed last, so every stage it talks to is listening when it
- * starts.
+ * starts. On SIGTERM or SIGINT the trainer stops before its next step and the eval stage before
+ * its next batch ({@link jdetr.engine.TorchWork}); the JVM exits once both have left libtorch.
  */
 final class TrainPipeline {
   /** Opening a large annotations file is part of the data stage's start. */
@@ -72,7 +73,7 @@ final class TrainPipeline {
       MessageConsumer<JsonObject> events = vertx.eventBus().consumer(Addresses.PIPELINE_EVENTS,
           m -> {
             String event = m.body().getString("event");
-            if ("finished".equals(event) || "failed".equals(event)) {
+            if ("finished".equals(event) || "stopped".equals(event) || "failed".equals(event)) {
               end.complete(m.body());
             }
           });
@@ -93,6 +94,9 @@ final class TrainPipeline {
       }
       JsonObject result = end.get();
       progress.close();
+      if ("stopped".equals(result.getString("event"))) {
+        return result.getInteger("exitCode", 1); // the trainer printed where it stopped
+      }
       if (!"finished".equals(result.getString("event"))) {
         err.println("jdetr train: " + result.getString("message", "the trainer stage failed"));
         return result.getInteger("exitCode", 1);

@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import jdetr.engine.TorchWork;
 import jdetr.serve.FrameScheduler.Waiting;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,10 +53,18 @@ public final class DetectionService implements FrameSink, Runnable {
 
   /**
    * Loads the detector, then runs batches until {@link #stop()}; call on the detector thread. If
-   * loading fails or the loop dies, the service stops being ready and answers waiting frames.
+   * loading fails or the loop dies, the service stops being ready and answers waiting frames. The
+   * JVM's exit stops it after the running batch and waits until the detector is closed
+   * ({@link TorchWork}).
    */
   @Override
   public void run() {
+    try (TorchWork.Scope work = TorchWork.enter("detection", reason -> stop())) {
+      detect();
+    }
+  }
+
+  private void detect() {
     Detector<?> d;
     try {
       d = factory.create(config);

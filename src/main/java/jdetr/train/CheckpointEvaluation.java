@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 import jdetr.bus.EvalResult;
 import jdetr.checkpoint.ModelWeights;
 import jdetr.data.CocoPaths;
@@ -23,12 +25,26 @@ public final class CheckpointEvaluation implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final NDManager manager = NDManager.newBaseManager("PyTorch");
+  private final BooleanSupplier stopped;
   private NDManager modelScope;
   private DetectionTransformer detr;
   private ValEvaluation val;
   private String valKey;
 
-  /** Evaluates the checkpoint in {@code dir}; a failure is returned as a failed result naming it. */
+  public CheckpointEvaluation() {
+    this(() -> false);
+  }
+
+  /** Evaluations that stop before their next batch once {@code stopped} says so. */
+  public CheckpointEvaluation(BooleanSupplier stopped) {
+    this.stopped = stopped;
+  }
+
+  /**
+   * Evaluates the checkpoint in {@code dir}; a failure is returned as a failed result naming it.
+   *
+   * @throws CancellationException when the evaluation was stopped (it has no result)
+   */
   public EvalResult evaluate(Path dir, long step, int epoch) {
     long start = System.nanoTime();
     try {
@@ -41,8 +57,10 @@ public final class CheckpointEvaluation implements AutoCloseable {
       TrainConfig recipe = TrainConfig.fromStored(state.get("config").toString());
       DetectionTransformer model = model(info);
       ModelWeights.loadInto(dir, info, model, manager);
-      double[] stats = val(recipe).run(model, manager);
+      double[] stats = val(recipe).run(model, manager, stopped);
       return new EvalResult(dir.toString(), step, epoch, stats, seconds(start), "");
+    } catch (CancellationException e) {
+      throw e;
     } catch (Exception | OutOfMemoryError e) {
       return EvalResult.failed(dir.toString(), step, epoch, seconds(start),
           dir + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());

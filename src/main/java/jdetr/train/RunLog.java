@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 import jdetr.bus.EvalResult;
 import jdetr.checkpoint.AtomicFiles;
 
@@ -144,8 +145,20 @@ public final class RunLog {
    * written without them, with a warning.
    */
   public synchronized void finish(Duration timeout) throws IOException {
+    finish(timeout, () -> false);
+  }
+
+  /**
+   * {@link #finish(Duration)} that gives up early, within a second of {@code stopped} saying so:
+   * the lines still waiting are then left unwritten (the checkpoints keep them for a resumed run)
+   * and it returns false.
+   */
+  public synchronized boolean finish(Duration timeout, BooleanSupplier stopped) throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!pending.isEmpty()) {
+      if (stopped.getAsBoolean()) {
+        return false;
+      }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         for (Pending p : pending.values()) {
@@ -155,15 +168,16 @@ public final class RunLog {
           }
         }
         flush();
-        return;
+        return true;
       }
       try {
-        wait(Math.max(1, left / 1_000_000));
+        wait(Math.max(1, Math.min(1000, left / 1_000_000)));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted while waiting for the last evaluation", e);
       }
     }
+    return true;
   }
 
   /** The last line written. */

@@ -12,13 +12,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import jdetr.bus.EvalResult;
 import jdetr.bus.StepMetrics;
+import jdetr.checkpoint.CheckpointException;
 import jdetr.checkpoint.CheckpointStore;
+import jdetr.checkpoint.SavedCheckpoint;
 import jdetr.data.Batch;
 import jdetr.data.CocoDataset;
 import jdetr.data.CocoPaths;
@@ -31,6 +34,7 @@ import jdetr.engine.MatchingSource;
 import jdetr.engine.ParameterGroups;
 import jdetr.engine.StepLR;
 import jdetr.engine.StepLog;
+import jdetr.engine.TorchWork;
 import jdetr.engine.TrainStep;
 import jdetr.engine.TrainableParameters;
 import jdetr.loss.CriterionConfig;
@@ -51,6 +55,10 @@ import jdetr.model.StateDict;
  * is the {@link CheckpointHandoff}'s business: inline (the sequential loop) or in the checkpoint
  * and eval stages while training goes on. {@link RunLog} writes each epoch's {@code log.jsonl}
  * line once its evaluation is known. A resumed run continues at the step after its checkpoint.
+ *
+ * <p>{@link #stop} (from any thread; the JVM's exit asks it through {@link TorchWork}) ends the run
+ * before its next step, or between batches of an evaluation of the live model: no extra
+ * checkpoint is written, the run prints which committed checkpoint {@code --resume} continues from.
  */
 public final class Trainer {
 
@@ -60,6 +68,7 @@ public final class Trainer {
   private MatchingSource matching;
   private CheckpointHandoff checkpoints;
   private Consumer<StepMetrics> steps;
+  private volatile String stopReason;
 
   public Trainer(TrainConfig config, PrintStream progress) {
     this.config = config;
@@ -85,10 +94,31 @@ public final class Trainer {
     return this;
   }
 
-  /** What a finished run reports. */
-  public record Result(int epochs, long steps, Map<String, Object> lastLog, Path checkpoint) {}
+  /**
+   * What a run reports: on a stopped run, {@code stoppedBy} is the reason, {@code epochs} and
+   * {@code steps} are those done and {@code checkpoint} the newest committed one (or null).
+   */
+  public record Result(int epochs, long steps, Map<String, Object> lastLog, Path checkpoint,
+      String stoppedBy) {}
 
+  /**
+   * Asks the run to stop before its next step, {@code reason} ("SIGTERM") naming why in its last
+   * line; the steps since the newest checkpoint are not saved.
+   */
+  public void stop(String reason) {
+    if (stopReason == null) {
+      stopReason = reason;
+    }
+  }
+
+  /** Runs the training, on the calling thread, until its last epoch or {@link #stop}. */
   public Result run(boolean resume) throws IOException {
+    try (TorchWork.Scope work = TorchWork.enter("training", this::stop)) {
+      return train(resume);
+    }
+  }
+
+  private Result train(boolean resume) throws IOException {
     CocoPaths[] splits = TrainData.openOrGenerate(config.dataRoot(), config.synth());
     CocoDataset train = CocoDataset.open(splits[0]);
     DetrConfig recipeModel = config.modelFor(train.numClasses());
@@ -180,6 +210,9 @@ public final class Trainer {
           final int e = epoch;
           CompletableFuture<Batch> next = first < perEpoch ? source.batch(e, first) : null;
           for (int s = first; s < perEpoch; s++) {
+            if (stopReason != null) {
+              return stopped(epoch, step, store, log);
+            }
             Batch batch = next.join();
             next = s + 1 < perEpoch ? source.batch(e, s + 1) : null;
             long t0 = System.nanoTime();
@@ -200,6 +233,9 @@ public final class Trainer {
                   new CheckpointNote(step, epoch, s + 1, perEpoch, false, false));
             }
           }
+          if (stopReason != null) {
+            return stopped(epoch, step, store, log);
+          }
           scheduler.step();
           boolean last = epoch + 1 == config.epochs();
           boolean evaluate = (epoch + 1) % config.evalEvery() == 0 || last;
@@ -208,7 +244,12 @@ public final class Trainer {
           log.train(epoch, step, averages, evaluate);
           if (evaluate && !checkpoints.evaluatesCheckpoints()) {
             long t0 = System.nanoTime();
-            double[] stats = val.run(detr, manager);
+            double[] stats;
+            try {
+              stats = val.run(detr, manager, () -> stopReason != null);
+            } catch (CancellationException stoppedDuringEval) {
+              return stopped(epoch, step, store, log);
+            }
             log.eval(new EvalResult(store.root().resolve(CheckpointStore.dirName(step)).toString(),
                 step, epoch, stats, (System.nanoTime() - t0) / 1e9, ""));
           }
@@ -225,13 +266,39 @@ public final class Trainer {
         }
       }
       Path lastCheckpoint = checkpoints.drain();
-      log.finish(checkpoints.evalWait());
+      if (!log.finish(checkpoints.evalWait(), () -> stopReason != null)) {
+        return stopped(config.epochs(), step, store, log);
+      }
       predictions(out, detr, categories);
       optimizer.close();
-      return new Result(config.epochs(), step, log.lastLine(), lastCheckpoint);
+      return new Result(config.epochs(), step, log.lastLine(), lastCheckpoint, null);
     } finally {
       loader.shutdownNow();
     }
+  }
+
+  /**
+   * The end of a stopped run: waits for the commit in flight, then names the newest checkpoint
+   * that verifies (the one {@code --resume} continues from).
+   */
+  private Result stopped(int epochsDone, long step, CheckpointStore store, RunLog log) {
+    String saveFailed = "";
+    try {
+      checkpoints.drain();
+    } catch (CheckpointException e) {
+      saveFailed = " (the last save failed: " + e.getMessage() + ")";
+    }
+    Path newest = null;
+    String where;
+    try {
+      newest = store.loadLatest().map(SavedCheckpoint::dir).orElse(null);
+      where = newest != null ? "the newest checkpoint is " + newest + "; continue with --resume"
+          : "there is no checkpoint yet (--resume starts from scratch)";
+    } catch (CheckpointException e) {
+      where = "no checkpoint verifies: " + e.getMessage();
+    }
+    progress.printf("stopped by %s after step %d; %s%s%n", stopReason, step, where, saveFailed);
+    return new Result(epochsDone, step, log.lastLine(), newest, stopReason);
   }
 
   private boolean stepCheckpointDue(long step) {

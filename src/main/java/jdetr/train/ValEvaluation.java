@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 import jdetr.data.Batch;
 import jdetr.data.CocoDataset;
 import jdetr.data.CocoPaths;
@@ -47,10 +49,25 @@ public final class ValEvaluation {
 
   /** The 12 COCO summary numbers (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl). */
   public double[] run(DetectionTransformer detr, NDManager manager) throws IOException {
+    return run(detr, manager, () -> false);
+  }
+
+  /**
+   * {@link #run(DetectionTransformer, NDManager)} that stops before its next batch once
+   * {@code stopped} says so.
+   *
+   * @throws CancellationException when it stopped
+   */
+  public double[] run(DetectionTransformer detr, NDManager manager, BooleanSupplier stopped)
+      throws IOException {
     List<CocoResult> results = new ArrayList<>();
     PostProcess post = new PostProcess(detr.config().classLoss());
     try (NoGrad off = NoGrad.enter()) {
       for (int from = 0; from < dataset.size(); from += batchSize) {
+        if (stopped.getAsBoolean()) {
+          throw new CancellationException("evaluation stopped after " + from + " of "
+              + dataset.size() + " images");
+        }
         List<Sample> samples = new ArrayList<>();
         for (int i = from; i < Math.min(dataset.size(), from + batchSize); i++) {
           samples.add(transform.apply(dataset.load(i, decoder)));

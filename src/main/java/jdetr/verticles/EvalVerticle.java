@@ -6,9 +6,11 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.LinkedBlockingQueue;
 import jdetr.bus.Addresses;
 import jdetr.bus.EvalResult;
+import jdetr.engine.TorchWork;
 import jdetr.train.CheckpointEvaluation;
 import jdetr.train.CheckpointNote;
 
@@ -20,6 +22,8 @@ import jdetr.train.CheckpointNote;
  * announced. Logic: {@link CheckpointEvaluation}.
  */
 public final class EvalVerticle extends VerticleBase {
+  /** Wakes the thread when it is asked to stop. */
+  private static final JsonObject STOP = new JsonObject();
   private final BlockingQueue<JsonObject> queue = new LinkedBlockingQueue<>();
   private volatile boolean stopping;
   private Thread owner;
@@ -36,14 +40,25 @@ public final class EvalVerticle extends VerticleBase {
     }).completion();
   }
 
+  /**
+   * The owner thread. Asked to stop (undeploy, or the JVM's exit through {@link TorchWork}), it
+   * cuts a running evaluation before its next batch and publishes nothing for it: the epoch's
+   * line then waits for a resumed run, which asks for that evaluation again.
+   */
   private void evaluateAll() {
-    try (CheckpointEvaluation evaluation = new CheckpointEvaluation()) {
-      while (!stopping) {
+    try (TorchWork.Scope work = TorchWork.enter("evaluation", reason -> requestStop());
+        CheckpointEvaluation evaluation = new CheckpointEvaluation(() -> stopping)) {
+      while (true) {
         JsonObject saved = queue.take();
+        if (stopping) {
+          return;
+        }
         EvalResult result;
         try {
           CheckpointNote note = CheckpointNote.fromJson(saved);
           result = evaluation.evaluate(Path.of(saved.getString("dir")), note.step(), note.epoch());
+        } catch (CancellationException e) {
+          return;
         } catch (RuntimeException e) {
           result = EvalResult.failed(String.valueOf(saved.getString("dir")),
               saved.getLong("step", -1L), saved.getInteger("epoch", -1), 0, e.toString());
@@ -55,14 +70,18 @@ public final class EvalVerticle extends VerticleBase {
     }
   }
 
+  private void requestStop() {
+    stopping = true;
+    queue.add(STOP);
+  }
+
   @Override
   public Future<?> stop() {
-    stopping = true;
-    owner.interrupt();
+    requestStop();
     Promise<Void> joined = Promise.promise();
     Thread joiner = new Thread(() -> {
       try {
-        owner.join(30_000);
+        owner.join(TorchWork.EXIT_WAIT.toMillis());
         joined.complete();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -2,6 +2,7 @@ package jdetr.verticles;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -19,6 +20,7 @@ import jdetr.data.BatchCodec;
 import jdetr.data.CocoDataset;
 import jdetr.data.CocoPaths;
 import jdetr.data.transforms.TrainTransform;
+import jdetr.engine.TorchWork;
 import jdetr.matcher.HungarianMatchSolver;
 import jdetr.matcher.MatcherConfig;
 import jdetr.train.BusBatchSource;
@@ -45,13 +47,19 @@ import org.slf4j.LoggerFactory;
  * at the end). On this node only, it publishes on {@code jdetr.pipeline.events} one
  * {@code {event: step, step, epoch, loss, batches_by, matched_by, …}} per step (answered requests
  * counted by responding process, {@code local} for those computed here) and
- * {@code {event: finished|failed, …}} when the run ends.
+ * {@code {event: finished|stopped|failed, …}} when the run ends.
+ *
+ * <p>Stopping the stage (undeploy, or the JVM's exit through {@link TorchWork}) asks the trainer to
+ * stop before its next step; the stop completes once the owner thread has ended (waiting at most
+ * {@link TorchWork#EXIT_WAIT}), never interrupting it inside libtorch.
  */
 public final class TrainerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(TrainerVerticle.class);
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private Thread owner;
+  private volatile Trainer trainer;
+  private volatile String stopReason;
 
   @Override
   public Future<?> start() {
@@ -103,19 +111,27 @@ public final class TrainerVerticle extends VerticleBase {
       CreditedRequester<MatchRequest, MatchReply> m = matches;
       LOG.info("trainer {}: recipe {}, batches from {} and matchings from {} (local when none answers)",
           c.outputDir(), RecipeFingerprint.shortForm(fingerprint), b, m);
-      Trainer.Result r = new Trainer(c, System.out)
+      Trainer t = new Trainer(c, System.out)
           .withSources(new BusBatchSource(b, fingerprint), new BusMatchingSource(m,
               MatcherConfig.defaults(c.model().classLoss())))
           .withStages(checkpoints, metrics -> {
             vertx.eventBus().publish(Addresses.TRAIN_METRICS, metrics);
             vertx.eventBus().publish(Addresses.PIPELINE_EVENTS, stepEvent(metrics, b.stats(), m.stats()),
                 LOCAL);
-          })
-          .run(resume);
-      JsonObject end = requesterCounts(new JsonObject().put("event", "finished")
+          });
+      trainer = t;
+      if (stopReason != null) {
+        t.stop(stopReason);
+      }
+      Trainer.Result r = t.run(resume);
+      JsonObject end = requesterCounts(new JsonObject()
+          .put("event", r.stoppedBy() == null ? "finished" : "stopped")
           .put("epochs", r.epochs()).put("steps", r.steps())
           .put("checkpoint", String.valueOf(r.checkpoint())), b.stats(), m.stats());
-      LOG.info("training finished: {}", end.encode());
+      if (r.stoppedBy() != null) {
+        end.put("stoppedBy", r.stoppedBy()).put("exitCode", TorchWork.exitStatus());
+      }
+      LOG.info("training {}: {}", end.getString("event"), end.encode());
       return end;
     } catch (Exception | Error e) {
       LOG.error("training failed", e);
@@ -172,9 +188,30 @@ public final class TrainerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    if (owner != null) {
-      owner.interrupt();
+    if (owner == null || !owner.isAlive()) {
+      return Future.succeededFuture();
     }
-    return Future.succeededFuture();
+    String reason = TorchWork.exitReason();
+    stopReason = reason != null ? reason : "the trainer stage's undeploy";
+    Trainer t = trainer;
+    if (t != null) {
+      t.stop(stopReason);
+    }
+    Promise<Void> joined = Promise.promise();
+    Thread joiner = new Thread(() -> {
+      try {
+        owner.join(TorchWork.EXIT_WAIT.toMillis());
+        if (owner.isAlive()) {
+          LOG.warn("the trainer thread is still running {} s after the stop", TorchWork.EXIT_WAIT.toSeconds());
+        }
+        joined.complete();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        joined.fail(e);
+      }
+    }, "jdetr-trainer-join");
+    joiner.setDaemon(true);
+    joiner.start();
+    return joined.future();
   }
 }

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import jdetr.bus.EvalResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,6 +61,31 @@ class RunLogTest {
     assertThat(out.resolve("plots/loss.png")).isNotEmptyFile();
     log.eval(new EvalResult("x/step-000010", 10, 0, stats(0.5), 1.5, "")); // a late duplicate
     assertThat(lines()).hasSize(2);
+  }
+
+  @Test
+  void aStoppedRunLeavesTheLineWaitingForItsEvaluation() throws IOException {
+    RunLog log = RunLog.open(out, 0, 1, progress);
+    log.train(0, 10, Map.of("loss", 5.0), true);
+    AtomicBoolean stopped = new AtomicBoolean();
+    new Thread(() -> {
+      sleep(300);
+      stopped.set(true);
+    }).start();
+    assertThat(log.finish(Duration.ofMinutes(5), stopped::get)).isFalse();
+    assertThat(out.resolve("log.jsonl")).doesNotExist();
+    assertThat(log.unlogged()).extracting(RunLog.Unlogged::epoch).containsExactly(0);
+    log.eval(new EvalResult("x/step-000010", 10, 0, stats(0.25), 1.5, ""));
+    assertThat(log.finish(Duration.ofMinutes(5), stopped::get)).isTrue();
+    assertThat(lines()).hasSize(1);
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Test
