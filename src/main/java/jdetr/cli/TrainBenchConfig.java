@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +46,10 @@ record TrainBenchConfig(String name, TrainConfig train, DetrConfig model, TrainD
       config = TrainConfig.resolve(r50Recipe(), all, R50_512);
     } else {
       Path recipe = Path.of(item);
+      if (!Files.isRegularFile(recipe)) {
+        throw new IllegalArgumentException(item + ": no such recipe file (the built-in config is "
+            + R50_512 + ")");
+      }
       name = recipe.getFileName().toString().replaceFirst("\\.json$", "");
       config = TrainConfig.load(recipe, overrides);
       boolean rootGiven = overrides.stream().anyMatch(o -> o.startsWith("data.root="));
