@@ -112,7 +112,7 @@ final class BenchServeCommand implements Callable<Integer> {
       ShapesScene scene = ShapesScene.random(1000 + i, width, height, 4, 0);
       frames.add(ShapesScene.jpeg(scene.render(0), 0.8f));
     }
-    ServeConfig config = ServeCommand.resolve(spec, conf, settings, 0).withSetting("host", "\"127.0.0.1\"");
+    ServeConfig config = ServeCommand.resolve(spec, conf, detector.weights, settings, 0).withSetting("host", "\"127.0.0.1\"");
     String bearer = bearerToken(config);
     System.out.println(new JsonObject().put("kind", "bench").put("streams", streams).put("seconds", seconds)
         .put("rounds", port == null ? rounds : 1).put("raw_seconds", rawSeconds)

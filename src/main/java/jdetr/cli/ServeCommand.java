@@ -1,5 +1,8 @@
 package jdetr.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -52,7 +55,7 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ServeConfig config = resolve(spec, conf, settings, port);
+    ServeConfig config = resolve(spec, conf, detector.weights, settings, port);
     DetectorChoice choice = detector.choice();
     System.err.println("serve config: " + config.toRedactedJson());
     DetectionServer server;
@@ -89,19 +92,23 @@ final class ServeCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Defaults, then the config file, then --set, then --port. */
-  static ServeConfig resolve(CommandSpec spec, Path conf, List<String> settings, Integer port) {
+  /**
+   * Defaults, then the config file, then --set, then --port. A jdetr training checkpoint served
+   * with a file that names no input size is fed at the size its run evaluated at.
+   */
+  static ServeConfig resolve(CommandSpec spec, Path conf, Path weights, List<String> settings,
+      Integer port) {
     try {
       ServeConfig config;
-      if (conf != null) {
-        if (!Files.isRegularFile(conf)) {
-          throw new ParameterException(spec.commandLine(), "--conf " + conf + ": no such file");
+      Path file = conf != null ? conf : Files.isRegularFile(DEFAULT_CONF) ? DEFAULT_CONF : null;
+      if (conf != null && !Files.isRegularFile(conf)) {
+        throw new ParameterException(spec.commandLine(), "--conf " + conf + ": no such file");
+      }
+      config = file != null ? ServeConfig.load(file) : ServeConfig.defaults();
+      if (!namesInputSize(file)) {
+        for (String s : TrainingInputSize.of(weights)) {
+          config = config.withSetting(s.substring(0, s.indexOf('=')), s.substring(s.indexOf('=') + 1));
         }
-        config = ServeConfig.load(conf);
-      } else if (Files.isRegularFile(DEFAULT_CONF)) {
-        config = ServeConfig.load(DEFAULT_CONF);
-      } else {
-        config = ServeConfig.defaults();
       }
       for (String s : settings) {
         int eq = s.indexOf('=');
@@ -114,8 +121,16 @@ final class ServeCommand implements Callable<Integer> {
         config = config.withSetting("port", Integer.toString(port));
       }
       return config;
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | IOException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
+  }
+
+  private static boolean namesInputSize(Path file) throws IOException {
+    if (file == null) {
+      return false;
+    }
+    JsonNode json = new ObjectMapper().readTree(file.toFile());
+    return json.has("inputSize") || json.has("maxInputSize");
   }
 }
