@@ -1,5 +1,7 @@
 package jdetr.model;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -17,6 +19,8 @@ class FullSizeParityTest {
   void defaultR50At800x1066MatchesTheReference() throws IOException {
     Path dir = Path.of(System.getProperty("jdetr.parity.fullsize"));
     String name = "r50_default_800x1066";
+    assertThat(dir.resolve(name + ".json")).as("fixture written by generate_model_fixtures.py --full-size")
+        .isRegularFile();
     DetrParityTest.compareCase(dir, name, dir.resolve(name + ".weights.safetensors"),
         ParityFixture.TOLERANCE);
   }
