@@ -24,6 +24,12 @@ import org.junit.jupiter.api.Timeout;
 class DetectionLoopTest {
 
   private static final long MODEL_MILLIS = 250;
+  /**
+   * Preparing a frame takes this long too, so that prepareAhead claims the next batch well before
+   * the running one ends (a batch of 4 on 3 threads: about 80 ms, claimed with a margin of 1.5x at
+   * about 130 ms of 250), not within the wake-up jitter of a busy machine.
+   */
+  private static final long PREPARE_MILLIS = 40;
 
   /** The colour-threshold detector, with a model step that takes a fixed time; records when things ran. */
   static final class PacedDetector implements Detector<ShapesThresholdDetector.Hues> {
@@ -43,6 +49,11 @@ class DetectionLoopTest {
       long start = System.nanoTime();
       preparedOnDetectThread |= Thread.currentThread().getName().equals(detectThread);
       ShapesThresholdDetector.Hues hues = shapes.prepare(frame);
+      try {
+        Thread.sleep(PREPARE_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       prepares.add(new long[] {start, System.nanoTime()});
       return hues;
     }
