@@ -112,7 +112,7 @@ public final class DeformableTransformer extends TorchBlock {
       long hw = (long) levels.height(l) * levels.width(l);
       srcFlat.add(srcs.get(l).reshape(n, dModel, hw).transpose(0, 2, 1)); // [N, HW, C]
       maskFlat.add(masks.get(l).reshape(n, hw)); // [N, HW]
-      NDArray level = onManagerOf(srcs.get(l), levelEmbed.getArray().get(l).reshape(1, 1, dModel));
+      NDArray level = onManagerOf(srcs.get(l), levelEmbed.getArray().get(l)).reshape(1, 1, dModel); // [1, 1, C]
       posFlat.add(posEmbeds.get(l).reshape(n, dModel, hw).transpose(0, 2, 1).add(level));
     }
     NDArray src = NDArrays.concat(srcFlat, 1); // [N, S, C]
