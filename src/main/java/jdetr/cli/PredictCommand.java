@@ -21,6 +21,7 @@ import jdetr.data.ImageLimits;
 import jdetr.data.RgbImage;
 import jdetr.data.transforms.AugmentationConfig;
 import jdetr.data.transforms.ValTransform;
+import jdetr.engine.TorchWork;
 import jdetr.eval.Detection;
 import jdetr.eval.DetectionPainter;
 import jdetr.eval.DetrPredictor;
@@ -67,7 +68,9 @@ final class PredictCommand implements Callable<Integer> {
         AugmentationConfig.DETR.cropResizeSizes(), AugmentationConfig.DETR.cropMinSize(),
         AugmentationConfig.DETR.cropMaxSize(), 0.5, 0.5, size,
         AugmentationConfig.DETR.mean(), AugmentationConfig.DETR.std());
-    try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+    // the JVM's exit waits for the forward pass to leave libtorch (it cannot stop mid-image)
+    try (TorchWork.Scope work = TorchWork.enter("prediction", reason -> { });
+        NDManager manager = NDManager.newBaseManager("PyTorch")) {
       ModelWeights.Loaded loaded = Files.isDirectory(weights)
           ? ModelWeights.load(weights, manager)
           : OfficialCheckpoint.load(weights,
