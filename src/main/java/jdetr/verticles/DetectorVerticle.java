@@ -4,10 +4,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.backends.BackendRegistries;
+import java.time.Duration;
 import jdetr.serve.AdmissionLimit;
 import jdetr.serve.DetectionService;
 import jdetr.serve.DetectorChoice;
@@ -72,19 +72,7 @@ public final class DetectorVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     c.service().stop();
-    Promise<Void> joined = Promise.promise();
-    Thread joiner = new Thread(() -> {
-      try {
-        thread.join();
-        joined.complete();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        joined.fail(e);
-      }
-    }, "jdetr-detector-join");
-    joiner.setDaemon(true);
-    joiner.start();
-    return joined.future().onComplete(v -> {
+    return OwnerThread.ended(thread, Duration.ZERO, "jdetr-detector-join").onComplete(v -> {
       ServingContext.remove(vertx, c);
       c.metrics().close();
     });

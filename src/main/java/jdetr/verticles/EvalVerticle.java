@@ -1,7 +1,6 @@
 package jdetr.verticles;
 
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -78,18 +77,6 @@ public final class EvalVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     requestStop();
-    Promise<Void> joined = Promise.promise();
-    Thread joiner = new Thread(() -> {
-      try {
-        owner.join(TorchWork.EXIT_WAIT.toMillis());
-        joined.complete();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        joined.fail(e);
-      }
-    }, "jdetr-eval-join");
-    joiner.setDaemon(true);
-    joiner.start();
-    return joined.future();
+    return OwnerThread.ended(owner, TorchWork.EXIT_WAIT, "jdetr-eval-join");
   }
 }

@@ -2,7 +2,6 @@ package jdetr.verticles;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -197,21 +196,10 @@ public final class TrainerVerticle extends VerticleBase {
     if (t != null) {
       t.stop(stopReason);
     }
-    Promise<Void> joined = Promise.promise();
-    Thread joiner = new Thread(() -> {
-      try {
-        owner.join(TorchWork.EXIT_WAIT.toMillis());
-        if (owner.isAlive()) {
-          LOG.warn("the trainer thread is still running {} s after the stop", TorchWork.EXIT_WAIT.toSeconds());
-        }
-        joined.complete();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        joined.fail(e);
+    return OwnerThread.ended(owner, TorchWork.EXIT_WAIT, "jdetr-trainer-join").onSuccess(v -> {
+      if (owner.isAlive()) {
+        LOG.warn("the trainer thread is still running {} s after the stop", TorchWork.EXIT_WAIT.toSeconds());
       }
-    }, "jdetr-trainer-join");
-    joiner.setDaemon(true);
-    joiner.start();
-    return joined.future();
+    });
   }
 }
