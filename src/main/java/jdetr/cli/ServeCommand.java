@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -106,8 +107,8 @@ final class ServeCommand implements Callable<Integer> {
       }
       config = file != null ? ServeConfig.load(file) : ServeConfig.defaults();
       if (!namesInputSize(file)) {
-        for (String s : TrainingInputSize.of(weights)) {
-          config = config.withSetting(s.substring(0, s.indexOf('=')), s.substring(s.indexOf('=') + 1));
+        for (Map.Entry<String, String> s : TrainingInputSize.of(weights)) {
+          config = config.withSetting(s.getKey(), s.getValue());
         }
       }
       for (String s : settings) {

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import jdetr.data.transforms.AugmentationConfig;
 import jdetr.train.TrainCheckpoint;
 import jdetr.train.TrainConfig;
@@ -17,8 +18,11 @@ import jdetr.train.TrainConfig;
 final class TrainingInputSize {
   private TrainingInputSize() {}
 
-  /** {@code inputSize=…} and {@code maxInputSize=…} serve settings; none for other weights. */
-  static List<String> of(Path weights) throws IOException {
+  /**
+   * The {@code inputSize} and {@code maxInputSize} serve settings, in that order; none for other
+   * weights.
+   */
+  static List<Map.Entry<String, String>> of(Path weights) throws IOException {
     Path state = weights == null ? null : weights.resolve(TrainCheckpoint.STATE);
     if (state == null || !Files.isRegularFile(state)) {
       return List.of();
@@ -30,7 +34,7 @@ final class TrainingInputSize {
     } catch (IOException | RuntimeException e) {
       throw new IOException(state + ": no readable training recipe: " + e.getMessage(), e);
     }
-    return List.of("inputSize=" + augmentation.valSize(),
-        "maxInputSize=" + augmentation.maxSize());
+    return List.of(Map.entry("inputSize", Integer.toString(augmentation.valSize())),
+        Map.entry("maxInputSize", Integer.toString(augmentation.maxSize())));
   }
 }
