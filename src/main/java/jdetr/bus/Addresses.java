@@ -19,8 +19,11 @@ public final class Addresses {
   /** Request/reply: the trainer hands a written checkpoint directory to CheckpointVerticle. */
   public static final String CHECKPOINT_SAVE = "jdetr.checkpoint.save";
 
-  /** Publish: a checkpoint was committed (its step and directory); EvalVerticle listens. */
-  public static final String CHECKPOINT_SAVED = "jdetr.checkpoint.saved";
+  /**
+   * Request/reply: CheckpointVerticle hands a committed checkpoint (its step and directory) to one
+   * EvalVerticle, which replies once it has queued it.
+   */
+  public static final String CHECKPOINT_EVALUATE = "jdetr.checkpoint.evaluate";
 
   /** Publish: COCO metrics of an evaluated checkpoint. */
   public static final String EVAL_RESULT = "jdetr.eval.result";

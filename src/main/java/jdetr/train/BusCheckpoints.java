@@ -23,12 +23,12 @@ import jdetr.checkpoint.CheckpointWriter;
 /**
  * The pipeline's checkpoints: the training thread writes the files into a staged directory of the
  * store and sends it to the checkpoint stage ({@code jdetr.checkpoint.save}), which commits it and
- * announces it to the eval stage; training goes on meanwhile. One commit is in flight at a time:
+ * hands it to the eval stage; training goes on meanwhile. One commit is in flight at a time:
  * the next save first waits for the previous one, so commits keep their order and staged
  * directories do not pile up. Evaluation results ({@code jdetr.eval.result}) complete the log.
  *
  * <p>Request: {@code {root, keep, staged, note…}} ({@code staged} absent: announce a committed
- * checkpoint again). Reply and {@code jdetr.checkpoint.saved}: {@code {root, dir, note…}}.
+ * checkpoint again). Reply and {@code jdetr.checkpoint.evaluate}: {@code {root, dir, note…}}.
  */
 public final class BusCheckpoints implements CheckpointHandoff {
   private final Vertx vertx;

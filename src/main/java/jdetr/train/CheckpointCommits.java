@@ -3,7 +3,10 @@ package jdetr.train;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import jdetr.checkpoint.CheckpointStore;
@@ -12,12 +15,17 @@ import jdetr.checkpoint.SavedCheckpoint;
 /**
  * The checkpoint stage's logic: commits the directories the trainer staged (fsync, manifest,
  * rename, {@code LATEST}, keep the last N), and keeps a checkpoint that is still to be evaluated
- * out of the pruning until its evaluation is published. Requests and replies are the JSON objects
- * of {@link BusCheckpoints}. Used by one thread at a time.
+ * out of the pruning until its evaluation is published. Such a checkpoint waits to be handed over
+ * to an eval stage until one takes it; one that could not be handed over (no eval stage yet, or it
+ * left) waits for the next. Requests and replies are the JSON objects of {@link BusCheckpoints}.
+ * Used by one thread at a time.
  */
 public final class CheckpointCommits {
   private final Map<Path, CheckpointStore> stores = new HashMap<>();
   private final Set<Path> awaitingEval = new HashSet<>();
+  /** Notices of checkpoints to evaluate that no eval stage has taken, in commit order. */
+  private final Map<Path, JsonObject> toHandOver = new LinkedHashMap<>();
+  private final Set<Path> handingOver = new HashSet<>();
 
   /**
    * Commits the staged directory of {@code request}, or, without one, checks that the committed
@@ -55,12 +63,46 @@ public final class CheckpointCommits {
         awaitingEval.add(saved.dir());
       }
     }
-    return note.toJson().put("root", root.toString()).put("dir", saved.dir().toString());
+    JsonObject notice = note.toJson().put("root", root.toString()).put("dir", saved.dir().toString());
+    if (note.evaluate() && !handingOver.contains(saved.dir())) {
+      toHandOver.put(saved.dir(), notice);
+    }
+    return notice;
+  }
+
+  /**
+   * The notices of the checkpoints waiting for an eval stage, in commit order; they count as being
+   * handed over until {@link #handedOver} or {@link #notHandedOver} says how that went.
+   */
+  public List<JsonObject> handOver() {
+    List<JsonObject> notices = new ArrayList<>(toHandOver.values());
+    handingOver.addAll(toHandOver.keySet());
+    toHandOver.clear();
+    return notices;
+  }
+
+  /** An eval stage took the checkpoint of {@code notice}. */
+  public void handedOver(JsonObject notice) {
+    handingOver.remove(dir(notice));
+  }
+
+  /** No eval stage took the checkpoint of {@code notice}: it waits for the next one. */
+  public void notHandedOver(JsonObject notice) {
+    Path dir = dir(notice);
+    if (handingOver.remove(dir) && awaitingEval.contains(dir)) {
+      toHandOver.put(dir, notice);
+    }
   }
 
   /** The checkpoint in {@code dir} was evaluated: the next commit may prune it. */
   public void evaluated(String dir) {
-    awaitingEval.remove(Path.of(dir).toAbsolutePath());
+    Path d = Path.of(dir).toAbsolutePath();
+    awaitingEval.remove(d);
+    toHandOver.remove(d);
+  }
+
+  private static Path dir(JsonObject notice) {
+    return Path.of(notice.getString("dir")).toAbsolutePath();
   }
 
   /** Checkpoints kept for their evaluation (for tests and diagnostics). */

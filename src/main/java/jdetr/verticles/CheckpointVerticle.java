@@ -10,16 +10,22 @@ import jdetr.train.CheckpointCommits;
 
 /**
  * The checkpoint stage: commits the checkpoint directories the trainer staged
- * ({@code jdetr.checkpoint.save}, request/reply), then publishes each on
- * {@code jdetr.checkpoint.saved} for the eval stage. Keeps a checkpoint that is to be evaluated
- * until its result appears on {@code jdetr.eval.result}. Deployed as one worker instance, so
- * commits run one at a time, in order, off the trainer's thread. Logic: {@link CheckpointCommits}.
+ * ({@code jdetr.checkpoint.save}, request/reply), then hands each one to be evaluated to one eval
+ * stage ({@code jdetr.checkpoint.evaluate}). One that no eval stage took is offered again every
+ * second, so an eval node may join late. Keeps a checkpoint that is to be evaluated until its
+ * result appears on {@code jdetr.eval.result}.
+ * Deployed as one worker instance, so commits run one at a time, in order, off the trainer's
+ * thread. Logic: {@link CheckpointCommits}.
  */
 public final class CheckpointVerticle extends VerticleBase {
   /** Failure code of a checkpoint that could not be committed. */
   public static final int COMMIT_FAILED = 500;
 
+  /** How long a checkpoint no eval stage took waits before it is offered again. */
+  private static final long HAND_OVER_RETRY_MS = 1000;
+
   private final CheckpointCommits commits = new CheckpointCommits();
+  private boolean retryScheduled;
 
   @Override
   public Future<?> start() {
@@ -38,6 +44,23 @@ public final class CheckpointVerticle extends VerticleBase {
       return;
     }
     message.reply(saved);
-    vertx.eventBus().publish(Addresses.CHECKPOINT_SAVED, saved);
+    handOver();
+  }
+
+  private void handOver() {
+    for (JsonObject notice : commits.handOver()) {
+      vertx.eventBus().request(Addresses.CHECKPOINT_EVALUATE, notice)
+          .onSuccess(taken -> commits.handedOver(notice))
+          .onFailure(e -> {
+            commits.notHandedOver(notice);
+            if (!retryScheduled) {
+              retryScheduled = true;
+              vertx.setTimer(HAND_OVER_RETRY_MS, t -> {
+                retryScheduled = false;
+                handOver();
+              });
+            }
+          });
+    }
   }
 }

@@ -14,11 +14,12 @@ import jdetr.train.CheckpointEvaluation;
 import jdetr.train.CheckpointNote;
 
 /**
- * The eval stage: for each checkpoint announced on {@code jdetr.checkpoint.saved} with
- * {@code evaluate} set, loads it into its own model on its own platform thread and runs COCO
- * evaluation on the val split of the checkpoint's recipe while training goes on, then publishes
- * the result on {@code jdetr.eval.result}. Checkpoints are evaluated in the order they were
- * announced. Logic: {@link CheckpointEvaluation}.
+ * The eval stage: for each checkpoint the checkpoint stage hands it on
+ * {@code jdetr.checkpoint.evaluate}, loads it into its own model on its own platform thread and
+ * runs COCO evaluation on the val split of the checkpoint's recipe while training goes on, then
+ * publishes the result on {@code jdetr.eval.result}. Checkpoints are evaluated in the order they
+ * were handed over; those committed before it started reach it too. Several eval stages share the
+ * work: each checkpoint goes to one of them. Logic: {@link CheckpointEvaluation}.
  */
 public final class EvalVerticle extends VerticleBase {
   /** Wakes the thread when it is asked to stop. */
@@ -32,10 +33,9 @@ public final class EvalVerticle extends VerticleBase {
     owner = new Thread(this::evaluateAll, "jdetr-eval");
     owner.setDaemon(true);
     owner.start();
-    return vertx.eventBus().<JsonObject>consumer(Addresses.CHECKPOINT_SAVED, m -> {
-      if (m.body().getBoolean("evaluate", false)) {
-        queue.add(m.body());
-      }
+    return vertx.eventBus().<JsonObject>consumer(Addresses.CHECKPOINT_EVALUATE, m -> {
+      queue.add(m.body());
+      m.reply(new JsonObject());
     }).completion();
   }
 

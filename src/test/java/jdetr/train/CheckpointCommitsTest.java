@@ -56,4 +56,30 @@ class CheckpointCommitsTest {
     assertThatThrownBy(() -> commits.commit(new JsonObject().put("step", 1)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'epoch'");
   }
+
+  @Test
+  void handsEachCheckpointToEvaluateOverUntilAnEvalStageTakesIt() {
+    CheckpointStore store = new CheckpointStore(root, 3);
+    CheckpointCommits commits = new CheckpointCommits();
+    JsonObject first = commits.commit(request(store, 1, true));
+    commits.commit(request(store, 2, false));
+    JsonObject third = commits.commit(request(store, 3, true));
+    assertThat(commits.handOver()).as("in commit order, only those to evaluate")
+        .containsExactly(first, third);
+    assertThat(commits.handOver()).as("not offered twice while being handed over").isEmpty();
+
+    commits.notHandedOver(first);
+    commits.handedOver(third);
+    assertThat(commits.handOver()).as("no eval stage took the first").containsExactly(first);
+    commits.notHandedOver(first);
+    commits.evaluated(first.getString("dir"));
+    assertThat(commits.handOver()).as("evaluated meanwhile").isEmpty();
+    commits.notHandedOver(third);
+    assertThat(commits.handOver()).as("taken, so never offered again").isEmpty();
+
+    JsonObject again = new CheckpointNote(3, 0, 3, 10, false, true).toJson()
+        .put("root", root.toString()).put("keep", 3);
+    assertThat(commits.commit(again)).isEqualTo(third);
+    assertThat(commits.handOver()).as("announced again for a resumed run").containsExactly(third);
+  }
 }
