@@ -13,6 +13,8 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
+import jdetr.engine.TorchWork;
 import jdetr.model.DetectionTransformer;
 import jdetr.model.Detr;
 import jdetr.model.DetrConfig;
@@ -70,13 +72,16 @@ final class BenchInferCommand implements Runnable {
         .backbone(backbone).dilation(dilation).build();
     double[] msPerImage = new double[iterations];
     double[] cpuMsPerImage = new double[iterations];
-    try (NDManager model = NDManager.newBaseManager("PyTorch");
+    AtomicBoolean stopped = new AtomicBoolean();
+    // the JVM's exit (Ctrl-C, SIGTERM) waits for the running forward pass, then the bench stops
+    try (TorchWork.Scope work = TorchWork.enter("benchmark", reason -> stopped.set(true));
+        NDManager model = NDManager.newBaseManager("PyTorch");
         NoGrad g = NoGrad.enter()) {
       Engine.getInstance().setRandomSeed(0);
       long t0 = System.nanoTime();
       DetectionTransformer detr = DetectionTransformer.create(config, model);
       double buildMs = (System.nanoTime() - t0) / 1e6;
-      for (int i = -warmup; i < iterations; i++) {
+      for (int i = -warmup; i < iterations && !stopped.get(); i++) {
         try (NDManager step = model.newSubManager()) {
           NDArray images = step.randomNormal(new Shape(batch, 3, height, width));
           NDArray mask = step.zeros(new Shape(batch, height, width), DataType.BOOLEAN);
@@ -111,6 +116,9 @@ final class BenchInferCommand implements Runnable {
             System.out.println(line);
           }
         }
+      }
+      if (stopped.get()) {
+        return; // no summary of a partial run
       }
       double[] sorted = msPerImage.clone();
       Arrays.sort(sorted);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import jdetr.bus.CreditedRequester;
 import jdetr.engine.AdamW;
@@ -15,6 +16,7 @@ import jdetr.engine.EngineRandom;
 import jdetr.engine.MatchingSource;
 import jdetr.engine.ParameterGroups;
 import jdetr.engine.TrainStep;
+import jdetr.engine.TorchWork;
 import jdetr.engine.TrainableParameters;
 import jdetr.loss.CriterionConfig;
 import jdetr.loss.SetCriterion;
@@ -81,11 +83,14 @@ final class TrainBenchRun {
       onOwnThread(() -> {
         JniUtils.setNumThreads(threads);
         torchThreads[0] = JniUtils.getNumThreads();
-        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+        AtomicBoolean stopped = new AtomicBoolean();
+        // the JVM's exit (Ctrl-C, SIGTERM) waits for the running step, then the bench stops
+        try (TorchWork.Scope work = TorchWork.enter("benchmark", reason -> stopped.set(true));
+            NDManager manager = NDManager.newBaseManager("PyTorch")) {
           TrainStep trainStep = trainStep(config.train(), config, matching, manager);
           new StepTimer(trainStep, batches, data.stepsPerEpoch(), config.train().seed(),
               BenchTrainCommand.PROCESS_CPU_NS)
-              .run(warmup + steps, t -> {
+              .run(warmup + steps, stopped::get, t -> {
                 System.out.println(report.step(t, t.step() < warmup));
                 if (t.step() == warmup - 1 && pipeline != null) {
                   childCpuAtStart.set(pipeline.childCpuNs());

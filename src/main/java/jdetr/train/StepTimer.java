@@ -2,6 +2,7 @@ package jdetr.train;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import jdetr.data.Batch;
 import jdetr.data.Target;
@@ -79,10 +80,13 @@ public final class StepTimer {
     this.processCpuNs = processCpuNs;
   }
 
-  /** Runs {@code steps} steps, handing each to {@code listener} before the next starts. */
-  public void run(int steps, Listener listener) {
+  /**
+   * Runs {@code steps} steps, handing each to {@code listener} before the next starts; stops
+   * before the next step once {@code stopped} says so.
+   */
+  public void run(int steps, BooleanSupplier stopped, Listener listener) {
     CompletableFuture<Batch> next = steps > 0 ? source.batch(0, 0) : null;
-    for (int s = 0; s < steps; s++) {
+    for (int s = 0; s < steps && !stopped.getAsBoolean(); s++) {
       long t0 = System.nanoTime();
       long c0 = processCpuNs.getAsLong();
       Batch batch = join(next);

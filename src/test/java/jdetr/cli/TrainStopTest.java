@@ -69,6 +69,27 @@ class TrainStopTest {
         l -> l.contains("\"event\":\"step\"") && l.contains("\"step\":2,"));
   }
 
+  /** {@code bench train} stops after the step that runs, without a crash report. */
+  @Test
+  @Timeout(value = 90, unit = TimeUnit.SECONDS)
+  void benchTrainStopsAtAStepBoundary(@TempDir Path tmp) throws Exception {
+    Path recipe = recipe(tmp, "bench");
+    try (ChildJvm child = start("bench-train-sigterm", List.of("bench", "train", "--configs",
+        recipe.toString(), "--modes", "sequential", "--steps", "200", "--warmup", "0",
+        "--data", tmp.resolve("bench-data").toString()))) {
+      child.awaitLine(l -> l.contains("\"step\":2,"), Duration.ofSeconds(60));
+      ProcessHandle.of(child.pid()).orElseThrow().destroy();
+      assertThat(child.awaitExit(Duration.ofSeconds(60))).as("exit status after SIGTERM; stderr: %s",
+          child.stderrTail()).isEqualTo(143);
+      assertThat(Path.of("hs_err_pid" + child.pid() + ".log")).doesNotExist();
+      child.drain();
+      assertThat(child.seen().stream().filter(l -> l.contains("\"step\":")).count())
+          .as("step lines").isBetween(3L, 10L);
+      assertThat(Files.readString(child.stderrFile()))
+          .contains("jdetr: SIGTERM: stopping ").contains("benchmark (thread jdetr-trainer)");
+    }
+  }
+
   /**
    * Starts the training command, sends SIGTERM once its third step is logged (the fourth runs then)
    * and checks how it ended; returns the checkpoint the stop line names.
