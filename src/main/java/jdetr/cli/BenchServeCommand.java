@@ -15,6 +15,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import jdetr.engine.TorchWork;
 import jdetr.serve.Detector;
 import jdetr.serve.FrameDecoder;
 import jdetr.serve.ServeConfig;
@@ -125,32 +128,41 @@ final class BenchServeCommand implements Callable<Integer> {
       return report.errors() == 0 && report.streamFailures() == 0 ? 0 : 1;
     }
     DetectionServer server = DetectionServer.start(config, detector.choice(), verticles);
-    try (Detector<?> raw = detector.choice().factory().create(config)) {
+    AtomicBoolean stopped = new AtomicBoolean();
+    // the JVM's exit (Ctrl-C, SIGTERM) waits for the raw detector's running batch, then the bench stops
+    try (TorchWork.Scope work = TorchWork.enter("benchmark", reason -> stopped.set(true));
+        Detector<?> raw = detector.choice().factory().create(config)) {
       server.loaded().get();
       warmUp("127.0.0.1", server.port(), frames.get(0), bearer);
-      return rounds(server, raw, config, frames, bearer);
+      return rounds(server, raw, config, frames, bearer, stopped::get);
     } finally {
       server.close();
     }
   }
 
-  /** Raw, served, raw, …, raw; then the ratios. */
+  /** Raw, served, raw, …, raw; then the ratios. Stopped, it prints no ratios and returns 1. */
   private <I> int rounds(DetectionServer server, Detector<I> d, ServeConfig config, List<byte[]> frames,
-      String bearer) throws Exception {
-    RawThroughput<I> raw = new RawThroughput<>(d, new FrameDecoder(config.maxImagePixels()), frames, config.maxBatch());
+      String bearer, BooleanSupplier stopped) throws Exception {
+    RawThroughput<I> raw = new RawThroughput<>(d, new FrameDecoder(config.maxImagePixels()), frames,
+        config.maxBatch(), stopped);
     raw.model(0); // warm-up: three batches
     if (warmupSeconds > 0) {
       servedRound("127.0.0.1", server.port(), frames, bearer, 0, server, warmupSeconds);
     }
     List<RawThroughput.Rate> raws = new ArrayList<>();
     List<Served> served = new ArrayList<>();
-    raws.add(printRaw(raw.model(rawSeconds), 0));
     boolean clean = true;
-    for (int round = 1; round <= rounds; round++) {
-      Served s = servedRound("127.0.0.1", server.port(), frames, bearer, round, server);
-      clean &= s.report().errors() == 0 && s.report().streamFailures() == 0;
-      served.add(s);
-      raws.add(printRaw(raw.model(rawSeconds), round));
+    for (int round = 0; round <= rounds; round++) {
+      if (round > 0) {
+        Served s = servedRound("127.0.0.1", server.port(), frames, bearer, round, server);
+        clean &= s.report().errors() == 0 && s.report().streamFailures() == 0;
+        served.add(s);
+      }
+      RawThroughput.Rate rate = raw.model(rawSeconds);
+      if (stopped.getAsBoolean()) {
+        return 1;
+      }
+      raws.add(printRaw(rate, round));
     }
     double[] wall = new double[rounds];
     double[] cpu = new double[rounds];
@@ -166,6 +178,9 @@ final class BenchServeCommand implements Callable<Integer> {
     }
     RawThroughput.Rate prepared = raw.preparedModel(rawSeconds);
     RawThroughput.Rate decodeAndModel = raw.decodeAndModel(rawSeconds);
+    if (stopped.getAsBoolean()) {
+      return 1;
+    }
     System.out.println(new JsonObject().put("kind", "raw").put("what", "prepared_model")
         .put("fps", round(prepared.fps())).put("frames_per_cpu_s", round(prepared.framesPerCpuSecond())).encode());
     System.out.println(new JsonObject().put("kind", "raw").put("what", "decode_and_model")

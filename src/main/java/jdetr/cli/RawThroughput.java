@@ -2,6 +2,7 @@ package jdetr.cli;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import jdetr.data.RgbImage;
 import jdetr.serve.Detector;
 import jdetr.serve.FrameDecoder;
@@ -9,7 +10,8 @@ import jdetr.serve.ImageRejectedException;
 
 /**
  * The detector's throughput without the server, on one thread, batch after batch of the same
- * frames the streams send: the reference of `bench serve`'s ratios.
+ * frames the streams send: the reference of `bench serve`'s ratios. A measurement ends early,
+ * after the running batch, once {@code stopped} says so.
  *
  * @param <I> a prepared frame of the detector
  */
@@ -30,10 +32,12 @@ final class RawThroughput<I> {
   private final List<RgbImage> decoded = new ArrayList<>();
   private final List<I> prepared = new ArrayList<>();
   private final int batch;
+  private final BooleanSupplier stopped;
 
-  RawThroughput(Detector<I> detector, FrameDecoder decoder, List<byte[]> encoded, int batch)
-      throws ImageRejectedException {
+  RawThroughput(Detector<I> detector, FrameDecoder decoder, List<byte[]> encoded, int batch,
+      BooleanSupplier stopped) throws ImageRejectedException {
     this.detector = detector;
+    this.stopped = stopped;
     this.decoder = decoder;
     this.encoded = encoded;
     this.batch = batch;
@@ -85,7 +89,7 @@ final class RawThroughput<I> {
     long start = System.nanoTime();
     long end = start + (long) (seconds * 1e9);
     long frames = 0;
-    for (long k = 0; frames < 3L * batch || System.nanoTime() < end; k++) {
+    for (long k = 0; !stopped.getAsBoolean() && (frames < 3L * batch || System.nanoTime() < end); k++) {
       work.run(k);
       frames += batch;
     }

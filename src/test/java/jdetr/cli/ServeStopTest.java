@@ -34,12 +34,7 @@ class ServeStopTest {
   @Test
   @Timeout(value = 90, unit = TimeUnit.SECONDS)
   void sigtermWhileDetectingExitsWithoutACrash(@TempDir Path tmp) throws Exception {
-    DetrConfig small = DetrConfig.builder().backbone("resnet18").hiddenDim(32).nheads(4)
-        .encLayers(1).decLayers(2).dimFeedforward(64).numQueries(7).numClasses(4).build();
-    Path weights = tmp.resolve("weights");
-    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-      ModelWeights.save(weights, Detr.create(small, m), Map.of(1, "rectangle", 2, "ellipse", 3, "triangle"));
-    }
+    Path weights = smallDetr(tmp);
     byte[] jpeg = ShapesScene.jpeg(ShapesScene.random(8, 320, 240, 3, 0).render(0), 0.9f);
     List<String> args = List.of("serve", "--weights", weights.toString(), "--port", "0",
         "--set", "inputSize=240", "--set", "maxInputSize=320", "--set", "maxBatch=2");
@@ -69,6 +64,42 @@ class ServeStopTest {
       assertThat(Files.readString(child.stderrFile()))
           .contains("jdetr: SIGTERM: stopping detection (thread jdetr-detector)");
     }
+  }
+
+  /** {@code bench serve} stops its raw measurement after the running batch and prints no ratios. */
+  @Test
+  @Timeout(value = 90, unit = TimeUnit.SECONDS)
+  void sigtermDuringBenchServeExitsWithoutACrash(@TempDir Path tmp) throws Exception {
+    List<String> args = List.of("bench", "serve", "--weights", smallDetr(tmp).toString(),
+        "--width", "160", "--height", "120", "--streams", "2", "--rounds", "1", "--seconds", "2",
+        "--warmup-seconds", "0", "--raw-seconds", "60", "--set", "inputSize=120",
+        "--set", "maxInputSize=160", "--set", "maxBatch=2");
+    try (ChildJvm child = ChildJvm.start("bench-serve-sigterm", Path.of("target", "child-logs"),
+        List.of("-Dai.djl.pytorch.num_threads=1"), Main.class.getName(), args)) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!Files.readString(child.stderrFile()).contains("detector ready")) { // the log
+        assertThat(System.nanoTime()).as("detector ready within 60 s").isLessThan(deadline);
+        Thread.sleep(50);
+      }
+      Thread.sleep(2000); // into the first raw measurement (60 s)
+      ProcessHandle.of(child.pid()).orElseThrow().destroy();
+      assertThat(child.awaitExit(Duration.ofSeconds(60))).as(child.stderrTail()).isEqualTo(143);
+      assertThat(Path.of("hs_err_pid" + child.pid() + ".log")).doesNotExist();
+      child.drain();
+      assertThat(child.seen()).noneMatch(l -> l.contains("\"kind\":\"raw\"") || l.contains("\"kind\":\"ratio\""));
+      assertThat(Files.readString(child.stderrFile())).contains("jdetr: SIGTERM: stopping ")
+          .contains("benchmark (thread main)");
+    }
+  }
+
+  private static Path smallDetr(Path tmp) throws Exception {
+    DetrConfig small = DetrConfig.builder().backbone("resnet18").hiddenDim(32).nheads(4)
+        .encLayers(1).decLayers(2).dimFeedforward(64).numQueries(7).numClasses(4).build();
+    Path weights = tmp.resolve("weights");
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      ModelWeights.save(weights, Detr.create(small, m), Map.of(1, "rectangle", 2, "ellipse", 3, "triangle"));
+    }
+    return weights;
   }
 
   /** Posts the frame again and again until the server stops answering. */
