@@ -13,9 +13,8 @@ import jdetr.train.CheckpointCommits;
  * ({@code jdetr.checkpoint.save}, request/reply), then hands each one to be evaluated to one eval
  * stage ({@code jdetr.checkpoint.evaluate}). One that no eval stage took is offered again every
  * second, so an eval node may join late. Keeps a checkpoint that is to be evaluated until its
- * result appears on {@code jdetr.eval.result}.
- * Deployed as one worker instance, so commits run one at a time, in order, off the trainer's
- * thread. Logic: {@link CheckpointCommits}.
+ * result appears on {@code jdetr.eval.result}. Deployed as one worker instance, so commits run one
+ * at a time, in order, off the trainer's thread. Logic: {@link CheckpointCommits}.
  */
 public final class CheckpointVerticle extends VerticleBase {
   /** Failure code of a checkpoint that could not be committed. */

@@ -22,6 +22,8 @@ import jdetr.train.CheckpointNote;
  * work: each checkpoint goes to one of them. Logic: {@link CheckpointEvaluation}.
  */
 public final class EvalVerticle extends VerticleBase {
+  /** Failure code of a checkpoint offered while the stage stops. */
+  public static final int STOPPING = 503;
   /** Wakes the thread when it is asked to stop. */
   private static final JsonObject STOP = new JsonObject();
   private final BlockingQueue<JsonObject> queue = new LinkedBlockingQueue<>();
@@ -34,6 +36,10 @@ public final class EvalVerticle extends VerticleBase {
     owner.setDaemon(true);
     owner.start();
     return vertx.eventBus().<JsonObject>consumer(Addresses.CHECKPOINT_EVALUATE, m -> {
+      if (stopping) {
+        m.fail(STOPPING, "eval stage stopping"); // the checkpoint stage offers it to another
+        return;
+      }
       queue.add(m.body());
       m.reply(new JsonObject());
     }).completion();
