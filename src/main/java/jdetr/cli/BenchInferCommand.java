@@ -13,7 +13,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicBoolean;
 import jdetr.engine.TorchWork;
 import jdetr.model.DetectionTransformer;
 import jdetr.model.Detr;
@@ -72,16 +71,15 @@ final class BenchInferCommand implements Runnable {
         .backbone(backbone).dilation(dilation).build();
     double[] msPerImage = new double[iterations];
     double[] cpuMsPerImage = new double[iterations];
-    AtomicBoolean stopped = new AtomicBoolean();
     // the JVM's exit (Ctrl-C, SIGTERM) waits for the running forward pass, then the bench stops
-    try (TorchWork.Scope work = TorchWork.enter("benchmark", reason -> stopped.set(true));
+    try (TorchWork.Scope work = TorchWork.enter("benchmark");
         NDManager model = NDManager.newBaseManager("PyTorch");
         NoGrad g = NoGrad.enter()) {
       Engine.getInstance().setRandomSeed(0);
       long t0 = System.nanoTime();
       DetectionTransformer detr = DetectionTransformer.create(config, model);
       double buildMs = (System.nanoTime() - t0) / 1e6;
-      for (int i = -warmup; i < iterations && !stopped.get(); i++) {
+      for (int i = -warmup; i < iterations && !work.stopRequested(); i++) {
         try (NDManager step = model.newSubManager()) {
           NDArray images = step.randomNormal(new Shape(batch, 3, height, width));
           NDArray mask = step.zeros(new Shape(batch, height, width), DataType.BOOLEAN);
@@ -117,7 +115,7 @@ final class BenchInferCommand implements Runnable {
           }
         }
       }
-      if (stopped.get()) {
+      if (work.stopRequested()) {
         return; // no summary of a partial run
       }
       double[] sorted = msPerImage.clone();

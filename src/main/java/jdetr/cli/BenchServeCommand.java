@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import jdetr.engine.TorchWork;
 import jdetr.serve.Detector;
@@ -128,13 +127,12 @@ final class BenchServeCommand implements Callable<Integer> {
       return report.errors() == 0 && report.streamFailures() == 0 ? 0 : 1;
     }
     DetectionServer server = DetectionServer.start(config, detector.choice(), verticles);
-    AtomicBoolean stopped = new AtomicBoolean();
     // the JVM's exit (Ctrl-C, SIGTERM) waits for the raw detector's running batch, then the bench stops
-    try (TorchWork.Scope work = TorchWork.enter("benchmark", reason -> stopped.set(true));
+    try (TorchWork.Scope work = TorchWork.enter("benchmark");
         Detector<?> raw = detector.choice().factory().create(config)) {
       server.loaded().get();
       warmUp("127.0.0.1", server.port(), frames.get(0), bearer);
-      return rounds(server, raw, config, frames, bearer, stopped::get);
+      return rounds(server, raw, config, frames, bearer, work::stopRequested);
     } finally {
       server.close();
     }

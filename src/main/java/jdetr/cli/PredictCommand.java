@@ -69,7 +69,7 @@ final class PredictCommand implements Callable<Integer> {
         AugmentationConfig.DETR.cropMaxSize(), 0.5, 0.5, size,
         AugmentationConfig.DETR.mean(), AugmentationConfig.DETR.std());
     // the JVM's exit waits for the forward pass to leave libtorch (it cannot stop mid-image)
-    try (TorchWork.Scope work = TorchWork.enter("prediction", reason -> { });
+    try (TorchWork.Scope work = TorchWork.enter("prediction");
         NDManager manager = NDManager.newBaseManager("PyTorch")) {
       ModelWeights.Loaded loaded = Files.isDirectory(weights)
           ? ModelWeights.load(weights, manager)

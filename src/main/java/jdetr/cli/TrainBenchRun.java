@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import jdetr.bus.CreditedRequester;
 import jdetr.engine.AdamW;
@@ -83,14 +82,13 @@ final class TrainBenchRun {
       onOwnThread(() -> {
         JniUtils.setNumThreads(threads);
         torchThreads[0] = JniUtils.getNumThreads();
-        AtomicBoolean stopped = new AtomicBoolean();
         // the JVM's exit (Ctrl-C, SIGTERM) waits for the running step, then the bench stops
-        try (TorchWork.Scope work = TorchWork.enter("benchmark", reason -> stopped.set(true));
+        try (TorchWork.Scope work = TorchWork.enter("benchmark");
             NDManager manager = NDManager.newBaseManager("PyTorch")) {
           TrainStep trainStep = trainStep(config.train(), config, matching, manager);
           new StepTimer(trainStep, batches, data.stepsPerEpoch(), config.train().seed(),
               BenchTrainCommand.PROCESS_CPU_NS)
-              .run(warmup + steps, stopped::get, t -> {
+              .run(warmup + steps, work::stopRequested, t -> {
                 System.out.println(report.step(t, t.step() < warmup));
                 if (t.step() == warmup - 1 && pipeline != null) {
                   childCpuAtStart.set(pipeline.childCpuNs());

@@ -59,6 +59,14 @@ public final class TorchWork {
     }
   }
 
+  /**
+   * {@link #enter(String, Consumer)} for work that polls {@link Scope#stopRequested()} at its
+   * boundaries, or that cannot stop early.
+   */
+  public static Scope enter(String what) {
+    return enter(what, reason -> { });
+  }
+
   /** Why the JVM exits ("SIGTERM", "SIGINT", "exit"), or null while it does not. */
   public static String exitReason() {
     synchronized (LOCK) {
@@ -76,11 +84,17 @@ public final class TorchWork {
     private final String what;
     private final Consumer<String> stop;
     private final String thread;
+    private volatile boolean stopRequested;
 
     private Scope(String what, Consumer<String> stop, String thread) {
       this.what = what;
       this.stop = stop;
       this.thread = thread;
+    }
+
+    /** Whether the JVM's exit has asked this work to stop. */
+    public boolean stopRequested() {
+      return stopRequested;
     }
 
     @Override
@@ -117,6 +131,7 @@ public final class TorchWork {
     System.err.printf("jdetr: %s: stopping %s at the next step or batch (waiting up to %d s)%n",
         why, describe(open), EXIT_WAIT.toSeconds());
     for (Scope s : open) {
+      s.stopRequested = true;
       try {
         s.stop.accept(why);
       } catch (RuntimeException e) {
