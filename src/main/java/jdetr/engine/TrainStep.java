@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import jdetr.data.Batch;
 import jdetr.data.Target;
+import jdetr.loss.DenoisingLoss;
 import jdetr.loss.LayerPrediction;
 import jdetr.loss.Matching;
 import jdetr.loss.NonFiniteLossException;
@@ -20,10 +22,12 @@ import jdetr.loss.Normalisers;
 import jdetr.loss.SetCriterion;
 import jdetr.loss.SetLosses;
 import jdetr.matcher.MatchInput;
+import jdetr.model.Denoising;
 import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
 import jdetr.model.DetrOutput;
 import jdetr.model.ModelInput;
+import jdetr.model.deformable.DenoisingQueries;
 
 /**
  * One optimisation step of DETR or Deformable DETR on the calling thread, the batch split into
@@ -39,8 +43,10 @@ import jdetr.model.ModelInput;
  * Gradients of the micro-batches accumulate, and every micro-batch loss is divided by the whole
  * step's {@link Normalisers}, so the step equals the full-batch step of the reference
  * ({@code detr/engine.py train_one_epoch}) up to float rounding. At most two micro-batch graphs
- * are alive at a time. libtorch's grad mode is per OS thread and DJL allows one gradient collector
- * per JVM: one thread owns the model and runs every step.
+ * are alive at a time. With denoising queries (two-stage Deformable DETR with {@code denoising}),
+ * they are drawn once for the step, each micro-batch runs its images' share, and their loss terms
+ * join the micro-batch's loss. libtorch's grad mode is per OS thread and DJL allows one gradient
+ * collector per JVM: one thread owns the model and runs every step.
  */
 public final class TrainStep {
 
@@ -51,6 +57,8 @@ public final class TrainStep {
   private final double clipMaxNorm;
   private final int microBatches;
   private final NDManager manager;
+  private final Denoising denoising;
+  private final DenoisingLoss denoisingLoss;
 
   /**
    * @param detr the model; its trainable parameters are those of {@code optimizer}
@@ -76,6 +84,9 @@ public final class TrainStep {
     this.clipMaxNorm = clipMaxNorm;
     this.microBatches = microBatches;
     this.manager = manager;
+    DetrConfig c = detr.config();
+    denoising = c.isDeformable() ? c.deformable().denoising() : Denoising.off();
+    denoisingLoss = denoising.enabled() ? new DenoisingLoss(criterion, denoising.groups()) : null;
   }
 
   public AdamW optimizer() {
@@ -88,10 +99,12 @@ public final class TrainStep {
 
   /**
    * A micro-batch whose forward has run and whose matching is under way; {@code proposals} are
-   * two-stage Deformable DETR's encoder proposals (matched as one more layer, the last), else null.
+   * two-stage Deformable DETR's encoder proposals (matched as one more layer, the last), else null;
+   * {@code denoising} the denoising queries' predictions per layer, else null.
    */
   private record InFlight(NDManager scope, List<LayerPrediction> layers, List<Target> targets,
-      LayerPrediction proposals, CompletableFuture<List<List<Matching>>> matchings) {}
+      LayerPrediction proposals, List<LayerPrediction> denoising,
+      CompletableFuture<List<List<Matching>>> matchings) {}
 
   /** The proposals' {@code _enc} terms are trained (two-stage with auxiliary losses). */
   private boolean supervisesProposals() {
@@ -112,18 +125,23 @@ public final class TrainStep {
     int parts = Math.min(microBatches, b);
     int queries = detr.config().numQueries();
     Normalisers normalisers = Normalisers.of(batch.targets(), queries, criterion.config().eosCoef());
-    StepLog.Tally tally = new StepLog.Tally(
+    Map<String, Double> weights = new LinkedHashMap<>(
         criterion.weightDict(detr.config().decLayers(), supervisesProposals()));
+    if (denoisingLoss != null) {
+      weights.putAll(denoisingLoss.weightDict(detr.config().decLayers()));
+    }
+    StepLog.Tally tally = new StepLog.Tally(weights);
     optimizer.zeroGrad();
     meter.lap(StageTimes.Meter.OPTIMIZER);
     try (NDManager stepScope = manager.newSubManager();
         GradientCollector collector = Engine.getInstance().newGradientCollector()) {
       ModelInput input = ModelInput.of(batch, stepScope); // kept open until every backward is done
-      InFlight next = forward(input, batch, bounds(b, parts, 0), stepScope, step, meter);
+      DenoisingQueries dn = denoisingQueries(batch.targets(), stepScope);
+      InFlight next = forward(input, batch, dn, bounds(b, parts, 0), stepScope, step, meter);
       for (int j = 0; j < parts; j++) {
         InFlight current = next;
         next = j + 1 < parts
-            ? forward(input, batch, bounds(b, parts, j + 1), stepScope, step, meter) : null;
+            ? forward(input, batch, dn, bounds(b, parts, j + 1), stepScope, step, meter) : null;
         try (NDManager scope = current.scope()) {
           List<List<Matching>> matchings = await(current.matchings());
           meter.lap(StageTimes.Meter.MATCH_WAIT);
@@ -135,6 +153,10 @@ public final class TrainStep {
           }
           SetLosses losses = criterion.compute(current.layers(), current.targets(), matchings,
               normalisers, step, proposals);
+          if (current.denoising() != null) {
+            losses = losses.plus(denoisingLoss.compute(current.denoising(), current.targets(),
+                dn.slots(), normalisers, step));
+          }
           tally.add(losses, current.targets());
           meter.lap(StageTimes.Meter.LOSS);
           collector.backward(losses.total());
@@ -165,20 +187,43 @@ public final class TrainStep {
     return new int[] {(int) ((long) batch * j / parts), (int) ((long) batch * (j + 1) / parts)};
   }
 
-  private InFlight forward(ModelInput input, Batch batch, int[] range, NDManager stepScope,
-      long step, StageTimes.Meter meter) {
+  /**
+   * The step's denoising queries, drawn once for the whole batch from the engine's generator
+   * (seeded per step), so that every micro-batch split sees the same ones; null without denoising
+   * or when no image has a target.
+   */
+  private DenoisingQueries denoisingQueries(List<Target> targets, NDManager stepScope) {
+    int slots = DenoisingQueries.slots(targets);
+    if (denoisingLoss == null || slots == 0) {
+      return null;
+    }
+    long n = (long) targets.size() * denoising.groups() * slots;
+    try (NDArray u = stepScope.randomUniform(0f, 1f,
+        new Shape(n * DenoisingQueries.UNIFORMS_PER_QUERY))) {
+      return DenoisingQueries.draw(targets, denoising, detr.config().numClasses(),
+          u.toFloatArray());
+    }
+  }
+
+  private InFlight forward(ModelInput input, Batch batch, DenoisingQueries dn, int[] range,
+      NDManager stepScope, long step, StageTimes.Meter meter) {
     NDManager scope = stepScope.newSubManager();
     NDIndex rows = new NDIndex("{}:{}", range[0], range[1]);
     NDArray images = input.images().get(rows); // [b, 3, H, W], padded like the whole batch
     NDArray mask = input.mask().get(rows); // [b, H, W]
     images.attach(scope);
     mask.attach(scope);
-    DetrOutput out = detr.forward(images, mask, true);
+    DetrOutput out = dn == null ? detr.forward(images, mask, true)
+        : detr.forward(images, mask, dn.images(range[0], range[1]));
     List<Target> targets = batch.targets().subList(range[0], range[1]);
     int layers = out.numLayers();
     List<LayerPrediction> predictions = new ArrayList<>(layers);
+    List<LayerPrediction> denoised = out.hasDenoising() ? new ArrayList<>(layers) : null;
     for (int l = 0; l < layers; l++) {
       predictions.add(new LayerPrediction(out.layerLogits(l), out.layerBoxes(l)));
+      if (denoised != null) {
+        denoised.add(new LayerPrediction(out.dnLogits().get(l), out.dnBoxes().get(l)));
+      }
     }
     meter.lap(StageTimes.Meter.FORWARD);
     List<MatchInput> units;
@@ -205,7 +250,7 @@ public final class TrainStep {
     }
     CompletableFuture<List<List<Matching>>> matchings = matching.match(step, units, targets.size());
     meter.lap(StageTimes.Meter.MATCH_SEND);
-    return new InFlight(scope, predictions, targets, proposals, matchings);
+    return new InFlight(scope, predictions, targets, proposals, denoised, matchings);
   }
 
   /** NaN or infinite predictions cannot be matched: the step stops as for a non-finite loss. */

@@ -29,6 +29,17 @@ public record SetLosses(NDArray total, Map<String, NDArray> terms, Map<String, F
     return out;
   }
 
+  /** These terms and {@code more}'s (whose names differ), totals added; this one's logged errors. */
+  public SetLosses plus(SetLosses more) {
+    Map<String, NDArray> all = new LinkedHashMap<>(terms);
+    more.terms().forEach((k, v) -> {
+      if (all.putIfAbsent(k, v) != null) {
+        throw new IllegalArgumentException("loss term " + k + " given twice");
+      }
+    });
+    return new SetLosses(total.add(more.total()), all, logged);
+  }
+
   /** The value of the total loss. */
   public float totalValue() {
     return total.getFloat();

@@ -14,15 +14,21 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *     reference boxes layer by layer (off)
  * @param twoStage queries from the top-scoring encoder proposals instead of learned embeddings;
  *     needs {@code with_box_refine} (off)
+ * @param denoising denoising queries during training (not in the reference; off); needs
+ *     {@code two_stage}
  */
 public record DeformableOptions(
     @JsonProperty("num_feature_levels") int numFeatureLevels,
     @JsonProperty("enc_n_points") int encNPoints,
     @JsonProperty("dec_n_points") int decNPoints,
     @JsonProperty("with_box_refine") boolean withBoxRefine,
-    @JsonProperty("two_stage") boolean twoStage) {
+    @JsonProperty("two_stage") boolean twoStage,
+    @JsonProperty("denoising") Denoising denoising) {
 
   public DeformableOptions {
+    if (denoising == null) { // configs written before the option existed
+      denoising = Denoising.off();
+    }
     check(numFeatureLevels == 1 || numFeatureLevels >= 3, "num_feature_levels",
         "must be 1 (stage 4 only) or >= 3 (stages 2-4 and extra levels), got " + numFeatureLevels);
     check(encNPoints >= 1, "enc_n_points", "must be >= 1, got " + encNPoints);
@@ -30,6 +36,14 @@ public record DeformableOptions(
     check(!twoStage || withBoxRefine, "two_stage",
         "needs with_box_refine (the reference's two-stage model regresses its proposals with the"
             + " refinement heads)");
+    check(!denoising.enabled() || twoStage, "denoising",
+        "needs two_stage (the denoising queries take their positions as the proposals do)");
+  }
+
+  /** Without denoising queries. */
+  public DeformableOptions(int numFeatureLevels, int encNPoints, int decNPoints,
+      boolean withBoxRefine, boolean twoStage) {
+    this(numFeatureLevels, encNPoints, decNPoints, withBoxRefine, twoStage, Denoising.off());
   }
 
   /** The reference defaults: 4 levels, 4 points in encoder and decoder, no refinement, one stage. */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Map;
 import jdetr.model.deformable.DeformableDetr;
+import jdetr.model.deformable.DenoisingQueries;
 import jdetr.model.nn.TorchBlock;
 
 /**
@@ -32,6 +33,19 @@ public abstract class DetectionTransformer extends TorchBlock {
    * @return every decoder layer's logits [L, B, Q, K] and boxes [L, B, Q, 4]
    */
   public abstract DetrOutput forward(NDArray images, NDArray mask, boolean training);
+
+  /**
+   * A training forward that also runs denoising queries; only two-stage Deformable DETR built with
+   * {@code denoising} takes them. Without queries (null, or none because no image has a target)
+   * this is {@code forward(images, mask, true)}.
+   */
+  public DetrOutput forward(NDArray images, NDArray mask, DenoisingQueries dn) {
+    if (dn != null && dn.perImage() > 0) {
+      throw new UnsupportedOperationException(
+          "denoising queries need two-stage Deformable DETR with denoising");
+    }
+    return forward(images, mask, true);
+  }
 
   /**
    * Loads a reference-named state dict (an official checkpoint's {@code model} entry, or our own

@@ -13,12 +13,26 @@ import ai.djl.ndarray.NDArray;
  * @param boxes [L, B, Q, 4] normalized cxcywh in [0, 1] relative to each unpadded image
  * @param encLogits two-stage: [B, S, K] class logits of every encoder proposal; otherwise null
  * @param encBoxes two-stage: [B, S, 4] cxcywh boxes of every encoder proposal; otherwise null
+ * @param dnLogits with denoising queries (training only): [L, B, D, K] their class logits per
+ *     decoder layer; otherwise null
+ * @param dnBoxes with denoising queries: [L, B, D, 4] their cxcywh boxes; otherwise null
  */
-public record DetrOutput(NDArray logits, NDArray boxes, NDArray encLogits, NDArray encBoxes) {
+public record DetrOutput(NDArray logits, NDArray boxes, NDArray encLogits, NDArray encBoxes,
+    NDArray dnLogits, NDArray dnBoxes) {
 
   /** Decoder predictions only. */
   public DetrOutput(NDArray logits, NDArray boxes) {
     this(logits, boxes, null, null);
+  }
+
+  /** Decoder predictions and, two-stage, the encoder proposals'; no denoising queries. */
+  public DetrOutput(NDArray logits, NDArray boxes, NDArray encLogits, NDArray encBoxes) {
+    this(logits, boxes, encLogits, encBoxes, null, null);
+  }
+
+  /** The predictions of denoising queries are present. */
+  public boolean hasDenoising() {
+    return dnLogits != null;
   }
 
   /** Two-stage Deformable DETR: the encoder proposals' predictions are present. */

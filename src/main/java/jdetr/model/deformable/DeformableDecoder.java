@@ -61,10 +61,11 @@ public final class DeformableDecoder extends TorchBlock {
    * @param validRatios [N, L, 2]
    * @param queryPos [N, Q, C]
    * @param paddingMask [N, S] boolean
+   * @param selfAttnBias [1, 1, Q, Q] additive self-attention bias (-inf = blocked), or null
    */
   public Output forward(NDArray tgt, NDArray referencePoints, NDArray memory,
       FeatureLevels levels, NDArray validRatios, NDArray queryPos, NDArray paddingMask,
-      boolean training) {
+      NDArray selfAttnBias, boolean training) {
     long n = tgt.getShape().get(0);
     long q = tgt.getShape().get(1);
     NDArray ratios2 = validRatios.expandDims(1); // [N, 1, L, 2]
@@ -76,7 +77,8 @@ public final class DeformableDecoder extends TorchBlock {
     for (int i = 0; i < layers.size(); i++) {
       boolean box = ref.getShape().get(2) == 4;
       NDArray refInput = ref.expandDims(2).mul(box ? ratios4 : ratios2); // [N, Q, L, 2|4]
-      out = layers.get(i).forward(out, queryPos, refInput, memory, levels, paddingMask, training);
+      out = layers.get(i).forward(out, queryPos, refInput, memory, levels, paddingMask,
+          selfAttnBias, training);
       if (bboxEmbed != null) {
         NDArray delta = bboxEmbed.get(i).forward(out); // [N, Q, 4]
         NDArray refined;

@@ -49,21 +49,22 @@ public final class DeformableDecoderLayer extends TorchBlock {
    * @param memory [N, S, C] encoder output
    * @param levels the level sizes
    * @param paddingMask [N, S] boolean, true = padding
+   * @param selfAttnBias [1, 1, Q, Q] additive self-attention bias (-inf = blocked), or null
    * @return [N, Q, C]
    */
   public NDArray forward(NDArray tgt, NDArray queryPos, NDArray referencePoints, NDArray memory,
-      FeatureLevels levels, NDArray paddingMask, boolean training) {
+      FeatureLevels levels, NDArray paddingMask, NDArray selfAttnBias, boolean training) {
     return scoped(() -> {
       NDArray qk = tgt.add(queryPos);
       NDArray out = norm2.forward(tgt.add(
-          dropout(selfAttn.forward(qk, qk, tgt, null, training), dropout, training)));
+          dropout(selfAttn.forward(qk, qk, tgt, selfAttnBias, training), dropout, training)));
       NDArray cross = crossAttn.forward(out.add(queryPos), referencePoints, memory, levels,
           paddingMask);
       out = norm1.forward(out.add(dropout(cross, dropout, training)));
       NDArray ffn = linear2.forward(
           dropout(Activation.relu(linear1.forward(out)), dropout, training));
       return norm3.forward(out.add(dropout(ffn, dropout, training)));
-    }, tgt, queryPos, referencePoints, memory, paddingMask);
+    }, tgt, queryPos, referencePoints, memory, paddingMask, selfAttnBias);
   }
 
   @Override

@@ -10,6 +10,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.Initializer;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import jdetr.autograd.GraphSafe;
@@ -46,6 +47,7 @@ import jdetr.model.nn.TorchInit;
 public final class DeformableDetr extends DetectionTransformer {
 
   private static final float PRIOR_PROB = 0.01f;
+  private static final String LABEL_ENC = "label_enc.weight";
 
   private final DetrConfig config;
   private final DeformableOptions options;
@@ -53,6 +55,7 @@ public final class DeformableDetr extends DetectionTransformer {
   private final ModuleList<Linear> classEmbed;
   private final ModuleList<Mlp> bboxEmbed;
   private final Embedding queryEmbed;
+  private final Embedding labelEnc;
   private final ModuleList<InputProjection> inputProj;
   private final Joiner backbone;
 
@@ -91,6 +94,8 @@ public final class DeformableDetr extends DetectionTransformer {
     } else {
       queryEmbed = child("query_embed", new Embedding(config.numQueries(), 2L * d, true));
     }
+    labelEnc = options.denoising().enabled()
+        ? child("label_enc", new Embedding(config.numClasses(), d, true)) : null;
     Backbone body = new Backbone(config.backbone(), config.trainBackbone(), config.dilation(),
         levels > 1 ? List.of(2, 3, 4) : List.of(4), config.backboneNorm());
     List<Long> channels = body.channels();
@@ -196,6 +201,39 @@ public final class DeformableDetr extends DetectionTransformer {
     return heads(transform(features, training));
   }
 
+  /**
+   * A training forward with denoising queries (the config's {@code denoising}): the matching
+   * queries' predictions, which the denoising queries cannot change, and the denoising queries'
+   * own in {@link DetrOutput#dnLogits()} and {@link DetrOutput#dnBoxes()}.
+   */
+  @Override
+  public DetrOutput forward(NDArray images, NDArray mask, DenoisingQueries dn) {
+    if (dn == null || dn.perImage() == 0) {
+      return forward(images, mask, true);
+    }
+    if (labelEnc == null) {
+      throw new IllegalStateException("denoising queries given to a model built without denoising");
+    }
+    MultiScaleFeatures f = multiScaleFeatures(images, mask, true);
+    NDManager m = images.getManager();
+    int b = dn.images();
+    int d = dn.perImage();
+    int k = config.numClasses();
+    int q = config.numQueries();
+    NDArray content = GraphSafe.create(m, dn.oneHotLabels(k), new Shape(b, d, k))
+        .matMul(labelEnc.table()); // [B, D, C], padding all zero
+    NDArray boxes = GraphSafe.create(m, dn.boxes(), new Shape(b, d, 4)); // cxcywh
+    NDArray selfAttnBias = GraphSafe.create(m, dn.selfAttentionBias(q),
+        new Shape(1, 1, q + d, q + d));
+    DeformableTransformer.Output t = transformer.forward(f.srcs(), f.masks(), f.positions(), null,
+        new DeformableTransformer.DenoisingInput(content, boxes, selfAttnBias), true);
+    DetrOutput all = heads(t); // [L, B, Q + D, ...]
+    String matching = ":, :, :" + q;
+    String denoising = ":, :, " + q + ":";
+    return new DetrOutput(all.logits().get(matching), all.boxes().get(matching), all.encLogits(),
+        all.encBoxes(), all.logits().get(denoising), all.boxes().get(denoising));
+  }
+
   /** The deformable transformer on the multi-scale features. */
   public DeformableTransformer.Output transform(MultiScaleFeatures f, boolean training) {
     return transformer.forward(f.srcs(), f.masks(), f.positions(),
@@ -222,9 +260,20 @@ public final class DeformableDetr extends DetectionTransformer {
         encBoxes);
   }
 
+  /**
+   * With denoising, a state dict without {@code label_enc} (the reference's models have none), or
+   * with one of another class count, keeps the fresh label embedding when the class head may be
+   * re-initialised.
+   */
   @Override
   public StateDict.LoadReport loadStateDict(Map<String, NDArray> state,
       boolean allowClassHeadReset) {
+    NDArray labels = state.get(LABEL_ENC);
+    if (labelEnc != null && allowClassHeadReset
+        && (labels == null || !labels.getShape().equals(labelEnc.table().getShape()))) {
+      state = new LinkedHashMap<>(state);
+      state.put(LABEL_ENC, labelEnc.table());
+    }
     return StateDict.load(this, state, allowClassHeadReset ? classEmbed : null, "class_embed",
         key -> key.startsWith("class_embed.") || key.startsWith("transformer.decoder.class_embed."));
   }

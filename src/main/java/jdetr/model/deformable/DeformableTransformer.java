@@ -36,6 +36,15 @@ public final class DeformableTransformer extends TorchBlock {
   public record Output(List<NDArray> states, NDArray initReference, List<NDArray> references,
       NDArray encLogits, NDArray encBoxesUnact, NDArray memory) {}
 
+  /**
+   * Denoising queries appended after the matching queries (two-stage only).
+   *
+   * @param content [N, D, C] added to the content the query boxes give
+   * @param boxes [N, D, 4] cxcywh in [0, 1], the queries' reference boxes
+   * @param selfAttnBias [1, 1, Q + D, Q + D] additive self-attention bias, -inf where blocked
+   */
+  public record DenoisingInput(NDArray content, NDArray boxes, NDArray selfAttnBias) {}
+
   private final int dModel;
   private final int numQueries;
   private final DeformableEncoder encoder;
@@ -103,6 +112,19 @@ public final class DeformableTransformer extends TorchBlock {
    */
   public Output forward(List<NDArray> srcs, List<NDArray> masks, List<NDArray> posEmbeds,
       NDArray queryEmbed, boolean training) {
+    return forward(srcs, masks, posEmbeds, queryEmbed, null, training);
+  }
+
+  /**
+   * As {@link #forward(List, List, List, NDArray, boolean)}, the decoder also running the
+   * denoising queries {@code dn} (two-stage; null for none) after the Q matching queries: the
+   * output's states and references then hold Q + D queries.
+   */
+  public Output forward(List<NDArray> srcs, List<NDArray> masks, List<NDArray> posEmbeds,
+      NDArray queryEmbed, DenoisingInput dn, boolean training) {
+    if (dn != null && !twoStage()) {
+      throw new IllegalArgumentException("denoising queries need the two-stage transformer");
+    }
     FeatureLevels levels = FeatureLevels.of(srcs);
     NDList srcFlat = new NDList();
     NDList maskFlat = new NDList();
@@ -140,6 +162,14 @@ public final class DeformableTransformer extends TorchBlock {
           posTrans.forward(TwoStageProposals.positionEmbedding(topBoxes, dModel / 2)));
       queryPos = posTransOut.get("..., :{}", dModel); // [N, Q, C]
       tgt = posTransOut.get("..., {}:", dModel);
+      if (dn != null) { // the noised boxes stand where the proposals stand
+        NDArray dnPos = posTransNorm.forward(posTrans.forward(TwoStageProposals.positionEmbedding(
+            InverseSigmoid.of(dn.boxes()), dModel / 2))); // [N, D, 2C]
+        queryPos = NDArrays.concat(new NDList(queryPos, dnPos.get("..., :{}", dModel)), 1);
+        tgt = NDArrays.concat(
+            new NDList(tgt, dnPos.get("..., {}:", dModel).add(dn.content())), 1); // [N, Q + D, C]
+        reference = NDArrays.concat(new NDList(reference, dn.boxes()), 1); // [N, Q + D, 4]
+      }
     } else {
       long q = queryEmbed.getShape().get(0);
       NDArray embed = onManagerOf(src, queryEmbed.expandDims(0)); // [1, Q, 2C]
@@ -148,7 +178,7 @@ public final class DeformableTransformer extends TorchBlock {
       reference = Activation.sigmoid(referencePoints.forward(queryPos)); // [N, Q, 2]
     }
     DeformableDecoder.Output d = decoder.forward(tgt, reference, memory, levels, validRatios,
-        queryPos, mask, training);
+        queryPos, mask, dn == null ? null : dn.selfAttnBias(), training);
     return new Output(d.states(), reference, new ArrayList<>(d.references()), encLogits,
         encBoxes, memory);
   }
