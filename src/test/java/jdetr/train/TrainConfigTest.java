@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.List;
+import jdetr.model.Denoising;
 import org.junit.jupiter.api.Test;
 
 class TrainConfigTest {
@@ -65,6 +66,7 @@ class TrainConfigTest {
     TrainConfig demo = TrainConfig.load(Path.of("conf/shapes-demo.json"), List.of());
     assertThat(demo.model().backbone()).isEqualTo("resnet18");
     assertThat(demo.synth()).isNotNull();
+    assertThat(demo.model().deformable().denoising()).isEqualTo(new Denoising(5, 0.2, 0.4));
     TrainConfig finetune = TrainConfig.load(Path.of("conf/detr-r50-finetune.json"),
         List.of("data.root=DIR", "weights=official.pth"));
     assertThat(finetune.weights()).isEqualTo(Path.of("official.pth"));
