@@ -9,7 +9,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.LinkedBlockingQueue;
 import jdetr.bus.Addresses;
 import jdetr.bus.EvalResult;
-import jdetr.engine.IntraOpThreads;
 import jdetr.engine.TorchWork;
 import jdetr.train.CheckpointEvaluation;
 import jdetr.train.CheckpointNote;
@@ -23,12 +22,6 @@ import jdetr.train.CheckpointNote;
  * work: each checkpoint goes to one of them. Logic: {@link CheckpointEvaluation}.
  */
 public final class EvalVerticle extends VerticleBase {
-  /**
-   * Config key, true when the stage runs in the trainer's JVM: it then evaluates on one intra-op
-   * thread, so the trainer's OpenMP team keeps spinning between its parallel regions
-   * ({@link IntraOpThreads}).
-   */
-  public static final String BESIDE_TRAINER = "beside_trainer";
   /** Failure code of a checkpoint offered while the stage stops. */
   public static final int STOPPING = 503;
   /** Wakes the thread when it is asked to stop. */
@@ -36,11 +29,9 @@ public final class EvalVerticle extends VerticleBase {
   private final BlockingQueue<JsonObject> queue = new LinkedBlockingQueue<>();
   private volatile boolean stopping;
   private Thread owner;
-  private boolean besideTrainer;
 
   @Override
   public Future<?> start() {
-    besideTrainer = config().getBoolean(BESIDE_TRAINER, false);
     owner = new Thread(this::evaluateAll, "jdetr-eval");
     owner.setDaemon(true);
     owner.start();
@@ -66,9 +57,6 @@ public final class EvalVerticle extends VerticleBase {
         JsonObject saved = queue.take();
         if (stopping) {
           return;
-        }
-        if (besideTrainer) { // the trainer's team exists by now; this thread then creates none
-          IntraOpThreads.oneOnThisThread();
         }
         EvalResult result;
         try {
