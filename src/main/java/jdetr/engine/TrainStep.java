@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +60,8 @@ public final class TrainStep {
   private final NDManager manager;
   private final Denoising denoising;
   private final DenoisingLoss denoisingLoss;
+  /** The weight of every logged loss term, denoising terms included. */
+  private final Map<String, Double> weights;
 
   /**
    * @param detr the model; its trainable parameters are those of {@code optimizer}
@@ -87,6 +90,12 @@ public final class TrainStep {
     DetrConfig c = detr.config();
     denoising = c.isDeformable() ? c.deformable().denoising() : Denoising.off();
     denoisingLoss = denoising.enabled() ? new DenoisingLoss(criterion, denoising.groups()) : null;
+    Map<String, Double> w = new LinkedHashMap<>(
+        criterion.weightDict(c.decLayers(), supervisesProposals()));
+    if (denoisingLoss != null) {
+      w.putAll(denoisingLoss.weightDict(c.decLayers()));
+    }
+    weights = Collections.unmodifiableMap(w);
   }
 
   public AdamW optimizer() {
@@ -125,11 +134,6 @@ public final class TrainStep {
     int parts = Math.min(microBatches, b);
     int queries = detr.config().numQueries();
     Normalisers normalisers = Normalisers.of(batch.targets(), queries, criterion.config().eosCoef());
-    Map<String, Double> weights = new LinkedHashMap<>(
-        criterion.weightDict(detr.config().decLayers(), supervisesProposals()));
-    if (denoisingLoss != null) {
-      weights.putAll(denoisingLoss.weightDict(detr.config().decLayers()));
-    }
     StepLog.Tally tally = new StepLog.Tally(weights);
     optimizer.zeroGrad();
     meter.lap(StageTimes.Meter.OPTIMIZER);
@@ -213,8 +217,8 @@ public final class TrainStep {
     NDArray mask = input.mask().get(rows); // [b, H, W]
     images.attach(scope);
     mask.attach(scope);
-    DetrOutput out = dn == null ? detr.forward(images, mask, true)
-        : detr.forward(images, mask, dn.images(range[0], range[1]));
+    DetrOutput out = detr.forward(images, mask,
+        dn == null ? null : dn.images(range[0], range[1]));
     List<Target> targets = batch.targets().subList(range[0], range[1]);
     int layers = out.numLayers();
     List<LayerPrediction> predictions = new ArrayList<>(layers);
