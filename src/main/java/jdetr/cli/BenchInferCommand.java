@@ -13,6 +13,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import jdetr.engine.IntraOpThreads;
 import jdetr.engine.TorchWork;
 import jdetr.model.DetectionTransformer;
 import jdetr.model.Detr;
@@ -65,8 +66,7 @@ final class BenchInferCommand implements Runnable {
   @Override
   public void run() {
     int intraOp = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-    Engine.getEngine("PyTorch");
-    JniUtils.setNumThreads(intraOp);
+    IntraOpThreads.use(intraOp);
     DetrConfig config = DetrConfig.builder(DetrConfig.Architecture.parse(architecture))
         .backbone(backbone).dilation(dilation).build();
     double[] msPerImage = new double[iterations];
@@ -143,7 +143,7 @@ final class BenchInferCommand implements Runnable {
         .put("model", (config.isDeformable() ? "deformable-detr-" : "detr-")
             + config.backbone().replace("resnet", "r") + (dilation ? "-dc5" : ""))
         .put("height", height).put("width", width).put("batch", batch)
-        .put("threads", JniUtils.getNumThreads()).put("requested_threads", intraOp);
+        .put("threads", IntraOpThreads.onThisThread()).put("requested_threads", intraOp);
     return n;
   }
 

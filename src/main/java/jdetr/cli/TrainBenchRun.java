@@ -1,7 +1,6 @@
 package jdetr.cli;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
@@ -12,6 +11,7 @@ import jdetr.bus.CreditedRequester;
 import jdetr.engine.AdamW;
 import jdetr.engine.AdamWConfig;
 import jdetr.engine.EngineRandom;
+import jdetr.engine.IntraOpThreads;
 import jdetr.engine.MatchingSource;
 import jdetr.engine.ParameterGroups;
 import jdetr.engine.TrainStep;
@@ -80,8 +80,8 @@ final class TrainBenchRun {
         childCpuAtStart.set(pipeline.childCpuNs());
       }
       onOwnThread(() -> {
-        JniUtils.setNumThreads(threads);
-        torchThreads[0] = JniUtils.getNumThreads();
+        IntraOpThreads.use(threads);
+        torchThreads[0] = IntraOpThreads.onThisThread();
         // the JVM's exit (Ctrl-C, SIGTERM) waits for the running step, then the bench stops
         try (TorchWork.Scope work = TorchWork.enter("benchmark");
             NDManager manager = NDManager.newBaseManager("PyTorch")) {

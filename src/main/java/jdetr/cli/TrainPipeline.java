@@ -17,6 +17,7 @@ import jdetr.bus.StepMetrics;
 import jdetr.train.TrainConfig;
 import jdetr.train.TrainProgress;
 import jdetr.verticles.DataVerticle;
+import jdetr.verticles.EvalVerticle;
 import jdetr.verticles.StageDeployer;
 import jdetr.verticles.StageDescriptor;
 import jdetr.verticles.StageDescriptors;
@@ -58,6 +59,9 @@ final class TrainPipeline {
         JsonObject c = d.config().copy();
         if (needsRecipe) {
           c.put("recipe", recipe).put("resume", resume);
+        }
+        if (d.verticle().equals(EvalVerticle.class.getName())) {
+          c.put(EvalVerticle.BESIDE_TRAINER, true);
         }
         (trainer ? trainers : others).add(new StageDescriptor(d.file(), d.name(), d.verticle(),
             d.threadingModel(), d.instances(), d.workerPoolName(), d.workerPoolSize(), d.roles(), c));

@@ -34,6 +34,7 @@ import jdetr.engine.MatchingSource;
 import jdetr.engine.ParameterGroups;
 import jdetr.engine.StepLR;
 import jdetr.engine.StepLog;
+import jdetr.engine.IntraOpThreads;
 import jdetr.engine.TorchWork;
 import jdetr.engine.TrainStep;
 import jdetr.engine.TrainableParameters;
@@ -114,6 +115,7 @@ public final class Trainer {
   /** Runs the training, on the calling thread, until its last epoch or {@link #stop}. */
   public Result run(boolean resume) throws IOException {
     try (TorchWork.Scope work = TorchWork.enter("training", this::stop)) {
+      IntraOpThreads.useProcessDefault();
       return train(resume);
     }
   }

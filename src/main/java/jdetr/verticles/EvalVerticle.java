@@ -9,6 +9,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.LinkedBlockingQueue;
 import jdetr.bus.Addresses;
 import jdetr.bus.EvalResult;
+import jdetr.engine.IntraOpThreads;
 import jdetr.engine.TorchWork;
 import jdetr.train.CheckpointEvaluation;
 import jdetr.train.CheckpointNote;
@@ -22,6 +23,12 @@ import jdetr.train.CheckpointNote;
  * work: each checkpoint goes to one of them. Logic: {@link CheckpointEvaluation}.
  */
 public final class EvalVerticle extends VerticleBase {
+  /**
+   * Config key, true when the stage runs in the trainer's JVM: it then evaluates on one intra-op
+   * thread, so the trainer's OpenMP team keeps spinning between its parallel regions
+   * ({@link IntraOpThreads}).
+   */
+  public static final String BESIDE_TRAINER = "beside_trainer";
   /** Failure code of a checkpoint offered while the stage stops. */
   public static final int STOPPING = 503;
   /** Wakes the thread when it is asked to stop. */
@@ -29,9 +36,11 @@ public final class EvalVerticle extends VerticleBase {
   private final BlockingQueue<JsonObject> queue = new LinkedBlockingQueue<>();
   private volatile boolean stopping;
   private Thread owner;
+  private boolean besideTrainer;
 
   @Override
   public Future<?> start() {
+    besideTrainer = config().getBoolean(BESIDE_TRAINER, false);
     owner = new Thread(this::evaluateAll, "jdetr-eval");
     owner.setDaemon(true);
     owner.start();
@@ -53,6 +62,7 @@ public final class EvalVerticle extends VerticleBase {
   private void evaluateAll() {
     try (TorchWork.Scope work = TorchWork.enter("evaluation", reason -> requestStop());
         CheckpointEvaluation evaluation = new CheckpointEvaluation(() -> stopping)) {
+      IntraOpThreads.use(besideTrainer ? 1 : IntraOpThreads.processDefault());
       while (true) {
         JsonObject saved = queue.take();
         if (stopping) {
