@@ -1,11 +1,14 @@
 package jdetr.model.deformable;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
+import ai.djl.pytorch.jni.JniUtils;
 import jdetr.autograd.GraphSafe;
 
 /**
@@ -21,14 +24,25 @@ import jdetr.autograd.GraphSafe;
  * {@code F.grid_sample(value, 2 * loc - 1, mode="bilinear", padding_mode="zeros",
  * align_corners=False)}: pixel centres at (i + 0.5) / W, corners outside the map read 0.
  *
- * <p>Each of the four corners of every sample is gathered from the flattened values with a row
- * lookup ({@code F.embedding}), weighted by attention x bilinear weight and reduced over levels and
- * points with a batched matrix product; the corners are summed one after another, so at most a
- * quarter of the gathered values is held at a time when nothing is recorded for the backward. Everything is differentiable with respect to the values, the locations and the
- * attention weights (gradients equal grid_sample's: out-of-map corners contribute nothing); the
- * integer corner indices carry no gradient.
+ * <p>All four corners of a sample are read with one row lookup ({@code F.embedding}) in a table
+ * that holds every 2x2 patch of the zero-padded maps ({@link #patchTable}), weighted by attention x
+ * bilinear weight and summed over corners, levels and points. Four corners per row, rather than
+ * one, quarter the lookups, whose backward in libtorch (a serial row-by-row add) was the costliest
+ * part of a small model's training step; the sum is an elementwise product and a reduction,
+ * which for these tiny per-query matrices is several times faster than a batched matrix product.
+ * Everything is differentiable with respect to the values, the locations and the attention weights
+ * (gradients equal grid_sample's: corners in the padding read 0); the integer indices carry no
+ * gradient. Without autograd recording, long query sequences are sampled in chunks
+ * ({@link #INFERENCE_GATHER_LIMIT}).
  */
 public final class MsDeformAttnCore {
+
+  /**
+   * Without autograd recording, queries are sampled in chunks of at most this many gathered
+   * values (64 MB of float32; the product with the coefficients is as large again), so a
+   * full-resolution encoder does not hold every query's samples at once.
+   */
+  static final long INFERENCE_GATHER_LIMIT = 1L << 24;
 
   private MsDeformAttnCore() {}
 
@@ -41,6 +55,12 @@ public final class MsDeformAttnCore {
    */
   public static NDArray sample(NDArray value, FeatureLevels levels, NDArray locations,
       NDArray attention) {
+    return sample(value, levels, locations, attention, INFERENCE_GATHER_LIMIT);
+  }
+
+  /** {@link #sample} with another chunk limit for inference. */
+  static NDArray sample(NDArray value, FeatureLevels levels, NDArray locations,
+      NDArray attention, long inferenceGatherLimit) {
     Shape vs = value.getShape();
     Shape ls = locations.getShape();
     long n = vs.get(0);
@@ -64,15 +84,34 @@ public final class MsDeformAttnCore {
       value.tempAttach(scope);
       locations.tempAttach(scope);
       attention.tempAttach(scope);
-      NDArray out = gatherAndSum(value, levels, locations, attention, n, s, m, d, lq, l, p);
-      return scope.ret(out);
+      NDArray table = patchTable(value, levels, n, m, d);
+      LevelConstants c = new LevelConstants(levels, m, scope);
+      long perQuery = n * m * l * p * 4 * d; // gathered values per query
+      long chunk = JniUtils.isGradMode() ? lq : Math.max(1, inferenceGatherLimit / perQuery);
+      if (chunk >= lq) {
+        return scope.ret(gatherAndSum(table, c, locations, attention, n, m, d, lq, l, p));
+      }
+      NDList parts = new NDList();
+      for (long q = 0; q < lq; q += chunk) {
+        long end = Math.min(lq, q + chunk);
+        try (NDManager part = NDManager.subManagerOf(value)) {
+          NDArray loc = locations.get(":, {}:{}", q, end);
+          NDArray att = attention.get(":, {}:{}", q, end);
+          loc.attach(part);
+          att.attach(part);
+          parts.add(part.ret(gatherAndSum(table, c, loc, att, n, m, d, end - q, l, p)));
+        }
+      }
+      return scope.ret(NDArrays.concat(parts, 1));
     }
   }
 
-  private static NDArray gatherAndSum(NDArray value, FeatureLevels levels, NDArray locations,
-      NDArray attention, long n, long s, long m, long d, long lq, int l, long p) {
-    NDManager mgr = value.getManager();
-    LevelConstants c = new LevelConstants(levels, m, mgr);
+  /**
+   * @param table the patch table ({@link #patchTable})
+   * @return [N, Lq, M * D]
+   */
+  private static NDArray gatherAndSum(NDArray table, LevelConstants c, NDArray locations,
+      NDArray attention, long n, long m, long d, long lq, int l, long p) {
     // grid_sample's source coordinates, as its CPU kernel computes them:
     // g = 2 * loc - 1 ; pixel = (g + 1) * (size / 2) - 0.5
     NDArray grid = GraphSafe.mul(locations, 2f).sub(1f); // [N, Lq, M, L, P, 2]
@@ -84,41 +123,56 @@ public final class MsDeformAttnCore {
     NDArray north = y.sub(y0); // distance from the north row
     NDArray east = west.neg().add(1f);
     NDArray south = north.neg().add(1f);
-    NDArray x1 = x0.add(1f);
-    NDArray y1 = y0.add(1f);
-    // corners in the order nw, ne, sw, se; each weight is zeroed where the corner is off the map
-    NDArray[][] corners = {{x0, y0}, {x1, y0}, {x0, y1}, {x1, y1}};
-    NDArray[] weights = {south.mul(east), south.mul(west), north.mul(east), north.mul(west)};
+    // the sample reads the patch whose north-west corner is (x0, y0); a patch with a corner on the
+    // map starts at -1..W-1, -1..H-1; the others read patch 0 with coefficient 0
+    NDArray onMap = x0.gte(-1f).logicalAnd(x0.lte(c.lastColumn))
+        .logicalAnd(y0.gte(-1f)).logicalAnd(y0.lte(c.lastRow)).toType(DataType.FLOAT32, false);
     long samples = n * lq * m;
-    NDArray table = value.reshape(n * s * m, d); // [N * S * M, D]
-    NDArray imageStart = c.imageStart(n, s, m);
-    NDArray head = c.head(m);
-    NDArray out = null;
-    for (int k = 0; k < 4; k++) { // one corner at a time: a quarter of the gathered values alive
-      NDArray cx = corners[k][0];
-      NDArray cy = corners[k][1];
-      NDArray inside = cx.gte(0f).logicalAnd(cx.lte(c.lastColumn))
-          .logicalAnd(cy.gte(0f)).logicalAnd(cy.lte(c.lastRow)).toType(DataType.FLOAT32, false);
-      NDArray coefficient = weights[k].mul(inside).mul(attention)
-          .reshape(samples, 1, (long) l * p); // [N * Lq * M, 1, L * P]
-      // off-map corners read row 0 (their coefficient is 0); x, y are whole numbers
-      NDArray col = cx.mul(inside).toType(DataType.INT64, false);
-      NDArray row = cy.mul(inside).toType(DataType.INT64, false);
-      // row of value.reshape(N * S * M, D): (n * S + start_l + y * W_l + x) * M + m
-      NDArray index = row.mul(c.rowStride).add(col.mul(c.heads)).add(c.levelStart)
-          .add(imageStart).add(head).reshape(-1); // [N * Lq * M * L * P]
-      NDArray gathered = Embedding.embedding(index, table, SparseFormat.DENSE).singletonOrThrow()
-          .reshape(samples, (long) l * p, d); // [N * Lq * M, L * P, D]
-      NDArray sum = coefficient.matMul(gathered); // [N * Lq * M, 1, D]
-      gathered.close();
-      out = out == null ? sum : out.add(sum);
+    long corners = (long) l * p * 4;
+    NDArray coefficient = NDArrays.stack(new NDList(south.mul(east), south.mul(west),
+            north.mul(east), north.mul(west)), 5) // [N, Lq, M, L, P, 4] nw, ne, sw, se
+        .mul(attention.mul(onMap).expandDims(5))
+        .reshape(samples, corners, 1);
+    NDArray col = x0.add(1f).mul(onMap).toType(DataType.INT64, false);
+    NDArray row = y0.add(1f).mul(onMap).toType(DataType.INT64, false);
+    // row of the patch table: (n * S' + start'_l + (y0 + 1) * (W_l + 1) + x0 + 1) * M + m
+    NDArray index = row.mul(c.rowStride).add(col.mul(c.heads)).add(c.levelStart)
+        .add(c.imageStart(n, m)).add(c.head(m)).reshape(-1); // [N * Lq * M * L * P]
+    NDArray gathered = Embedding.embedding(index, table, SparseFormat.DENSE).singletonOrThrow().reshape(samples, corners, d); // [N*Lq*M, L*P*4, D]
+    return coefficient.mul(gathered).sum(new int[] {1}).reshape(n, lq, m * d); // [N, Lq, M * D]
+  }
+
+  /**
+   * The values of every 2x2 patch of every level, one row per (image, patch, head): patch (a, b)
+   * of a level holds the cells (a-1, b-1), (a-1, b), (a, b-1), (a, b) of the map padded with zeros,
+   * a = 0..H, b = 0..W. One row lookup then reads all four corners of a bilinear sample.
+   *
+   * @return [N * S' * M, 4 * D], S' = sum (H_l + 1)(W_l + 1), corners nw, ne, sw, se
+   */
+  private static NDArray patchTable(NDArray value, FeatureLevels levels, long n, long m, long d) {
+    NDManager mgr = value.getManager();
+    NDList perLevel = new NDList();
+    for (int i = 0; i < levels.count(); i++) {
+      long h = levels.height(i);
+      long w = levels.width(i);
+      NDArray map = value.get(":, {}:{}", levels.start(i), levels.start(i) + h * w)
+          .reshape(n, h, w, m, d);
+      NDArray column = mgr.zeros(new Shape(n, h, 1, m, d), value.getDataType(), value.getDevice());
+      map = NDArrays.concat(new NDList(column, map, column), 2); // [N, H, W + 2, M, D]
+      NDArray line = mgr.zeros(new Shape(n, 1, w + 2, m, d), value.getDataType(), value.getDevice());
+      map = NDArrays.concat(new NDList(line, map, line), 1); // [N, H + 2, W + 2, M, D]
+      perLevel.add(NDArrays.concat(new NDList(
+          map.get(":, 0:{}, 0:{}", h + 1, w + 1), map.get(":, 0:{}, 1:", h + 1),
+          map.get(":, 1:, 0:{}", w + 1), map.get(":, 1:, 1:")), 4) // [N, H + 1, W + 1, M, 4D]
+          .reshape(n, (h + 1) * (w + 1), m, 4 * d));
     }
-    return out.reshape(n, lq, m * d); // [N, Lq, M * D]
+    return NDArrays.concat(perLevel, 1).reshape(-1, 4 * d);
   }
 
   /**
    * Per-level sizes broadcast against [N, Lq, M, L, P] (level on axis 3), in libtorch memory; the
-   * integer ones are already multiplied by the head count M (the row stride of the value table).
+   * integer ones index the patch table and are already multiplied by the head count M (its row
+   * stride).
    */
   private static final class LevelConstants {
     final NDArray halfWidth;
@@ -128,6 +182,7 @@ public final class MsDeformAttnCore {
     final NDArray rowStride;
     final NDArray levelStart;
     final NDArray heads;
+    private final long patches;
     private final NDManager manager;
 
     LevelConstants(FeatureLevels levels, long m, NDManager manager) {
@@ -139,14 +194,17 @@ public final class MsDeformAttnCore {
       float[] lastY = new float[l];
       long[] stride = new long[l];
       long[] start = new long[l];
+      long s = 0;
       for (int i = 0; i < l; i++) {
         hw[i] = (float) levels.width(i) / 2;
         hh[i] = (float) levels.height(i) / 2;
         lastX[i] = levels.width(i) - 1;
         lastY[i] = levels.height(i) - 1;
-        stride[i] = levels.width(i) * m;
-        start[i] = levels.start(i) * m;
+        stride[i] = (levels.width(i) + 1L) * m;
+        start[i] = s * m;
+        s += (levels.height(i) + 1L) * (levels.width(i) + 1L);
       }
+      patches = s;
       Shape shape = new Shape(1, 1, 1, l, 1);
       halfWidth = GraphSafe.create(manager, hw, shape);
       halfHeight = GraphSafe.create(manager, hh, shape);
@@ -157,9 +215,9 @@ public final class MsDeformAttnCore {
       heads = GraphSafe.create(manager, new long[] {m}, new Shape(1));
     }
 
-    /** n * S * M for image n, shaped [N, 1, 1, 1, 1]. */
-    NDArray imageStart(long n, long s, long m) {
-      int step = Math.toIntExact(s * m);
+    /** n * S' * M for image n, shaped [N, 1, 1, 1, 1]. */
+    NDArray imageStart(long n, long m) {
+      int step = Math.toIntExact(patches * m);
       return manager.arange(0, Math.toIntExact(n * step), step, DataType.INT64)
           .reshape(n, 1, 1, 1, 1);
     }
