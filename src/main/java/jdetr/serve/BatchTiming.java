@@ -1,11 +1,16 @@
 package jdetr.serve;
 
+import java.util.Arrays;
+
 /**
  * When to claim the next batch so that its frames are decoded and prepared just as the running
  * batch ends: the running batch's expected end less the expected preparation time. Claiming
  * earlier would only make the next batch's frames older (a claimed frame is no longer replaced by
  * a newer one of its stream); claiming later would leave the model waiting. The expectations are
- * moving averages of what was measured. Not thread-safe: the detection loop guards it.
+ * moving averages of what was measured, the model's per batch size: a batch's time is not
+ * proportional to its frames (a fixed part per batch), and batch sizes alternate when streams
+ * answer out of step, so a time per frame would expect a batch of 4 after batches of 1 to run four
+ * times as long as it does. Not thread-safe: the detection loop guards it.
  */
 final class BatchTiming {
 
@@ -14,12 +19,18 @@ final class BatchTiming {
   /** Preparation is started this much earlier than its expected duration (it varies with load). */
   private static final double PREPARE_MARGIN = 1.5;
 
-  private double modelNanosPerFrame = Double.NaN;
+  /** Expected model time of a batch, by its number of frames; NaN where none ran yet. */
+  private double[] modelNanos = new double[0];
   private double prepareNanos = Double.NaN;
 
   /** The model ran a batch of {@code frames} in {@code nanos}. */
   void modelRan(int frames, long nanos) {
-    modelNanosPerFrame = average(modelNanosPerFrame, nanos / (double) Math.max(1, frames));
+    if (frames >= modelNanos.length) {
+      int old = modelNanos.length;
+      modelNanos = Arrays.copyOf(modelNanos, frames + 1);
+      Arrays.fill(modelNanos, old, frames + 1, Double.NaN);
+    }
+    modelNanos[frames] = average(modelNanos[frames], nanos);
   }
 
   /** A batch took {@code nanos} to decode and prepare. */
@@ -29,13 +40,15 @@ final class BatchTiming {
 
   /**
    * The {@link System#nanoTime()} at which to claim the next batch while a batch of {@code frames}
-   * runs since {@code runningSince}; {@code runningSince} itself until both durations were measured.
+   * runs since {@code runningSince}; {@code runningSince} itself until the preparation and a batch
+   * of that size were measured.
    */
   long claimAt(long runningSince, int frames) {
-    if (Double.isNaN(modelNanosPerFrame) || Double.isNaN(prepareNanos)) {
+    double model = frames < modelNanos.length ? modelNanos[frames] : Double.NaN;
+    if (Double.isNaN(model) || Double.isNaN(prepareNanos)) {
       return runningSince;
     }
-    double lead = modelNanosPerFrame * frames - PREPARE_MARGIN * prepareNanos;
+    double lead = model - PREPARE_MARGIN * prepareNanos;
     return runningSince + (long) Math.max(0, lead);
   }
 

@@ -99,11 +99,12 @@ class DetectionLoopTest {
       long[] b = batches.get(k);
       overlapped += prepares.stream().anyMatch(p -> overlap(p, b)) ? 1 : 0;
     }
-    System.out.printf("prepare ahead: batches %d, sizes %s; next batch prepared during the running one in %d of %d%n",
+    String seen = String.format("batches %d, sizes %s; next batch prepared during the running one in %d of %d",
         batches.size(), batches.stream().map(b -> b[2]).toList(), overlapped, batches.size() - 2);
+    System.out.println("prepare ahead: " + seen);
     // how many overlap depends on when the answered streams' next frames arrive; without
     // prepareAhead none can (the test above)
-    assertThat(overlapped).isPositive();
+    assertThat(overlapped).as(seen).isPositive();
   }
 
   /**
