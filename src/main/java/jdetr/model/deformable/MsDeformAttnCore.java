@@ -1,5 +1,6 @@
 package jdetr.model.deformable;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -138,7 +139,8 @@ public final class MsDeformAttnCore {
     // row of the patch table: (n * S' + start'_l + (y0 + 1) * (W_l + 1) + x0 + 1) * M + m
     NDArray index = row.mul(c.rowStride).add(col.mul(c.heads)).add(c.levelStart)
         .add(c.imageStart(n, m)).add(c.head(m)).reshape(-1); // [N * Lq * M * L * P]
-    NDArray gathered = Embedding.embedding(index, table, SparseFormat.DENSE).singletonOrThrow().reshape(samples, corners, d); // [N*Lq*M, L*P*4, D]
+    NDArray gathered = Embedding.embedding(index, table, SparseFormat.DENSE).singletonOrThrow()
+        .reshape(samples, corners, d); // [N * Lq * M, L * P * 4, D]
     return coefficient.mul(gathered).sum(new int[] {1}).reshape(n, lq, m * d); // [N, Lq, M * D]
   }
 
@@ -151,15 +153,17 @@ public final class MsDeformAttnCore {
    */
   private static NDArray patchTable(NDArray value, FeatureLevels levels, long n, long m, long d) {
     NDManager mgr = value.getManager();
+    DataType type = value.getDataType();
+    Device device = value.getDevice();
     NDList perLevel = new NDList();
     for (int i = 0; i < levels.count(); i++) {
       long h = levels.height(i);
       long w = levels.width(i);
       NDArray map = value.get(":, {}:{}", levels.start(i), levels.start(i) + h * w)
           .reshape(n, h, w, m, d);
-      NDArray column = mgr.zeros(new Shape(n, h, 1, m, d), value.getDataType(), value.getDevice());
+      NDArray column = mgr.zeros(new Shape(n, h, 1, m, d), type, device);
       map = NDArrays.concat(new NDList(column, map, column), 2); // [N, H, W + 2, M, D]
-      NDArray line = mgr.zeros(new Shape(n, 1, w + 2, m, d), value.getDataType(), value.getDevice());
+      NDArray line = mgr.zeros(new Shape(n, 1, w + 2, m, d), type, device);
       map = NDArrays.concat(new NDList(line, map, line), 1); // [N, H + 2, W + 2, M, D]
       perLevel.add(NDArrays.concat(new NDList(
           map.get(":, 0:{}, 0:{}", h + 1, w + 1), map.get(":, 0:{}, 1:", h + 1),
