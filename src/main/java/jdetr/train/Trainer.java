@@ -350,21 +350,28 @@ public final class Trainer {
     }
   }
 
-  /** A learning rate changed since the checkpoint (given at resume) replaces the saved one. */
+  /**
+   * A learning rate or StepLR step size changed since the checkpoint (given at resume) sets the
+   * rates the new schedule gives after the epochs done: base rate × 0.1^(epochs done / lr_drop)
+   * (Deformable DETR's {@code --override_resumed_lr_drop}; the saved rates alone would keep the old
+   * drops).
+   */
   private void honourNewRates(JsonNode saved, AdamW optimizer, StepLR scheduler) {
     double savedLr = saved.path("lr").asDouble(config.lr());
     double savedBackbone = saved.path("lr_backbone").asDouble(config.lrBackbone());
-    if (savedLr == config.lr() && savedBackbone == config.lrBackbone()) {
+    int savedDrop = saved.path("lr_drop").asInt(config.lrDrop());
+    if (savedLr == config.lr() && savedBackbone == config.lrBackbone() && savedDrop == config.lrDrop()) {
       return;
     }
-    double drop = Math.pow(0.1, scheduler.lastEpoch() / config.lrDrop());
+    int drops = scheduler.lastEpoch() / config.lrDrop();
+    double drop = Math.pow(0.1, drops);
     optimizer.setLr(0, config.lr() * drop);
     optimizer.setLr(1, config.lrBackbone() * drop);
     if (config.model().isDeformable()) {
       optimizer.setLr(2, config.lr() * ParameterGroups.DEFORMABLE_LINEAR_PROJ_MULT * drop);
     }
-    progress.printf("learning rates changed at resume: lr %s -> %s, lr_backbone %s -> %s"
+    progress.printf("learning rates changed at resume: lr %s -> %s, lr_backbone %s -> %s, lr_drop %d -> %d"
         + " (now %.3e / %.3e after %d StepLR drops)%n", savedLr, config.lr(), savedBackbone,
-        config.lrBackbone(), optimizer.lr(0), optimizer.lr(1), scheduler.lastEpoch() / config.lrDrop());
+        config.lrBackbone(), savedDrop, config.lrDrop(), optimizer.lr(0), optimizer.lr(1), drops);
   }
 }

@@ -113,6 +113,21 @@ class TrainerTest {
     // two StepLR drops at the end of epochs 0 and 1: 5e-4 * 0.01
     assertThat(JSON.readTree(after.get(2)).get("train_lr").asDouble()).isCloseTo(5e-6,
         org.assertj.core.data.Offset.offset(1e-12));
+
+    // resume with a later StepLR drop: the saved rate (dropped three times) gives way to the new
+    // schedule's, undropped after 3 epochs with lr_drop 4, and the next drop comes after epoch 4
+    sets.add("epochs=5");
+    sets.add("lr_drop=4");
+    text.reset();
+    new Trainer(TrainConfig.resolve(JSON.createObjectNode(), sets, "test"),
+        new PrintStream(text, true, StandardCharsets.UTF_8)).run(true);
+    assertThat(text.toString(StandardCharsets.UTF_8)).contains("lr_drop 1 -> 4");
+    List<String> later = Files.readAllLines(out.resolve("log.jsonl"));
+    assertThat(later).hasSize(5);
+    assertThat(JSON.readTree(later.get(3)).get("train_lr").asDouble()).isCloseTo(5e-4,
+        org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(JSON.readTree(later.get(4)).get("train_lr").asDouble()).isCloseTo(5e-5,
+        org.assertj.core.data.Offset.offset(1e-12));
   }
 
   @Test
