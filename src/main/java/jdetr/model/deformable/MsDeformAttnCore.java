@@ -29,19 +29,20 @@ import jdetr.autograd.GraphSafe;
  * that holds every 2x2 patch of the zero-padded maps ({@link #patchTable}), weighted by attention x
  * bilinear weight and summed over corners, levels and points. Four corners per row, rather than
  * one, quarter the lookups, whose backward in libtorch (a serial row-by-row add) was the costliest
- * part of a small model's training step; the sum is an elementwise product and a reduction,
- * which for these tiny per-query matrices is several times faster than a batched matrix product.
- * Everything is differentiable with respect to the values, the locations and the attention weights
- * (gradients equal grid_sample's: corners in the padding read 0); the integer indices carry no
- * gradient. Without autograd recording, long query sequences are sampled in chunks
+ * part of a small model's training step. In training the sum is an elementwise product and a
+ * reduction: for these tiny per-query matrices its forward and backward are several times faster
+ * than a batched matrix product's. Everything is differentiable with respect to the values, the
+ * locations and the attention weights (gradients equal grid_sample's: corners in the padding read
+ * 0); the integer indices carry no gradient. Without autograd recording the sum is a batched
+ * matrix product (the faster forward alone), and long query sequences are sampled in chunks
  * ({@link #INFERENCE_GATHER_LIMIT}).
  */
 public final class MsDeformAttnCore {
 
   /**
    * Without autograd recording, queries are sampled in chunks of at most this many gathered
-   * values (64 MB of float32; the product with the coefficients is as large again), so a
-   * full-resolution encoder does not hold every query's samples at once.
+   * values (64 MB of float32), so a full-resolution encoder does not hold every query's samples
+   * at once.
    */
   static final long INFERENCE_GATHER_LIMIT = 1L << 24;
 
@@ -141,6 +142,11 @@ public final class MsDeformAttnCore {
         .add(c.imageStart(n, m)).add(c.head(m)).reshape(-1); // [N * Lq * M * L * P]
     NDArray gathered = Embedding.embedding(index, table, SparseFormat.DENSE).singletonOrThrow()
         .reshape(samples, corners, d); // [N * Lq * M, L * P * 4, D]
+    if (!JniUtils.isGradMode()) {
+      // without a backward a batched product is the faster sum (its backward is the slower one)
+      return coefficient.reshape(samples, 1, corners).matMul(gathered) // [N * Lq * M, 1, D]
+          .reshape(n, lq, m * d);
+    }
     return coefficient.mul(gathered).sum(new int[] {1}).reshape(n, lq, m * d); // [N, Lq, M * D]
   }
 

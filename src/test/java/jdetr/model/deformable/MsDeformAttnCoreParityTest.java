@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.util.Map;
 import jdetr.autograd.CollectedJavaMemory;
 import jdetr.checkpoint.Safetensors;
+import jdetr.model.NoGrad;
 import jdetr.model.ParityFixture;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * four levels: the output, and the gradients of sum(output * w) with respect to the values, the
  * sampling locations and the attention weights, within 1e-5. The backward runs after a garbage
  * collection that overwrites freed Java memory, so a constant the graph kept in Java memory would
- * show.
+ * show. Without autograd (inference), the output is checked again, whole and one query at a time.
  */
 class MsDeformAttnCoreParityTest {
 
@@ -65,6 +66,13 @@ class MsDeformAttnCoreParityTest {
       ParityFixture.assertClose("sampling grad attention", attention.getGradient(),
           ref.get("grad_attention"), 1e-5);
       assertThat(locations.getGradient().abs().sum().getFloat()).isGreaterThan(1f);
+      // inference sums the corners with a batched product instead, in chunks of queries
+      try (NoGrad off = NoGrad.enter()) {
+        ParityFixture.assertClose("sampling output, inference",
+            MsDeformAttnCore.sample(value, levels, locations, attention), ref.get("output"), 1e-5);
+        ParityFixture.assertClose("sampling output, inference in chunks",
+            MsDeformAttnCore.sample(value, levels, locations, attention, 1), ref.get("output"), 1e-5);
+      }
     }
   }
 }
