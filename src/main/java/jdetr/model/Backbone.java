@@ -12,6 +12,7 @@ import jdetr.model.nn.TorchBlock;
  * DETR's backbone: a torchvision ResNet ({@code body}), FrozenBatchNorm2d by default, returning the
  * feature maps of the requested stages, each with the padding mask nearest-downsampled to its
  * size. DETR uses stage 4 only (C5: stride 32, or 16 with DC5); Deformable DETR uses 2, 3, 4.
+ * The ResNet is built up to the deepest stage returned.
  */
 public final class Backbone extends TorchBlock {
 
@@ -42,7 +43,8 @@ public final class Backbone extends TorchBlock {
       }
     }
     this.returnStages = List.copyOf(returnStages);
-    body = child("body", new ResNet(name, dilation, trainBackbone, norm));
+    body = child("body", new ResNet(name, this.returnStages.get(this.returnStages.size() - 1),
+        dilation, trainBackbone, norm));
   }
 
   /**

@@ -45,7 +45,7 @@ public final class Detr extends DetectionTransformer {
     queryEmbed = child("query_embed", new Embedding(config.numQueries(), d, true));
     inputProj = child("input_proj", Conv2d.withDefaultInit(config.backboneChannels(), d, 1, true));
     Backbone body = new Backbone(config.backbone(), config.trainBackbone(), config.dilation(),
-        List.of(4), config.backboneNorm());
+        List.of(config.backboneStages()), config.backboneNorm());
     backbone = child("backbone", switch (config.positionEmbedding()) {
       case SINE -> new Joiner(body, new PositionEmbeddingSine(d / 2));
       case LEARNED -> new Joiner(body, new PositionEmbeddingLearned(d / 2, true));

@@ -21,6 +21,9 @@ import jdetr.loss.ClassLoss;
  *
  * @param architecture detr | deformable_detr
  * @param backbone resnet18 | resnet34 | resnet50 | resnet101
+ * @param backboneStages the ResNet stages built and run, layer1..layerN: 4 as the reference; 3
+ *     leaves out layer4 (3/4 of a ResNet-18's parameters), whose stride-32 level Deformable DETR
+ *     then takes from its extra stride-2 projection, and DETR reads layer3 (stride 16)
  * @param dilation DC5: dilate the last ResNet stage instead of striding it
  * @param positionEmbedding sine | learned
  * @param hiddenDim transformer width
@@ -42,6 +45,7 @@ import jdetr.loss.ClassLoss;
 public record DetrConfig(
     @JsonProperty("architecture") Architecture architecture,
     @JsonProperty("backbone") String backbone,
+    @JsonProperty("backbone_stages") int backboneStages,
     @JsonProperty("dilation") boolean dilation,
     @JsonProperty("position_embedding") PositionEmbeddingKind positionEmbedding,
     @JsonProperty("hidden_dim") int hiddenDim,
@@ -117,6 +121,13 @@ public record DetrConfig(
         backbone + " is not one of " + BACKBONES);
     require(!dilation || backbone.equals("resnet50") || backbone.equals("resnet101"), "dilation",
         "dilation (DC5) needs a Bottleneck ResNet (resnet50/resnet101), not " + backbone);
+    if (backboneStages == 0) {
+      backboneStages = 4; // configs written before the option existed
+    }
+    require(backboneStages >= 2 && backboneStages <= 4, "backbone_stages",
+        "must be 2, 3 or 4, got " + backboneStages);
+    require(!dilation || backboneStages == 4, "dilation",
+        "dilation (DC5) dilates layer4, which backbone_stages " + backboneStages + " leaves out");
     require(positionEmbedding != null, "position_embedding", "missing");
     require(hiddenDim > 0 && hiddenDim % 2 == 0, "hidden_dim", hiddenDim + " must be even and > 0");
     require(nheads > 0 && hiddenDim % nheads == 0, "nheads",
@@ -134,8 +145,8 @@ public record DetrConfig(
 
   /** The reference defaults: DETR R50 on COCO (91 classes). */
   public static DetrConfig defaults() {
-    return new DetrConfig(Architecture.DETR, "resnet50", false, PositionEmbeddingKind.SINE, 256, 8,
-        6, 6, 2048, 0.1, 100, false, true, 91, true, Norm2d.Kind.FROZEN, null);
+    return new DetrConfig(Architecture.DETR, "resnet50", 4, false, PositionEmbeddingKind.SINE, 256,
+        8, 6, 6, 2048, 0.1, 100, false, true, 91, true, Norm2d.Kind.FROZEN, null);
   }
 
   /**
@@ -145,7 +156,7 @@ public record DetrConfig(
   public static DetrConfig defaults(Architecture architecture) {
     return switch (architecture) {
       case DETR -> defaults();
-      case DEFORMABLE_DETR -> new DetrConfig(Architecture.DEFORMABLE_DETR, "resnet50", false,
+      case DEFORMABLE_DETR -> new DetrConfig(Architecture.DEFORMABLE_DETR, "resnet50", 4, false,
           PositionEmbeddingKind.SINE, 256, 8, 6, 6, 1024, 0.1, 300, false, true, 91, true,
           Norm2d.Kind.FROZEN, DeformableOptions.defaults());
     };
@@ -238,9 +249,10 @@ public record DetrConfig(
     return new Builder(defaults(architecture));
   }
 
-  /** Channels of the last backbone stage: 512 for resnet18/34, 2048 otherwise. */
+  /** Channels of the last backbone stage (stage 4: 512 for resnet18/34, 2048 otherwise). */
   public int backboneChannels() {
-    return backbone.equals("resnet18") || backbone.equals("resnet34") ? 512 : 2048;
+    int basic = 64 << (backboneStages - 1);
+    return backbone.equals("resnet18") || backbone.equals("resnet34") ? basic : 4 * basic;
   }
 
   private static void require(boolean ok, String field, String message) {
@@ -253,6 +265,7 @@ public record DetrConfig(
   public static final class Builder {
     private Architecture architecture;
     private String backbone;
+    private int backboneStages;
     private boolean dilation;
     private PositionEmbeddingKind positionEmbedding;
     private int hiddenDim;
@@ -272,6 +285,7 @@ public record DetrConfig(
     private Builder(DetrConfig c) {
       architecture = c.architecture;
       backbone = c.backbone;
+      backboneStages = c.backboneStages;
       dilation = c.dilation;
       positionEmbedding = c.positionEmbedding;
       hiddenDim = c.hiddenDim;
@@ -290,6 +304,7 @@ public record DetrConfig(
     }
 
     public Builder backbone(String v) { backbone = v; return this; }
+    public Builder backboneStages(int v) { backboneStages = v; return this; }
     public Builder dilation(boolean v) { dilation = v; return this; }
     public Builder positionEmbedding(PositionEmbeddingKind v) { positionEmbedding = v; return this; }
     public Builder hiddenDim(int v) { hiddenDim = v; return this; }
@@ -307,9 +322,9 @@ public record DetrConfig(
     public Builder deformable(DeformableOptions v) { deformable = v; return this; }
 
     public DetrConfig build() {
-      return new DetrConfig(architecture, backbone, dilation, positionEmbedding, hiddenDim, nheads,
-          encLayers, decLayers, dimFeedforward, dropout, numQueries, preNorm, auxLoss, numClasses,
-          trainBackbone, backboneNorm, deformable);
+      return new DetrConfig(architecture, backbone, backboneStages, dilation, positionEmbedding,
+          hiddenDim, nheads, encLayers, decLayers, dimFeedforward, dropout, numQueries, preNorm,
+          auxLoss, numClasses, trainBackbone, backboneNorm, deformable);
     }
   }
 }

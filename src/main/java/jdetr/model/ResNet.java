@@ -12,7 +12,8 @@ import jdetr.model.nn.TorchBlock;
 import jdetr.model.nn.TorchInit;
 
 /**
- * The torchvision ResNet body up to layer4 (no avgpool/fc), with torchvision's parameter names
+ * The torchvision ResNet body up to layer4, or a shallower stage (no avgpool/fc), with
+ * torchvision's parameter names
  * ({@code conv1, bn1, layer1.0.conv1, layer1.0.downsample.0, …}). With FrozenBatchNorm2d (the
  * reference) the stem (conv1, bn1) and layer1 never train and layer2-4 train when
  * {@code trainable}; with a trained BatchNorm2d every layer trains when {@code trainable}.
@@ -25,11 +26,15 @@ public final class ResNet extends TorchBlock {
 
   /**
    * @param name resnet18 | resnet34 | resnet50 | resnet101
+   * @param depth the stages built: layer1..layer{depth}, 1..4 (4: the whole body)
    * @param dilateLast replace the stride of layer4 with dilation 2 (DC5)
    * @param trainable layer2-4 (with {@code norm} BATCH: every layer) require gradients
    * @param norm the normalisation after each convolution
    */
-  public ResNet(String name, boolean dilateLast, boolean trainable, Norm2d.Kind norm) {
+  public ResNet(String name, int depth, boolean dilateLast, boolean trainable, Norm2d.Kind norm) {
+    if (depth < 1 || depth > 4 || (dilateLast && depth < 4)) {
+      throw new IllegalArgumentException("resnet depth " + depth + (dilateLast ? " with DC5" : ""));
+    }
     int[] depths = switch (name) {
       case "resnet18" -> new int[] {2, 2, 2, 2};
       case "resnet34", "resnet50" -> new int[] {3, 4, 6, 3};
@@ -44,7 +49,7 @@ public final class ResNet extends TorchBlock {
     bn1 = child("bn1", Norm2d.of(norm, 64));
     long inplanes = 64;
     int dilation = 1;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < depth; i++) {
       long planes = 64L << i;
       int stride = i == 0 ? 1 : 2;
       int previousDilation = dilation;
@@ -77,7 +82,7 @@ public final class ResNet extends TorchBlock {
    * Runs the stem and the stages up to the deepest one requested.
    *
    * @param images [B, 3, H, W]
-   * @param returnStages stage numbers (1..4) whose outputs are returned, ascending
+   * @param returnStages stage numbers (1..depth) whose outputs are returned, ascending
    * @param training BatchNorm2d uses and tracks batch statistics
    * @return one feature map per requested stage, [B, C_s, H_s, W_s]
    */
@@ -100,22 +105,22 @@ public final class ResNet extends TorchBlock {
     return out;
   }
 
-  /** Output channels of stage s (1..4). */
+  /** Output channels of stage s (1..depth). */
   public long channels(int stage) {
     return stages.get(stage - 1).outChannels();
   }
 
   @Override
   protected NDList forwardList(NDList inputs, boolean training) {
-    return new NDList(forward(inputs.singletonOrThrow(), List.of(4), training));
+    return new NDList(forward(inputs.singletonOrThrow(), List.of(stages.size()), training));
   }
 
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
-    return new Shape[] {stageShapes(inputShapes[0])[3]};
+    return new Shape[] {stageShapes(inputShapes[0])[stages.size() - 1]};
   }
 
-  /** Output shapes of stages 1..4 (index 0..3) for images of shape [B, 3, H, W]. */
+  /** Output shapes of stages 1..depth (index 0..depth-1) for images of shape [B, 3, H, W]. */
   public Shape[] stageShapes(Shape images) {
     Shape s = conv1.getOutputShapes(new Shape[] {images})[0];
     s = new Shape(s.get(0), s.get(1), (s.get(2) - 1) / 2 + 1, (s.get(3) - 1) / 2 + 1); // maxpool

@@ -65,6 +65,7 @@ class TrainConfigTest {
   void shippedRecipesResolve() throws Exception {
     TrainConfig demo = TrainConfig.load(Path.of("conf/shapes-demo.json"), List.of());
     assertThat(demo.model().backbone()).isEqualTo("resnet18");
+    assertThat(demo.model().backboneStages()).isEqualTo(3);
     assertThat(demo.synth()).isNotNull();
     assertThat(demo.model().deformable().denoising()).isEqualTo(new Denoising(5, 0.2, 0.4));
     TrainConfig finetune = TrainConfig.load(Path.of("conf/detr-r50-finetune.json"),

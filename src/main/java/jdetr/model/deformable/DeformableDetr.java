@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import jdetr.autograd.GraphSafe;
 import jdetr.model.Backbone;
 import jdetr.model.DeformableOptions;
@@ -96,8 +97,11 @@ public final class DeformableDetr extends DetectionTransformer {
     }
     labelEnc = options.denoising().enabled()
         ? child("label_enc", new Embedding(config.numClasses(), d, true)) : null;
+    int deepest = config.backboneStages();
+    List<Integer> stages = levels > 1
+        ? IntStream.rangeClosed(2, deepest).boxed().toList() : List.of(deepest); // C3..C5
     Backbone body = new Backbone(config.backbone(), config.trainBackbone(), config.dilation(),
-        levels > 1 ? List.of(2, 3, 4) : List.of(4), config.backboneNorm());
+        stages, config.backboneNorm());
     List<Long> channels = body.channels();
     List<InputProjection> projections = new ArrayList<>();
     for (long c : channels) {

@@ -11,6 +11,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -179,6 +180,41 @@ class DeformableDetrBehaviourTest {
         .hasMessageContaining("num_feature_levels");
     assertThatThrownBy(() -> SMALL.toBuilder().hiddenDim(48).nheads(2).build())
         .hasMessageContaining("GroupNorm");
+  }
+
+  @Test
+  void aShallowerBackboneLeavesOutLayer4AndTheExtraProjectionsStartFromLayer3() {
+    try (NDManager m = NDManager.newBaseManager("PyTorch"); NoGrad g = NoGrad.enter()) {
+      DetrConfig three = withOptions(new DeformableOptions(4, 4, 4, true, true)).toBuilder()
+          .backboneStages(3).build();
+      DeformableDetr model = DeformableDetr.create(three, m);
+      Map<String, NDArray> state = model.stateDict();
+      assertThat(state.keySet()).anyMatch(k -> k.startsWith("backbone.0.body.layer3."))
+          .noneMatch(k -> k.startsWith("backbone.0.body.layer4."));
+      assertThat(state.get("input_proj.1.0.weight").getShape()).isEqualTo(new Shape(32, 256, 1, 1));
+      assertThat(state.get("input_proj.2.0.weight").getShape()).isEqualTo(new Shape(32, 256, 3, 3));
+      assertThat(state.get("input_proj.3.0.weight").getShape()).isEqualTo(new Shape(32, 32, 3, 3));
+      NDArray images = m.randomNormal(new Shape(1, 3, 96, 80));
+      NDArray mask = m.zeros(new Shape(1, 96, 80), ai.djl.ndarray.types.DataType.BOOLEAN);
+      DeformableDetr.MultiScaleFeatures f = model.multiScaleFeatures(images, mask, false);
+      assertThat(f.srcs()).extracting(NDArray::getShape).containsExactly(new Shape(1, 32, 12, 10),
+          new Shape(1, 32, 6, 5), new Shape(1, 32, 3, 3), new Shape(1, 32, 2, 2));
+      assertThat(model.forward(images, mask, false).boxes().getShape())
+          .isEqualTo(new Shape(2, 1, 6, 4));
+    }
+    assertThat(SMALL.backboneStages()).isEqualTo(4);
+    ObjectNode old = SMALL.toJson();
+    old.remove("backbone_stages"); // a config stored before the option existed
+    assertThat(DetrConfig.fromJson(old)).isEqualTo(SMALL);
+    assertThat(DetrConfig.fromJson(SMALL.toJson().put("backbone_stages", 3)).backboneStages())
+        .isEqualTo(3);
+    assertThatThrownBy(() -> SMALL.toBuilder().backboneStages(5).build())
+        .hasMessageContaining("backbone_stages");
+    assertThatThrownBy(() -> DetrConfig.builder().dilation(true).backboneStages(3).build())
+        .hasMessageContaining("layer4");
+    assertThat(DetrConfig.builder().backbone("resnet18").backboneStages(3).build()
+        .backboneChannels()).isEqualTo(256);
+    assertThat(DetrConfig.builder().backboneStages(3).build().backboneChannels()).isEqualTo(1024);
   }
 
   private static DetrConfig withOptions(DeformableOptions options) {
