@@ -30,7 +30,8 @@ public record DeformableOptions(
       denoising = Denoising.off();
     }
     check(numFeatureLevels == 1 || numFeatureLevels >= 3, "num_feature_levels",
-        "must be 1 (stage 4 only) or >= 3 (stages 2-4 and extra levels), got " + numFeatureLevels);
+        "must be 1 (the last backbone stage only) or >= 3 (stages 2 and up, then extra levels), got "
+            + numFeatureLevels);
     check(encNPoints >= 1, "enc_n_points", "must be >= 1, got " + encNPoints);
     check(decNPoints >= 1, "dec_n_points", "must be >= 1, got " + decNPoints);
     check(!twoStage || withBoxRefine, "two_stage",
