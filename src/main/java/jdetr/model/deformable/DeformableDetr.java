@@ -99,7 +99,7 @@ public final class DeformableDetr extends DetectionTransformer {
         ? child("label_enc", new Embedding(config.numClasses(), d, true)) : null;
     int deepest = config.backboneStages();
     List<Integer> stages = levels > 1
-        ? IntStream.rangeClosed(2, deepest).boxed().toList() : List.of(deepest); // C3..C5
+        ? IntStream.rangeClosed(2, deepest).boxed().toList() : List.of(deepest); // C3..C_{N+1}
     Backbone body = new Backbone(config.backbone(), config.trainBackbone(), config.dilation(),
         stages, config.backboneNorm());
     List<Long> channels = body.channels();
