@@ -28,9 +28,6 @@ public final class Addresses {
   /** Publish: COCO metrics of an evaluated checkpoint. */
   public static final String EVAL_RESULT = "jdetr.eval.result";
 
-  /** Request/reply: run the detector on one image or frame; served by DetectorVerticle. */
-  public static final String DETECT = "jdetr.detect";
-
   /** Publish: cluster and stage events (node joined or left, retries, local fallbacks). */
   public static final String PIPELINE_EVENTS = "jdetr.pipeline.events";
 }
