@@ -1,5 +1,7 @@
 package jdetr.bus;
 
+import jdetr.eval.EvalResult;
+
 /** Binary codec of {@link EvalResult}. */
 public final class EvalResultCodec extends BinaryCodec<EvalResult> {
   private static final int MAX_TEXT_BYTES = 64 * 1024;

@@ -1,5 +1,7 @@
 package jdetr.bus;
 
+import jdetr.matcher.MatchReply;
+
 /** Binary codec of {@link MatchReply}. */
 public final class MatchReplyCodec extends BinaryCodec<MatchReply> {
 

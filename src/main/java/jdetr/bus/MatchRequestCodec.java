@@ -1,6 +1,8 @@
 package jdetr.bus;
 
 import jdetr.loss.ClassLoss;
+import jdetr.matcher.MatchRequest;
+import jdetr.matcher.MatcherConfig;
 
 /** Binary codec of {@link MatchRequest}. */
 public final class MatchRequestCodec extends BinaryCodec<MatchRequest> {
@@ -13,9 +15,9 @@ public final class MatchRequestCodec extends BinaryCodec<MatchRequest> {
   @Override
   protected void write(WireWriter out, MatchRequest m) {
     out.writeLong(m.step()).writeInt(m.image()).writeInt(m.layer())
-        .writeInt(m.classLoss().ordinal())
-        .writeDouble(m.costs().classCost()).writeDouble(m.costs().bboxCost())
-        .writeDouble(m.costs().giouCost())
+        .writeInt(m.matcher().classLoss().ordinal())
+        .writeDouble(m.matcher().costClass()).writeDouble(m.matcher().costBbox())
+        .writeDouble(m.matcher().costGiou())
         .writeInt(m.numQueries()).writeInt(m.numClasses())
         .writeFloats(m.logits(), m.numQueries(), m.numClasses()) // [Q, C]
         .writeFloats(m.boxes(), m.numQueries(), 4) // [Q, 4] cxcywh
@@ -32,8 +34,13 @@ public final class MatchRequestCodec extends BinaryCodec<MatchRequest> {
     if (lossIndex < 0 || lossIndex >= CLASS_LOSSES.length) {
       throw new WireFormatException(name() + ": field classLoss has unknown value " + lossIndex);
     }
-    MatchCosts costs = new MatchCosts(in.readDouble("costs.class"), in.readDouble("costs.bbox"),
-        in.readDouble("costs.giou"));
+    MatcherConfig matcher;
+    try {
+      matcher = new MatcherConfig(in.readDouble("costs.class"), in.readDouble("costs.bbox"),
+          in.readDouble("costs.giou"), CLASS_LOSSES[lossIndex]);
+    } catch (IllegalArgumentException e) {
+      throw new WireFormatException(name() + ": " + e.getMessage());
+    }
     int numQueries = in.readInt("numQueries");
     int numClasses = in.readInt("numClasses");
     if (numQueries < 0 || numClasses < 0) {
@@ -44,7 +51,7 @@ public final class MatchRequestCodec extends BinaryCodec<MatchRequest> {
     float[] boxes = in.readFloats("boxes", numQueries, 4);
     int[] labels = in.readInts("targetLabels", -1);
     float[] targetBoxes = in.readFloats("targetBoxes", labels.length, 4);
-    return new MatchRequest(step, image, layer, CLASS_LOSSES[lossIndex], costs, numQueries,
+    return new MatchRequest(step, image, layer, matcher, numQueries,
         numClasses, logits, boxes, labels, targetBoxes);
   }
 }

@@ -2,6 +2,7 @@ package jdetr.bus;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import jdetr.engine.StepMetrics;
 
 /** Binary codec of {@link StepMetrics}: the scalars, then {@code [count]} (key, double) pairs. */
 public final class StepMetricsCodec extends BinaryCodec<StepMetrics> {

@@ -24,11 +24,10 @@ import jdetr.bus.Addresses;
 import jdetr.bus.Cluster;
 import jdetr.bus.ClusterNode;
 import jdetr.bus.CreditedRequester;
-import jdetr.bus.MatchCosts;
-import jdetr.bus.MatchReply;
-import jdetr.bus.MatchRequest;
 import jdetr.engine.MatchingSource;
 import jdetr.matcher.HungarianMatchSolver;
+import jdetr.matcher.MatchReply;
+import jdetr.matcher.MatchRequest;
 import jdetr.matcher.MatcherConfig;
 import jdetr.train.BatchSource;
 import jdetr.train.BusBatchSource;
@@ -206,8 +205,8 @@ final class BenchPipeline implements AutoCloseable {
     Set<String> expected = new HashSet<>();
     pids.forEach(p -> expected.add(Long.toString(p)));
     Set<String> seen = new HashSet<>();
-    MatchRequest probe = new MatchRequest(-1, 0, 0, MatcherConfig.DETR.classLoss(),
-        MatchCosts.DETR, 2, 2, new float[] {0, 1, 1, 0}, new float[] {
+    MatchRequest probe = new MatchRequest(-1, 0, 0, MatcherConfig.DETR, 2, 2,
+        new float[] {0, 1, 1, 0}, new float[] {
             0.5f, 0.5f, 0.2f, 0.2f, 0.3f, 0.3f, 0.1f, 0.1f}, new int[] {0},
         new float[] {0.5f, 0.5f, 0.2f, 0.2f});
     long deadline = System.nanoTime() + cap.toNanos();

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import jdetr.bus.Addresses;
 import jdetr.bus.Cluster;
-import jdetr.bus.StepMetrics;
+import jdetr.engine.StepMetrics;
 import jdetr.train.TrainConfig;
 import jdetr.train.TrainProgress;
 import jdetr.verticles.DataVerticle;

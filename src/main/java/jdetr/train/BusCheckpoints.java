@@ -15,10 +15,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import jdetr.bus.Addresses;
-import jdetr.bus.EvalResult;
 import jdetr.checkpoint.CheckpointException;
 import jdetr.checkpoint.CheckpointStore;
 import jdetr.checkpoint.CheckpointWriter;
+import jdetr.eval.EvalResult;
 
 /**
  * The pipeline's checkpoints: the training thread writes the files into a staged directory of the

@@ -5,14 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import jdetr.bus.CreditedRequester;
-import jdetr.bus.MatchCosts;
-import jdetr.bus.MatchReply;
-import jdetr.bus.MatchRequest;
 import jdetr.engine.MatchingSource;
-import jdetr.loss.ClassLoss;
 import jdetr.loss.Matching;
 import jdetr.matcher.HungarianMatcher;
 import jdetr.matcher.MatchInput;
+import jdetr.matcher.MatchReply;
+import jdetr.matcher.MatchRequest;
 import jdetr.matcher.MatcherConfig;
 
 /**
@@ -23,13 +21,11 @@ import jdetr.matcher.MatcherConfig;
 public final class BusMatchingSource implements MatchingSource {
 
   private final CreditedRequester<MatchRequest, MatchReply> requester;
-  private final ClassLoss classLoss;
-  private final MatchCosts costs;
+  private final MatcherConfig matcher;
 
   public BusMatchingSource(CreditedRequester<MatchRequest, MatchReply> requester, MatcherConfig config) {
     this.requester = requester;
-    this.classLoss = config.classLoss();
-    this.costs = new MatchCosts(config.costClass(), config.costBbox(), config.costGiou());
+    this.matcher = config;
   }
 
   @Override
@@ -37,7 +33,7 @@ public final class BusMatchingSource implements MatchingSource {
     List<Future<MatchReply>> replies = new ArrayList<>(units.size());
     for (int k = 0; k < units.size(); k++) {
       MatchInput u = units.get(k);
-      replies.add(requester.request(new MatchRequest(step, k % batch, k / batch, classLoss, costs,
+      replies.add(requester.request(new MatchRequest(step, k % batch, k / batch, matcher,
           u.numQueries(), u.numClasses(), u.logits(), u.boxes(), u.labels(), u.targetBoxes())));
     }
     return Future.all(replies).toCompletionStage().toCompletableFuture().thenApply(all -> {

@@ -7,11 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
-import jdetr.bus.EvalResult;
 import jdetr.checkpoint.ModelWeights;
 import jdetr.data.CocoPaths;
 import jdetr.data.transforms.ValTransform;
 import jdetr.engine.EngineRandom;
+import jdetr.eval.EvalResult;
 import jdetr.model.DetectionTransformer;
 
 /**

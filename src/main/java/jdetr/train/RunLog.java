@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
-import jdetr.bus.EvalResult;
 import jdetr.checkpoint.AtomicFiles;
+import jdetr.eval.EvalResult;
 
 /**
  * The run's {@code log.jsonl}: one line per epoch with the reference's keys ({@code train_*}

@@ -5,7 +5,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import jdetr.bus.Addresses;
-import jdetr.bus.EvalResult;
+import jdetr.eval.EvalResult;
 import jdetr.train.CheckpointCommits;
 
 /**

@@ -8,9 +8,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.LinkedBlockingQueue;
 import jdetr.bus.Addresses;
-import jdetr.bus.EvalResult;
 import jdetr.engine.IntraOpThreads;
 import jdetr.engine.TorchWork;
+import jdetr.eval.EvalResult;
 import jdetr.train.CheckpointEvaluation;
 import jdetr.train.CheckpointNote;
 

@@ -4,10 +4,10 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import jdetr.bus.Addresses;
-import jdetr.bus.MatchReply;
-import jdetr.bus.MatchRequest;
-import jdetr.bus.MatchSolver;
 import jdetr.bus.Responder;
+import jdetr.matcher.MatchReply;
+import jdetr.matcher.MatchRequest;
+import jdetr.matcher.MatchSolver;
 
 /**
  * Serves matching units on {@link Addresses#MATCH}. Deployed as worker instances on any node; each

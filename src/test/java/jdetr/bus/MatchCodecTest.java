@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vertx.core.buffer.Buffer;
 import java.util.Random;
-import jdetr.loss.ClassLoss;
+import jdetr.matcher.MatchReply;
+import jdetr.matcher.MatchRequest;
+import jdetr.matcher.MatcherConfig;
+import jdetr.matcher.RandomMatchRequests;
 import org.junit.jupiter.api.Test;
 
 class MatchCodecTest {
@@ -13,7 +16,7 @@ class MatchCodecTest {
   @Test
   void requestRoundTripsThroughTheWireFormat() {
     MatchRequestCodec codec = new MatchRequestCodec();
-    MatchRequest request = MatchCodecTestData.randomRequest(new Random(1), 1234567890123L, 3, 5, 100, 92, 7);
+    MatchRequest request = RandomMatchRequests.randomRequest(new Random(1), 1234567890123L, 3, 5, 100, 92, 7);
     Buffer buffer = Buffer.buffer("prefix");
     codec.encodeToWire(buffer, request);
     MatchRequest decoded = codec.decodeFromWire(6, buffer);
@@ -27,9 +30,9 @@ class MatchCodecTest {
   @Test
   void emptyUnitsKeepTheirShape() {
     MatchRequestCodec codec = new MatchRequestCodec();
-    MatchRequest noTargets = MatchCodecTestData.randomRequest(new Random(2), 1, 0, 0, 4, 3, 0);
-    MatchRequest noQueries = new MatchRequest(1, 0, 0, ClassLoss.SIGMOID_FOCAL,
-        MatchCosts.DEFORMABLE_DETR, 0, 91, new float[0], new float[0], new int[] {1},
+    MatchRequest noTargets = RandomMatchRequests.randomRequest(new Random(2), 1, 0, 0, 4, 3, 0);
+    MatchRequest noQueries = new MatchRequest(1, 0, 0, MatcherConfig.DEFORMABLE_DETR,
+        0, 91, new float[0], new float[0], new int[] {1},
         new float[] {.5f, .5f, .1f, .1f});
     for (MatchRequest r : new MatchRequest[] {noTargets, noQueries}) {
       Buffer b = Buffer.buffer();
@@ -41,7 +44,7 @@ class MatchCodecTest {
   @Test
   void littleEndianFloatsOnTheWire() {
     MatchRequestCodec codec = new MatchRequestCodec();
-    MatchRequest r = new MatchRequest(0, 0, 0, ClassLoss.SOFTMAX_CE, MatchCosts.DETR, 1, 1,
+    MatchRequest r = new MatchRequest(0, 0, 0, MatcherConfig.DETR, 1, 1,
         new float[] {1.0f}, new float[] {0f, 0f, 0f, 0f}, new int[0], new float[0]);
     Buffer b = Buffer.buffer();
     codec.encodeToWire(b, r);
@@ -61,7 +64,7 @@ class MatchCodecTest {
 
   @Test
   void localDeliveryHandsOverTheSameObject() {
-    MatchRequest r = MatchCodecTestData.randomRequest(new Random(3), 1, 0, 0, 5, 4, 2);
+    MatchRequest r = RandomMatchRequests.randomRequest(new Random(3), 1, 0, 0, 5, 4, 2);
     assertThat(new MatchRequestCodec().transform(r)).isSameAs(r);
   }
 
@@ -69,7 +72,7 @@ class MatchCodecTest {
   void truncatedFrameNamesTheField() {
     MatchRequestCodec codec = new MatchRequestCodec();
     Buffer b = Buffer.buffer();
-    codec.encodeToWire(b, MatchCodecTestData.randomRequest(new Random(4), 1, 0, 0, 10, 5, 3));
+    codec.encodeToWire(b, RandomMatchRequests.randomRequest(new Random(4), 1, 0, 0, 10, 5, 3));
     Buffer cut = b.getBuffer(0, b.length() - 10);
     cut.setIntLE(0, cut.length() - 4);
     assertThatThrownBy(() -> codec.decodeFromWire(0, cut))
@@ -95,6 +98,18 @@ class MatchCodecTest {
   }
 
   @Test
+  void anInvalidMatcherConfigurationIsRefused() {
+    MatchRequestCodec codec = new MatchRequestCodec();
+    Buffer b = Buffer.buffer();
+    codec.encodeToWire(b, RandomMatchRequests.randomRequest(new Random(5), 1, 0, 0, 3, 2, 1));
+    // len(4) tag(4) step(8) image(4) layer(4) classLoss(4) -> costs.class
+    b.setDoubleLE(4 + 4 + 8 + 4 + 4 + 4, -1);
+    assertThatThrownBy(() -> codec.decodeFromWire(0, b))
+        .isInstanceOf(WireFormatException.class)
+        .hasMessage("jdetr.MatchRequest: matcher costClass must be finite and >= 0, got -1.0");
+  }
+
+  @Test
   void foreignFormatTagIsRejected() {
     Buffer b = Buffer.buffer();
     new MatchReplyCodec().encodeToWire(b, new MatchReply(1, 0, 0, new int[0], new int[0]));
@@ -105,7 +120,7 @@ class MatchCodecTest {
 
   @Test
   void inconsistentRecordIsRefusedAtConstruction() {
-    assertThatThrownBy(() -> new MatchRequest(0, 0, 0, ClassLoss.SOFTMAX_CE, MatchCosts.DETR, 2, 3,
+    assertThatThrownBy(() -> new MatchRequest(0, 0, 0, MatcherConfig.DETR, 2, 3,
         new float[5], new float[8], new int[0], new float[0]))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("MatchRequest.logits has 5 values, expected 6");

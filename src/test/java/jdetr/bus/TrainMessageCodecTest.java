@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.vertx.core.buffer.Buffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import jdetr.engine.StepMetrics;
+import jdetr.eval.EvalResult;
 import org.junit.jupiter.api.Test;
 
 /** The binary codecs of the trainer's step metrics and of the eval stage's results. */

@@ -22,12 +22,12 @@ import jdetr.bus.Addresses;
 import jdetr.bus.Cluster;
 import jdetr.bus.ClusterNode;
 import jdetr.bus.CreditedRequester;
-import jdetr.bus.MatchCodecTestData;
-import jdetr.bus.MatchReply;
-import jdetr.bus.MatchRequest;
+import jdetr.matcher.HungarianMatchSolver;
+import jdetr.matcher.MatchReply;
+import jdetr.matcher.MatchRequest;
+import jdetr.matcher.RandomMatchRequests;
 import jdetr.testing.ChildJvm;
 import jdetr.verticles.MatcherVerticle;
-import jdetr.matcher.HungarianMatchSolver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,7 +99,7 @@ class NodeClusterTest {
         Set<String> responders = new HashSet<>();
         long probeDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (responders.size() < 2 && System.nanoTime() < probeDeadline) {
-          MatchRequest r = MatchCodecTestData.randomRequest(rnd, 0, 0, 0, 100, 92, 8);
+          MatchRequest r = RandomMatchRequests.randomRequest(rnd, 0, 0, 0, 100, 92, 8);
           Message<MatchReply> m = await(self.vertx().eventBus().request(Addresses.MATCH, r,
               new DeliveryOptions().setSendTimeout(5_000)), 10);
           assertThat(m.body()).isEqualTo(solver.solve(r));
@@ -117,7 +117,7 @@ class NodeClusterTest {
         AtomicLongArray completedAt = new AtomicLongArray(UNITS);
         List<Integer> completionOrder = java.util.Collections.synchronizedList(new ArrayList<>());
         for (int i = 0; i < UNITS; i++) {
-          MatchRequest r = MatchCodecTestData.randomRequest(rnd, 1 + i / 12, i % 2, (i / 2) % 6, 100, 92, 1 + i % 9);
+          MatchRequest r = RandomMatchRequests.randomRequest(rnd, 1 + i / 12, i % 2, (i / 2) % 6, 100, 92, 1 + i % 9);
           units.add(r);
           int index = i;
           replies.add(requester.request(r).onComplete(ar -> {
@@ -182,7 +182,7 @@ class NodeClusterTest {
         List<MatchRequest> local = new ArrayList<>();
         List<Future<MatchReply>> localReplies = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-          MatchRequest r = MatchCodecTestData.randomRequest(rnd, 100, i, 0, 100, 92, 5);
+          MatchRequest r = RandomMatchRequests.randomRequest(rnd, 100, i, 0, 100, 92, 5);
           local.add(r);
           localReplies.add(withFallback.request(r));
         }

@@ -7,7 +7,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import jdetr.bus.StepMetrics;
+import jdetr.engine.StepMetrics;
 import org.junit.jupiter.api.Test;
 
 class TrainProgressTest {

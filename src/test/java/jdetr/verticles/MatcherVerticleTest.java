@@ -16,11 +16,11 @@ import java.util.concurrent.TimeUnit;
 import jdetr.bus.Addresses;
 import jdetr.bus.Cluster;
 import jdetr.bus.CreditedRequester;
-import jdetr.bus.MatchCodecTestData;
-import jdetr.bus.MatchReply;
-import jdetr.bus.MatchRequest;
 import jdetr.bus.RequestFailedException;
 import jdetr.matcher.HungarianMatchSolver;
+import jdetr.matcher.MatchReply;
+import jdetr.matcher.MatchRequest;
+import jdetr.matcher.RandomMatchRequests;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,7 +63,7 @@ class MatcherVerticleTest {
     List<MatchRequest> requests = new ArrayList<>();
     List<Future<MatchReply>> replies = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
-      MatchRequest r = MatchCodecTestData.randomRequest(rnd, 7, i % 4, i / 4, 20, 6, 1 + i % 5);
+      MatchRequest r = RandomMatchRequests.randomRequest(rnd, 7, i % 4, i / 4, 20, 6, 1 + i % 5);
       requests.add(r);
       replies.add(requester.request(r));
     }
@@ -83,7 +83,7 @@ class MatcherVerticleTest {
   @Test
   void aRejectedUnitFailsWithItsName() throws Exception {
     await(StageDeployer.deploy(vertx, descriptors()));
-    MatchRequest bad = MatchCodecTestData.randomRequest(new Random(3), 9, 1, 5, 4, 3, 2);
+    MatchRequest bad = RandomMatchRequests.randomRequest(new Random(3), 9, 1, 5, 4, 3, 2);
     bad.boxes()[2] = Float.NaN;
     CreditedRequester<MatchRequest, MatchReply> requester = new CreditedRequester<>(
         vertx.getOrCreateContext(), Addresses.MATCH,

@@ -1,11 +1,12 @@
-package jdetr.bus;
+package jdetr.engine;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What the trainer publishes on {@link Addresses#TRAIN_METRICS} after each optimisation step.
+ * What the trainer reports after each optimisation step (the pipeline publishes it on
+ * {@code jdetr.train.metrics}).
  *
  * @param step global step number (0-based) of the step just taken
  * @param epoch its epoch

@@ -1,8 +1,7 @@
-package jdetr.bus;
+package jdetr.matcher;
 
 import java.util.Arrays;
 import java.util.Objects;
-import jdetr.loss.ClassLoss;
 
 /**
  * One matching unit: the detached predictions of one image at one decoder layer and that image's
@@ -11,8 +10,8 @@ import jdetr.loss.ClassLoss;
  * @param step global training step (for logs and tracing)
  * @param image index of the image within the step's batch
  * @param layer decoder layer (0 … L−1; the last one is the final prediction)
- * @param classLoss how {@code logits} turn into class probabilities (softmax over C, or sigmoid)
- * @param costs weights of the matching cost terms
+ * @param matcher the cost weights, and how {@code logits} turn into class probabilities (softmax
+ *     over C, or sigmoid)
  * @param numQueries Q
  * @param numClasses C: logits per query (for DETR including the no-object logit)
  * @param logits class logits, row-major {@code [Q, C]}
@@ -24,8 +23,7 @@ public record MatchRequest(
     long step,
     int image,
     int layer,
-    ClassLoss classLoss,
-    MatchCosts costs,
+    MatcherConfig matcher,
     int numQueries,
     int numClasses,
     float[] logits,
@@ -34,8 +32,7 @@ public record MatchRequest(
     float[] targetBoxes) {
 
   public MatchRequest {
-    Objects.requireNonNull(classLoss, "classLoss");
-    Objects.requireNonNull(costs, "costs");
+    Objects.requireNonNull(matcher, "matcher");
     if (numQueries < 0 || numClasses < 0) {
       throw new IllegalArgumentException("negative size: numQueries " + numQueries + ", numClasses " + numClasses);
     }
@@ -60,7 +57,7 @@ public record MatchRequest(
   public boolean equals(Object o) {
     return o instanceof MatchRequest r
         && step == r.step && image == r.image && layer == r.layer
-        && classLoss == r.classLoss && costs.equals(r.costs)
+        && matcher.equals(r.matcher)
         && numQueries == r.numQueries && numClasses == r.numClasses
         && Arrays.equals(logits, r.logits) && Arrays.equals(boxes, r.boxes)
         && Arrays.equals(targetLabels, r.targetLabels) && Arrays.equals(targetBoxes, r.targetBoxes);
@@ -68,7 +65,7 @@ public record MatchRequest(
 
   @Override
   public int hashCode() {
-    int h = Objects.hash(step, image, layer, classLoss, costs, numQueries, numClasses);
+    int h = Objects.hash(step, image, layer, matcher, numQueries, numClasses);
     h = 31 * h + Arrays.hashCode(logits);
     h = 31 * h + Arrays.hashCode(boxes);
     h = 31 * h + Arrays.hashCode(targetLabels);
@@ -77,7 +74,8 @@ public record MatchRequest(
 
   @Override
   public String toString() {
-    return "MatchRequest[step=" + step + ", image=" + image + ", layer=" + layer + ", " + classLoss
-        + ", Q=" + numQueries + ", C=" + numClasses + ", T=" + numTargets() + "]";
+    return "MatchRequest[step=" + step + ", image=" + image + ", layer=" + layer + ", "
+        + matcher.classLoss() + ", Q=" + numQueries + ", C=" + numClasses + ", T=" + numTargets()
+        + "]";
   }
 }

@@ -1,11 +1,10 @@
-package jdetr.bus;
+package jdetr.matcher;
 
 import java.util.Random;
-import jdetr.loss.ClassLoss;
 
-/** Random matching units for bus tests. */
-public final class MatchCodecTestData {
-  private MatchCodecTestData() {}
+/** Random matching units for matcher, codec and stage tests. */
+public final class RandomMatchRequests {
+  private RandomMatchRequests() {}
 
   /** A unit of Q queries, C logits per query and T targets with random values. */
   public static MatchRequest randomRequest(Random rnd, long step, int image, int layer, int q, int c, int t) {
@@ -25,7 +24,7 @@ public final class MatchCodecTestData {
     for (int i = 0; i < targetBoxes.length; i++) {
       targetBoxes[i] = rnd.nextFloat();
     }
-    return new MatchRequest(step, image, layer, ClassLoss.SOFTMAX_CE, MatchCosts.DETR, q, c,
+    return new MatchRequest(step, image, layer, MatcherConfig.DETR, q, c,
         logits, boxes, labels, targetBoxes);
   }
 

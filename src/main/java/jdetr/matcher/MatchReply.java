@@ -1,4 +1,4 @@
-package jdetr.bus;
+package jdetr.matcher;
 
 import java.util.Arrays;
 import java.util.Objects;

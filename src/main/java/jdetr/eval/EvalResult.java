@@ -1,8 +1,8 @@
-package jdetr.bus;
+package jdetr.eval;
 
 /**
- * What the eval stage publishes on {@link Addresses#EVAL_RESULT} for each checkpoint it was
- * asked to evaluate.
+ * The COCO evaluation of one training checkpoint (the eval stage publishes it on
+ * {@code jdetr.eval.result}).
  *
  * @param checkpoint the checkpoint directory
  * @param step the step it was saved at

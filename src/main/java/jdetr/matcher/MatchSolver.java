@@ -1,7 +1,7 @@
-package jdetr.bus;
+package jdetr.matcher;
 
 /**
- * Solves one matching unit. The matcher stage serves it on {@link Addresses#MATCH}; the trainer
+ * Solves one matching unit. The matcher stage serves it on the event bus; the trainer
  * uses the same solver locally when no matcher answers. Implementations are pure and thread-safe.
  */
 @FunctionalInterface
