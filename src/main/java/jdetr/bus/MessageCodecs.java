@@ -13,7 +13,7 @@ public final class MessageCodecs {
   /** Every codec, one per message type. */
   public static List<BinaryCodec<?>> all() {
     return List.of(new MatchRequestCodec(), new MatchReplyCodec(), new StepMetricsCodec(),
-        new EvalResultCodec());
+        new EvalResultCodec(), new CommitRequestCodec(), new CheckpointNoticeCodec());
   }
 
   /** Registers every codec as the default codec of its message type on {@code bus}. */

@@ -26,6 +26,11 @@ public final class WireReader {
     this.end = end;
   }
 
+  /** The name of the codec reading, for error messages. */
+  String codec() {
+    return codec;
+  }
+
   public int readInt(String field) {
     need(field, 4);
     int v = buffer.getIntLE(pos);
@@ -52,6 +57,16 @@ public final class WireReader {
     float v = buffer.getFloatLE(pos);
     pos += 4;
     return v;
+  }
+
+  /** Reads a boolean written by {@link WireWriter#writeBoolean}; anything but 1 or 0 is refused. */
+  public boolean readBoolean(String field) {
+    int v = readInt(field);
+    if (v != 0 && v != 1) {
+      throw new WireFormatException(codec + ": field " + field + " has value " + v
+          + ", expected a boolean (0 or 1)");
+    }
+    return v == 1;
   }
 
   /** Reads a string written by {@link WireWriter#writeString}, at most {@code maxBytes} long. */

@@ -35,6 +35,12 @@ public final class WireWriter {
     return this;
   }
 
+  /** Writes a boolean as an int32, 1 or 0. */
+  public WireWriter writeBoolean(boolean value) {
+    buffer.appendIntLE(value ? 1 : 0);
+    return this;
+  }
+
   /** Writes a string as {@code [int32 byte count][UTF-8 bytes]}. */
   public WireWriter writeString(String value) {
     byte[] bytes = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);

@@ -6,7 +6,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
-import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -16,8 +15,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import jdetr.bus.Addresses;
 import jdetr.checkpoint.CheckpointException;
+import jdetr.checkpoint.CheckpointNote;
+import jdetr.checkpoint.CheckpointNotice;
 import jdetr.checkpoint.CheckpointStore;
 import jdetr.checkpoint.CheckpointWriter;
+import jdetr.checkpoint.CommitRequest;
 import jdetr.eval.EvalResult;
 
 /**
@@ -27,8 +29,8 @@ import jdetr.eval.EvalResult;
  * the next save first waits for the previous one, so commits keep their order and staged
  * directories do not pile up. Evaluation results ({@code jdetr.eval.result}) complete the log.
  *
- * <p>Request: {@code {root, keep, staged, note…}} ({@code staged} absent: announce a committed
- * checkpoint again). Reply and {@code jdetr.checkpoint.evaluate}: {@code {root, dir, note…}}.
+ * <p>Request: a {@link CommitRequest} (without a staged directory: announce a committed checkpoint
+ * again). Reply, and what the eval stage is handed: a {@link CheckpointNotice}.
  */
 public final class BusCheckpoints implements CheckpointHandoff {
   private final Vertx vertx;
@@ -37,7 +39,7 @@ public final class BusCheckpoints implements CheckpointHandoff {
   private final PrintStream progress;
   private CheckpointStore store;
   private volatile RunLog log;
-  private Future<JsonObject> inFlight = Future.succeededFuture();
+  private Future<CheckpointNotice> inFlight = Future.succeededFuture();
   private CheckpointNote inFlightNote;
   private Path last;
 
@@ -67,7 +69,7 @@ public final class BusCheckpoints implements CheckpointHandoff {
   public void save(CheckpointWriter writer, CheckpointNote note) {
     awaitCommit();
     CheckpointStore.Staged staged = store.stage(note.step(), writer);
-    send(request(note).put("staged", staged.dir().toString()), note, " saved");
+    send(request(note, staged.dir()), note, " saved");
   }
 
   /**
@@ -77,7 +79,7 @@ public final class BusCheckpoints implements CheckpointHandoff {
   @Override
   public void evaluate(CheckpointNote note) {
     awaitCommit();
-    send(request(note), note, " sent for evaluation again");
+    send(request(note, null), note, " sent for evaluation again");
     try {
       awaitCommit();
     } catch (CheckpointException e) {
@@ -115,11 +117,11 @@ public final class BusCheckpoints implements CheckpointHandoff {
     }
   }
 
-  private JsonObject request(CheckpointNote note) {
-    return note.toJson().put("root", store.root().toString()).put("keep", store.keepLast());
+  private CommitRequest request(CheckpointNote note, Path staged) {
+    return new CommitRequest(note, store.root(), store.keepLast(), staged);
   }
 
-  private void send(JsonObject request, CheckpointNote note, String done) {
+  private void send(CommitRequest request, CheckpointNote note, String done) {
     inFlightNote = note;
     long deadline = System.nanoTime() + commitTimeout.toNanos();
     inFlight = request(request, deadline)
@@ -127,9 +129,9 @@ public final class BusCheckpoints implements CheckpointHandoff {
   }
 
   /** Sends the request; while no checkpoint stage is registered yet, asks again every 100 ms. */
-  private Future<JsonObject> request(JsonObject request, long deadline) {
+  private Future<CheckpointNotice> request(CommitRequest request, long deadline) {
     long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-    return vertx.eventBus().<JsonObject>request(Addresses.CHECKPOINT_SAVE, request,
+    return vertx.eventBus().<CheckpointNotice>request(Addresses.CHECKPOINT_SAVE, request,
             new DeliveryOptions().setSendTimeout(left))
         .map(reply -> reply.body())
         .recover(e -> {
@@ -151,9 +153,9 @@ public final class BusCheckpoints implements CheckpointHandoff {
     CheckpointNote note = inFlightNote;
     inFlightNote = null;
     try {
-      JsonObject saved = inFlight.toCompletionStage().toCompletableFuture()
+      CheckpointNotice saved = inFlight.toCompletionStage().toCompletableFuture()
           .get(commitTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-      last = Path.of(saved.getString("dir"));
+      last = saved.dir();
     } catch (ExecutionException e) {
       throw new CheckpointException("checkpoint " + note.describe() + " was not committed by the"
           + " checkpoint stage: " + e.getCause().getMessage(), e.getCause());

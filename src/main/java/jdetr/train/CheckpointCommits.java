@@ -1,6 +1,5 @@
 package jdetr.train;
 
-import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,7 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import jdetr.checkpoint.CheckpointNote;
+import jdetr.checkpoint.CheckpointNotice;
 import jdetr.checkpoint.CheckpointStore;
+import jdetr.checkpoint.CommitRequest;
 import jdetr.checkpoint.SavedCheckpoint;
 
 /**
@@ -17,14 +19,13 @@ import jdetr.checkpoint.SavedCheckpoint;
  * rename, {@code LATEST}, keep the last N), and keeps a checkpoint that is still to be evaluated
  * out of the pruning until its evaluation is published. Such a checkpoint waits to be handed over
  * to an eval stage until one takes it; one that could not be handed over (no eval stage yet, or it
- * left) waits for the next. Requests and replies are the JSON objects of {@link BusCheckpoints}.
- * Used by one thread at a time.
+ * left) waits for the next. Used by one thread at a time.
  */
 public final class CheckpointCommits {
   private final Map<Path, CheckpointStore> stores = new HashMap<>();
   private final Set<Path> awaitingEval = new HashSet<>();
   /** Notices of checkpoints to evaluate that no eval stage has taken, in commit order. */
-  private final Map<Path, JsonObject> toHandOver = new LinkedHashMap<>();
+  private final Map<Path, CheckpointNotice> toHandOver = new LinkedHashMap<>();
   private final Set<Path> handingOver = new HashSet<>();
 
   /**
@@ -32,23 +33,16 @@ public final class CheckpointCommits {
    * checkpoint it names is still there; returns the notice to publish.
    *
    * @throws jdetr.checkpoint.CheckpointException naming the step and root when it fails
-   * @throws IllegalArgumentException when the request lacks a field
    */
-  public JsonObject commit(JsonObject request) {
-    CheckpointNote note = CheckpointNote.fromJson(request);
-    String rootText = request.getString("root");
-    if (rootText == null) {
-      throw new IllegalArgumentException("checkpoint message without field 'root': " + request.encode());
-    }
-    Path root = Path.of(rootText).toAbsolutePath();
-    int keep = request.getInteger("keep", 3);
-    CheckpointStore store = stores.computeIfAbsent(root, r -> new CheckpointStore(r, keep));
-    String staged = request.getString("staged");
+  public CheckpointNotice commit(CommitRequest request) {
+    CheckpointNote note = request.note();
+    Path root = request.root().toAbsolutePath();
+    CheckpointStore store = stores.computeIfAbsent(root, r -> new CheckpointStore(r, request.keep()));
     SavedCheckpoint saved;
-    if (staged != null) {
+    if (!request.announceAgain()) {
       Path dir = root.resolve(CheckpointStore.dirName(note.step()));
       try {
-        saved = store.commit(new CheckpointStore.Staged(note.step(), Path.of(staged)),
+        saved = store.commit(new CheckpointStore.Staged(note.step(), request.staged()),
             step -> awaitingEval.contains(root.resolve(CheckpointStore.dirName(step))));
       } catch (RuntimeException e) {
         awaitingEval.remove(dir);
@@ -63,7 +57,7 @@ public final class CheckpointCommits {
         awaitingEval.add(saved.dir());
       }
     }
-    JsonObject notice = note.toJson().put("root", root.toString()).put("dir", saved.dir().toString());
+    CheckpointNotice notice = new CheckpointNotice(note, saved.dir());
     if (note.evaluate() && !handingOver.contains(saved.dir())) {
       toHandOver.put(saved.dir(), notice);
     }
@@ -74,20 +68,20 @@ public final class CheckpointCommits {
    * The notices of the checkpoints waiting for an eval stage, in commit order; they count as being
    * handed over until {@link #handedOver} or {@link #notHandedOver} says how that went.
    */
-  public List<JsonObject> handOver() {
-    List<JsonObject> notices = new ArrayList<>(toHandOver.values());
+  public List<CheckpointNotice> handOver() {
+    List<CheckpointNotice> notices = new ArrayList<>(toHandOver.values());
     handingOver.addAll(toHandOver.keySet());
     toHandOver.clear();
     return notices;
   }
 
   /** An eval stage took the checkpoint of {@code notice}. */
-  public void handedOver(JsonObject notice) {
+  public void handedOver(CheckpointNotice notice) {
     handingOver.remove(dir(notice));
   }
 
   /** No eval stage took the checkpoint of {@code notice}: it waits for the next one. */
-  public void notHandedOver(JsonObject notice) {
+  public void notHandedOver(CheckpointNotice notice) {
     Path dir = dir(notice);
     if (handingOver.remove(dir) && awaitingEval.contains(dir)) {
       toHandOver.put(dir, notice);
@@ -95,14 +89,14 @@ public final class CheckpointCommits {
   }
 
   /** The checkpoint in {@code dir} was evaluated: the next commit may prune it. */
-  public void evaluated(String dir) {
-    Path d = Path.of(dir).toAbsolutePath();
+  public void evaluated(Path dir) {
+    Path d = dir.toAbsolutePath();
     awaitingEval.remove(d);
     toHandOver.remove(d);
   }
 
-  private static Path dir(JsonObject notice) {
-    return Path.of(notice.getString("dir")).toAbsolutePath();
+  private static Path dir(CheckpointNotice notice) {
+    return notice.dir().toAbsolutePath();
   }
 
   /** Checkpoints kept for their evaluation (for tests and diagnostics). */

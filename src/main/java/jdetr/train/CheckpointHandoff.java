@@ -2,6 +2,7 @@ package jdetr.train;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import jdetr.checkpoint.CheckpointNote;
 import jdetr.checkpoint.CheckpointStore;
 import jdetr.checkpoint.CheckpointWriter;
 

@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import jdetr.checkpoint.CheckpointNote;
 import jdetr.checkpoint.CheckpointStore;
 import jdetr.checkpoint.CheckpointWriter;
 import jdetr.checkpoint.SavedCheckpoint;

@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import jdetr.checkpoint.CheckpointException;
+import jdetr.checkpoint.CheckpointNote;
 import jdetr.checkpoint.CheckpointStore;
 import jdetr.checkpoint.SavedCheckpoint;
 import jdetr.data.Batch;

@@ -3,8 +3,10 @@ package jdetr.verticles;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
 import jdetr.bus.Addresses;
+import jdetr.checkpoint.CheckpointNotice;
+import jdetr.checkpoint.CommitRequest;
 import jdetr.eval.EvalResult;
 import jdetr.train.CheckpointCommits;
 
@@ -29,13 +31,13 @@ public final class CheckpointVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     return Future.all(
-        vertx.eventBus().<JsonObject>consumer(Addresses.CHECKPOINT_SAVE, this::commit).completion(),
+        vertx.eventBus().<CommitRequest>consumer(Addresses.CHECKPOINT_SAVE, this::commit).completion(),
         vertx.eventBus().<EvalResult>consumer(Addresses.EVAL_RESULT,
-            m -> commits.evaluated(m.body().checkpoint())).completion());
+            m -> commits.evaluated(Path.of(m.body().checkpoint()))).completion());
   }
 
-  private void commit(Message<JsonObject> message) {
-    JsonObject saved;
+  private void commit(Message<CommitRequest> message) {
+    CheckpointNotice saved;
     try {
       saved = commits.commit(message.body());
     } catch (RuntimeException e) {
@@ -47,7 +49,7 @@ public final class CheckpointVerticle extends VerticleBase {
   }
 
   private void handOver() {
-    for (JsonObject notice : commits.handOver()) {
+    for (CheckpointNotice notice : commits.handOver()) {
       vertx.eventBus().request(Addresses.CHECKPOINT_EVALUATE, notice)
           .onSuccess(taken -> commits.handedOver(notice))
           .onFailure(e -> {

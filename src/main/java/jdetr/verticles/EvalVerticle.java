@@ -2,17 +2,17 @@ package jdetr.verticles;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.LinkedBlockingQueue;
 import jdetr.bus.Addresses;
+import jdetr.checkpoint.CheckpointNote;
+import jdetr.checkpoint.CheckpointNotice;
 import jdetr.engine.IntraOpThreads;
 import jdetr.engine.TorchWork;
 import jdetr.eval.EvalResult;
 import jdetr.train.CheckpointEvaluation;
-import jdetr.train.CheckpointNote;
 
 /**
  * The eval stage: for each checkpoint the checkpoint stage hands it on
@@ -32,8 +32,9 @@ public final class EvalVerticle extends VerticleBase {
   /** Failure code of a checkpoint offered while the stage stops. */
   public static final int STOPPING = 503;
   /** Wakes the thread when it is asked to stop. */
-  private static final JsonObject STOP = new JsonObject();
-  private final BlockingQueue<JsonObject> queue = new LinkedBlockingQueue<>();
+  private static final CheckpointNotice STOP =
+      new CheckpointNotice(new CheckpointNote(-1, -1, 0, 0, false, false), Path.of(""));
+  private final BlockingQueue<CheckpointNotice> queue = new LinkedBlockingQueue<>();
   private volatile boolean stopping;
   private Thread owner;
   private boolean besideTrainer;
@@ -44,13 +45,13 @@ public final class EvalVerticle extends VerticleBase {
     owner = new Thread(this::evaluateAll, "jdetr-eval");
     owner.setDaemon(true);
     owner.start();
-    return vertx.eventBus().<JsonObject>consumer(Addresses.CHECKPOINT_EVALUATE, m -> {
+    return vertx.eventBus().<CheckpointNotice>consumer(Addresses.CHECKPOINT_EVALUATE, m -> {
       if (stopping) {
         m.fail(STOPPING, "eval stage stopping"); // the checkpoint stage offers it to another
         return;
       }
       queue.add(m.body());
-      m.reply(new JsonObject());
+      m.reply(null);
     }).completion();
   }
 
@@ -64,19 +65,18 @@ public final class EvalVerticle extends VerticleBase {
         CheckpointEvaluation evaluation = new CheckpointEvaluation(() -> stopping)) {
       IntraOpThreads.use(besideTrainer ? 1 : IntraOpThreads.processDefault());
       while (true) {
-        JsonObject saved = queue.take();
+        CheckpointNotice saved = queue.take();
         if (stopping) {
           return;
         }
+        CheckpointNote note = saved.note();
         EvalResult result;
         try {
-          CheckpointNote note = CheckpointNote.fromJson(saved);
-          result = evaluation.evaluate(Path.of(saved.getString("dir")), note.step(), note.epoch());
+          result = evaluation.evaluate(saved.dir(), note.step(), note.epoch());
         } catch (CancellationException e) {
           return;
         } catch (RuntimeException e) {
-          result = EvalResult.failed(String.valueOf(saved.getString("dir")),
-              saved.getLong("step", -1L), saved.getInteger("epoch", -1), 0, e.toString());
+          result = EvalResult.failed(saved.dir().toString(), note.step(), note.epoch(), 0, e.toString());
         }
         vertx.eventBus().publish(Addresses.EVAL_RESULT, result);
       }
