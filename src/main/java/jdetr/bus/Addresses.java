@@ -28,6 +28,22 @@ public final class Addresses {
   /** Publish: COCO metrics of an evaluated checkpoint. */
   public static final String EVAL_RESULT = "jdetr.eval.result";
 
+  /**
+   * Which node role serves a request/reply address, as a phrase for messages
+   * ({@code " (start one with: jdetr node --role data …)"}); empty for other addresses.
+   */
+  public static String servedBy(String address) {
+    String role = switch (address) {
+      case DATA_BATCH -> "data";
+      case MATCH -> "matcher";
+      case CHECKPOINT_SAVE -> "trainer";
+      case CHECKPOINT_EVALUATE -> "eval";
+      default -> null;
+    };
+    return role == null ? "" : " (start one with: jdetr node --role " + role + " --cluster CLUSTER.xml"
+        + (role.equals("data") ? " RECIPE" : "") + ")";
+  }
+
   /** Publish: cluster and stage events (node joined or left, retries, local fallbacks). */
   public static final String PIPELINE_EVENTS = "jdetr.pipeline.events";
 }

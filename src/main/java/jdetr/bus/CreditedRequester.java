@@ -31,6 +31,12 @@ import org.slf4j.LoggerFactory;
  * given, or fails with a {@link RequestFailedException}. A responder that replies with a failure
  * ({@code RECIPIENT_FAILURE}) fails that request at once: the same input would fail again.
  *
+ * <p>With a fallback, a {@code NO_HANDLERS} failure means no node serves the address at all: the
+ * requester says so once, computes that request and the following ones locally without sending
+ * them, and sends one request every {@link #PROBE_INTERVAL} to notice a node that joins; the first
+ * one answered switches back to the bus (said once too). A node that is gone but still registered
+ * shows as timeouts, which keep the retry path above.
+ *
  * <p>Futures complete in the order the requests were made, whatever order replies arrive in. A
  * timed-out send is abandoned (Vert.x drops its late reply), so every request completes once.
  *
@@ -46,6 +52,9 @@ public final class CreditedRequester<Q, R> {
 
   /** Message header carrying the attempt number (1 for the first send). */
   public static final String ATTEMPT_HEADER = "jdetr-attempt";
+
+  /** While no node serves the address, how often one request is sent to look for one. */
+  public static final Duration PROBE_INTERVAL = Duration.ofSeconds(1);
 
   /**
    * How requests are sent.
@@ -95,6 +104,9 @@ public final class CreditedRequester<Q, R> {
   private long nextSeq;
   private int inFlight;
   private boolean closed;
+  /** No node serves the address: requests are computed locally, with a probe now and then. */
+  private boolean absent;
+  private long lastProbeNanos;
 
   private final AtomicLong requests = new AtomicLong();
   private final AtomicLong sends = new AtomicLong();
@@ -175,7 +187,14 @@ public final class CreditedRequester<Q, R> {
       maxInFlight.accumulateAndGet(inFlightNow.incrementAndGet(), Math::max);
       if (e.local) {
         computeLocally(e);
+      } else if (absent && System.nanoTime() - lastProbeNanos < PROBE_INTERVAL.toNanos()) {
+        fallbacks.incrementAndGet();
+        e.local = true;
+        computeLocally(e);
       } else {
+        if (absent) {
+          lastProbeNanos = System.nanoTime();
+        }
         send(e);
       }
     }
@@ -196,6 +215,11 @@ public final class CreditedRequester<Q, R> {
       release();
       if (ar.succeeded()) {
         String who = ar.result().headers().get(Responder.HEADER);
+        if (absent) {
+          absent = false;
+          LOG.info("{}: {} answers; requests go over the event bus again", address,
+              who == null ? "a node" : who);
+        }
         answeredBy(who == null ? "unnamed" : who);
         settle(e, Future.succeededFuture(ar.result().body()));
       } else {
@@ -218,6 +242,18 @@ public final class CreditedRequester<Q, R> {
       case TIMEOUT -> timeouts.incrementAndGet();
       case NO_HANDLERS -> noHandlers.incrementAndGet();
       default -> { }
+    }
+    if (kind == ReplyFailure.NO_HANDLERS && fallback != null) {
+      fallbacks.incrementAndGet();
+      if (!absent) {
+        absent = true;
+        lastProbeNanos = System.nanoTime();
+        LOG.warn("{}: no node serves it{}; computing locally until one does (looking for one every"
+            + " {} s)", address, Addresses.servedBy(address), PROBE_INTERVAL.toSeconds());
+      }
+      e.local = true;
+      requeue(e, 0);
+      return;
     }
     String reason = switch (kind) {
       case TIMEOUT -> "no reply within " + policy.timeout().toMillis() + " ms";

@@ -135,8 +135,36 @@ class CreditedRequesterTest {
     CreditedRequester.Stats stats = requester.stats();
     assertThat(localCalls.get()).isEqualTo(10);
     assertThat(stats.fallbacks()).isEqualTo(10);
-    assertThat(stats.noHandlers()).isEqualTo(30); // 3 attempts each
+    // The first NO_HANDLERS switches to local computation: no retries, and only the requests
+    // that look for a node now and then are sent.
+    assertThat(stats.retries()).isZero();
+    assertThat(stats.noHandlers()).isPositive().isEqualTo(stats.sends());
+    assertThat(stats.sends()).isLessThan(10);
     assertThat(stats.maxInFlight()).isLessThanOrEqualTo(2);
+  }
+
+  @Test
+  void aNodeThatJoinsWhileRequestsAreComputedLocallyGetsThemAgain(Vertx vertx) throws Exception {
+    CreditedRequester<Integer, Integer> requester = new CreditedRequester<>(
+        vertx.getOrCreateContext(), "test.joins", policy(2, 5_000, 3), n -> -n);
+    assertThat(await(requester.request(1))).isEqualTo(-1);
+    deployConsumer(vertx, "test.joins", msg -> msg.reply((Integer) msg.body() * 2));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    int n = 2;
+    int answer;
+    do {
+      assertThat(System.nanoTime()).as("the joined consumer answers within 20 s").isLessThan(deadline);
+      answer = await(requester.request(n));
+      assertThat(answer).isIn(-n, 2 * n);
+      n++;
+      Thread.sleep(20);
+    } while (answer < 0);
+    for (int i = 0; i < 5; i++) {
+      assertThat(await(requester.request(100 + i))).isEqualTo(200 + 2 * i);
+    }
+    CreditedRequester.Stats stats = requester.stats();
+    assertThat(stats.retries()).isZero();
+    assertThat(stats.responders()).containsKey(Responder.LOCAL).containsKey("unnamed");
   }
 
   @Test
