@@ -28,6 +28,9 @@ public final class Addresses {
   /** Publish: COCO metrics of an evaluated checkpoint. */
   public static final String EVAL_RESULT = "jdetr.eval.result";
 
+  /** Publish: cluster and stage events (node joined or left, retries, local fallbacks). */
+  public static final String PIPELINE_EVENTS = "jdetr.pipeline.events";
+
   /**
    * Which node role serves a request/reply address, as a phrase for messages
    * ({@code " (start one with: jdetr node --role data …)"}); empty for other addresses.
@@ -44,6 +47,4 @@ public final class Addresses {
         + (role.equals("data") ? " RECIPE" : "") + ")";
   }
 
-  /** Publish: cluster and stage events (node joined or left, retries, local fallbacks). */
-  public static final String PIPELINE_EVENTS = "jdetr.pipeline.events";
 }

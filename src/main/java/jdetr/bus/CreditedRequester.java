@@ -248,8 +248,8 @@ public final class CreditedRequester<Q, R> {
       if (!absent) {
         absent = true;
         lastProbeNanos = System.nanoTime();
-        LOG.warn("{}: no node serves it{}; computing locally until one does (looking for one every"
-            + " {} s)", address, Addresses.servedBy(address), PROBE_INTERVAL.toSeconds());
+        LOG.warn("{}: no node serves it{}; computing it locally until one does (looking for one"
+            + " every {} s)", address, Addresses.servedBy(address), PROBE_INTERVAL.toSeconds());
       }
       e.local = true;
       requeue(e, 0);

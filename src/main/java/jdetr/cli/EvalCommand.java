@@ -3,11 +3,14 @@ package jdetr.cli;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -22,22 +25,33 @@ import jdetr.eval.CocoJsonReader;
 import jdetr.eval.CocoParams;
 import jdetr.eval.CocoResult;
 import jdetr.eval.CocoSummary;
+import jdetr.eval.EvalResult;
 import jdetr.eval.GroundTruthSet;
 import jdetr.eval.ScoreThresholdMetrics;
+import jdetr.train.CheckpointEvaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code jdetr eval}: COCO box AP of a results file against an annotation file. */
+/**
+ * {@code jdetr eval}: COCO box AP of a results file against an annotation file, or of a training
+ * checkpoint on its recipe's val split (what the eval stage computes).
+ */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-    description = "COCO bounding-box evaluation (pycocotools' numbers) of a detections file.")
+    description = "COCO bounding-box evaluation (pycocotools' numbers) of a detections file,"
+        + " or of a training checkpoint on its recipe's val split.")
 final class EvalCommand implements Callable<Integer> {
-  @Option(names = "--gt", required = true, paramLabel = "FILE",
+  @Option(names = "--gt", paramLabel = "FILE",
       description = "COCO annotation file (images, categories, annotations).")
   Path gt;
 
-  @Option(names = "--dt", required = true, paramLabel = "FILE",
+  @Option(names = "--dt", paramLabel = "FILE",
       description = "Detections in the COCO results format: [{image_id, category_id, bbox, score}].")
   Path dt;
+
+  @Option(names = "--checkpoint", paramLabel = "DIR",
+      description = "A training checkpoint (runs/NAME/checkpoints/step-N) to evaluate on the val"
+          + " split of the recipe it stores, instead of --gt/--dt.")
+  Path checkpoint;
 
   @Option(names = "--json", description = "Print the numbers as JSON with full precision, per-class AP included.")
   boolean json;
@@ -55,6 +69,18 @@ final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (checkpoint != null) {
+      if (gt != null || dt != null) {
+        System.err.println("jdetr eval: --checkpoint evaluates on the checkpoint's own val split;"
+            + " it takes no --gt or --dt");
+        return 2;
+      }
+      return evaluateCheckpoint();
+    }
+    if (gt == null || dt == null) {
+      System.err.println("jdetr eval: give --gt FILE and --dt FILE, or --checkpoint DIR");
+      return 2;
+    }
     try {
       GroundTruthSet truth = CocoJsonReader.readGroundTruth(gt);
       List<CocoResult> results = CocoJsonReader.readResults(dt);
@@ -79,6 +105,25 @@ final class EvalCommand implements Callable<Integer> {
       System.err.println("jdetr eval: " + e.getMessage());
       return 1;
     }
+  }
+
+  private int evaluateCheckpoint() {
+    EvalResult r;
+    try (CheckpointEvaluation evaluation = new CheckpointEvaluation()) {
+      r = evaluation.evaluate(checkpoint, -1, -1);
+    }
+    if (!r.ok()) {
+      System.err.println("jdetr eval: " + r.error());
+      return 1;
+    }
+    if (json) {
+      System.out.println(new JsonObject().put("checkpoint", checkpoint.toString())
+          .put("stats", new JsonArray(Arrays.stream(r.stats()).boxed().toList()))
+          .put("seconds", r.seconds()).encode());
+    } else {
+      CocoSummary.lines(CocoParams.bbox(), r.stats()).forEach(System.out::println);
+    }
+    return 0;
   }
 
   /** pycocotools silently leaves these out; say so on stderr. */

@@ -60,6 +60,12 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Trainer: continue from the newest good checkpoint.")
   boolean resume;
 
+  @Option(names = "--eval-wait", paramLabel = "SECONDS",
+      description = "Trainer: how long the end of the run waits for the evaluation of its last"
+          + " checkpoints (default: the trainer descriptor's evalWaitSeconds, 600); 0 ends without"
+          + " it (evaluate later with jdetr eval --checkpoint DIR).")
+  Long evalWait;
+
   @Option(names = "--cluster", defaultValue = "conf/cluster.xml",
       description = "Hazelcast configuration (default: ${DEFAULT-VALUE}).")
   Path clusterXml;
@@ -88,6 +94,9 @@ final class NodeCommand implements Callable<Integer> {
         recipeJson = new JsonObject(TrainConfig.load(recipe, overrides).toJson().toString());
       } else if (!overrides.isEmpty() || resume) {
         throw new IllegalArgumentException("--set and --resume need a RECIPE");
+      }
+      if (evalWait != null && evalWait < 0) {
+        throw new IllegalArgumentException("--eval-wait must be 0 or more seconds, got " + evalWait);
       }
     } catch (IllegalArgumentException | IOException e) {
       System.err.println("jdetr node: " + e.getMessage());
@@ -132,6 +141,9 @@ final class NodeCommand implements Callable<Integer> {
       JsonObject c = d.config().copy();
       if (recipeJson != null) {
         c.put("recipe", recipeJson).put("resume", resume);
+      }
+      if (evalWait != null && d.verticle().equals(TrainerVerticle.class.getName())) {
+        c.put("evalWaitSeconds", evalWait);
       }
       deploy.add(new StageDescriptor(d.file(), d.name(), d.verticle(), d.threadingModel(),
           d.instances(), d.workerPoolName(), d.workerPoolSize(), d.roles(), c));

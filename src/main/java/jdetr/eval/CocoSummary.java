@@ -49,7 +49,11 @@ public final class CocoSummary {
 
   /** The 12 lines {@code summarize()} prints, given the numbers from {@link #stats}. */
   public static List<String> lines(CocoEvaluation e, double[] stats) {
-    CocoParams p = e.params();
+    return lines(e.params(), stats);
+  }
+
+  /** The 12 lines {@code summarize()} prints for {@code stats} under the parameters {@code p}. */
+  public static List<String> lines(CocoParams p, double[] stats) {
     List<Setting> s = settings();
     List<String> lines = new ArrayList<>();
     for (int i = 0; i < s.size(); i++) {

@@ -27,6 +27,8 @@ public final class CheckpointCommits {
   /** Notices of checkpoints to evaluate that no eval stage has taken, in commit order. */
   private final Map<Path, CheckpointNotice> toHandOver = new LinkedHashMap<>();
   private final Set<Path> handingOver = new HashSet<>();
+  /** When the stage last said that no eval stage runs; 0 while one takes the checkpoints. */
+  private long absentSaidAt;
 
   /**
    * Commits the staged directory of {@code request}, or, without one, checks that the committed
@@ -86,6 +88,38 @@ public final class CheckpointCommits {
     if (handingOver.remove(dir) && awaitingEval.contains(dir)) {
       toHandOver.put(dir, notice);
     }
+  }
+
+  /**
+   * What to tell the user when no eval stage is registered to take a checkpoint: a message the
+   * first time, a shorter reminder every {@code reminder} after that, null in between.
+   */
+  public String noEvalStage(long nowNanos, java.time.Duration reminder) {
+    if (absentSaidAt != 0 && nowNanos - absentSaidAt < reminder.toNanos()) {
+      return null;
+    }
+    List<String> waiting = new ArrayList<>();
+    for (Path dir : awaitingEval) {
+      waiting.add(dir.getFileName().toString());
+    }
+    waiting.sort(null);
+    String message = absentSaidAt == 0
+        ? "no eval stage is running to evaluate " + String.join(", ", waiting) + ": start one with"
+            + " `jdetr node --role eval --cluster CLUSTER.xml` on a node that sees "
+            + (waiting.isEmpty() ? "the checkpoints" : awaitingEval.iterator().next().getParent())
+            + "; it will take the waiting checkpoints (offered again every second)"
+        : "still no eval stage; waiting to be evaluated: " + String.join(", ", waiting);
+    absentSaidAt = nowNanos;
+    return message;
+  }
+
+  /** An eval stage took {@code notice}: what to tell the user if one had been missing, else null. */
+  public String evalStageBack(CheckpointNotice notice) {
+    if (absentSaidAt == 0) {
+      return null;
+    }
+    absentSaidAt = 0;
+    return "an eval stage took " + notice.dir().getFileName();
   }
 
   /** The checkpoint in {@code dir} was evaluated: the next commit may prune it. */

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import jdetr.checkpoint.AtomicFiles;
+import jdetr.checkpoint.CheckpointStore;
 import jdetr.eval.EvalResult;
 
 /**
@@ -27,6 +28,10 @@ import jdetr.eval.EvalResult;
  */
 public final class RunLog {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** How long the end of a run waits for evaluations before it says so. */
+  static final Duration QUIET_WAIT = Duration.ofSeconds(10);
+  /** How often a longer wait reminds what it waits for. */
+  static final Duration REMINDER = Duration.ofSeconds(60);
 
   /**
    * An epoch whose line is not written yet.
@@ -151,24 +156,38 @@ public final class RunLog {
   /**
    * {@link #finish(Duration)} that gives up early, within a second of {@code stopped} saying so:
    * the lines still waiting are then left unwritten (the checkpoints keep them for a resumed run)
-   * and it returns false.
+   * and it returns false. A wait longer than {@link #QUIET_WAIT} says what it waits for, and
+   * reminds every {@link #REMINDER} after that.
    */
   public synchronized boolean finish(Duration timeout, BooleanSupplier stopped) throws IOException {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long start = System.nanoTime();
+    long deadline = start + timeout.toNanos();
+    long nextNotice = start + QUIET_WAIT.toNanos();
     while (!pending.isEmpty()) {
       if (stopped.getAsBoolean()) {
         return false;
       }
-      long left = deadline - System.nanoTime();
+      long now = System.nanoTime();
+      long left = deadline - now;
       if (left <= 0) {
         for (Pending p : pending.values()) {
           if (!p.complete()) {
-            p.failure = String.format("no evaluation within %.1f s", timeout.toMillis() / 1000.0);
-            progress.printf("warning: epoch %d: %s%n", p.epoch.epoch(), p.failure);
+            p.failure = timeout.isZero() ? "not evaluated (the run does not wait for evaluations)"
+                : String.format("no evaluation within %.1f s", timeout.toMillis() / 1000.0);
+            progress.printf("warning: epoch %d: %s; evaluate it later with: jdetr eval --checkpoint"
+                + " %s%n", p.epoch.epoch(), p.failure, file.resolveSibling("checkpoints")
+                .resolve(CheckpointStore.dirName(p.epoch.step())));
           }
         }
         flush();
         return true;
+      }
+      if (now >= nextNotice) {
+        progress.printf("%s for the evaluation of %s: %d s left of --eval-wait %d s (an eval stage"
+                + " evaluates it: jdetr node --role eval --cluster CLUSTER.xml)%n",
+            nextNotice == start + QUIET_WAIT.toNanos() ? "waiting" : "still waiting",
+            waitingFor(), left / 1_000_000_000L, timeout.toSeconds());
+        nextNotice = now + REMINDER.toNanos();
       }
       try {
         wait(Math.max(1, Math.min(1000, left / 1_000_000)));
@@ -178,6 +197,17 @@ public final class RunLog {
       }
     }
     return true;
+  }
+
+  /** {@code "epoch 3 (step-000200)"}, or several, of the lines waiting for an evaluation. */
+  private String waitingFor() {
+    List<String> epochs = new ArrayList<>();
+    for (Pending p : pending.values()) {
+      if (!p.complete()) {
+        epochs.add(p.epoch.epoch() + " (" + CheckpointStore.dirName(p.epoch.step()) + ")");
+      }
+    }
+    return (epochs.size() == 1 ? "epoch " : "epochs ") + String.join(", ", epochs);
   }
 
   /** The last line written. */

@@ -3,12 +3,17 @@ package jdetr.verticles;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import java.nio.file.Path;
+import java.time.Duration;
 import jdetr.bus.Addresses;
 import jdetr.checkpoint.CheckpointNotice;
 import jdetr.checkpoint.CommitRequest;
 import jdetr.eval.EvalResult;
 import jdetr.train.CheckpointCommits;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The checkpoint stage: commits the checkpoint directories the trainer staged
@@ -24,6 +29,10 @@ public final class CheckpointVerticle extends VerticleBase {
 
   /** How long a checkpoint no eval stage took waits before it is offered again. */
   private static final long HAND_OVER_RETRY_MS = 1000;
+
+  /** How often the stage reminds that no eval stage takes the waiting checkpoints. */
+  private static final Duration NO_EVAL_STAGE_REMINDER = Duration.ofSeconds(60);
+  private static final Logger LOG = LoggerFactory.getLogger(CheckpointVerticle.class);
 
   private final CheckpointCommits commits = new CheckpointCommits();
   private boolean retryScheduled;
@@ -51,9 +60,21 @@ public final class CheckpointVerticle extends VerticleBase {
   private void handOver() {
     for (CheckpointNotice notice : commits.handOver()) {
       vertx.eventBus().request(Addresses.CHECKPOINT_EVALUATE, notice)
-          .onSuccess(taken -> commits.handedOver(notice))
+          .onSuccess(taken -> {
+            commits.handedOver(notice);
+            String back = commits.evalStageBack(notice);
+            if (back != null) {
+              LOG.info(back);
+            }
+          })
           .onFailure(e -> {
             commits.notHandedOver(notice);
+            if (e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS) {
+              String absent = commits.noEvalStage(System.nanoTime(), NO_EVAL_STAGE_REMINDER);
+              if (absent != null) {
+                LOG.warn(absent);
+              }
+            }
             if (!retryScheduled) {
               retryScheduled = true;
               vertx.setTimer(HAND_OVER_RETRY_MS, t -> {

@@ -83,7 +83,7 @@ public final class TrainerVerticle extends VerticleBase {
         config().getInteger("matchCredits", 16), timeout, attempts, Duration.ofMillis(100));
     BusCheckpoints checkpoints = new BusCheckpoints(vertx,
         Duration.ofSeconds(config().getLong("checkpointTimeoutSeconds", 600L)),
-        Duration.ofSeconds(config().getLong("evalWaitSeconds", 3600L)), System.out);
+        Duration.ofSeconds(config().getLong("evalWaitSeconds", 600L)), System.out);
     Context ctx = context;
     owner = new Thread(() -> vertx.eventBus().publish(Addresses.PIPELINE_EVENTS,
         run(c, resume, ctx, batchPolicy, matchPolicy, checkpoints), LOCAL), "jdetr-trainer");

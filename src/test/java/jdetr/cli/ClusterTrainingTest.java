@@ -241,4 +241,82 @@ class ClusterTrainingTest {
           .put("end", end).encode());
     }
   }
+
+  /**
+   * Issue: a trainer and a matcher node only, as a new user tries the cluster first. The run ends
+   * (no wait for an eval stage beyond {@code --eval-wait}); the checkpoint stage says once that
+   * no eval stage runs and which command starts one; batches are prepared locally after one
+   * NO_HANDLERS, without retries; the log stays short; the unevaluated checkpoint is evaluated
+   * afterwards by {@code jdetr eval --checkpoint} to the one-JVM run's numbers.
+   */
+  @Test
+  @Timeout(value = 600, unit = TimeUnit.SECONDS)
+  void aTrainerWithOnlyAMatcherSaysWhatItWaitsForAndFinishes() throws Exception {
+    try (TestCluster cluster = new TestCluster(withEval)) {
+      NodeEvents matcher = cluster.start("alone-matcher", "matcher", List.of());
+      matcher.awaitReady(START);
+      List<String> args = new ArrayList<>(recipeArgs("alone"));
+      args.addAll(List.of("--eval-wait", "12"));
+      NodeEvents trainer = cluster.start("alone-trainer", "trainer", args);
+      JsonObject end = trainer.awaitEnd(RUN);
+
+      assertThat(end.getString("event")).as(end.encode()).isEqualTo("finished");
+      assertEveryStepOnce(trainer);
+      assertThat(trainer.node().awaitExit(Duration.ofSeconds(60))).as("trainer node exit code").isZero();
+      assertThat(NodeEvents.count(end, "matched_by", TestCluster.responder(matcher.node())))
+          .isPositive();
+      assertThat(NodeEvents.count(end, "batches_by", "local")).isEqualTo(STEPS);
+      assertThat(end.getLong("batch_retries")).as("no per-request retries without a data node")
+          .isZero();
+
+      String log = Files.readString(trainer.node().stderrFile());
+      assertThat(occurrences(log, "no eval stage is running")).as(log).isEqualTo(1);
+      assertThat(log).contains("start one with `jdetr node --role eval --cluster CLUSTER.xml`");
+      assertThat(occurrences(log, "jdetr.data.batch: no node serves it")).as(log).isEqualTo(1);
+      assertThat(log).doesNotContain("modular environment").doesNotContain("UNSAFE mode");
+      List<String> warnings = log.lines().filter(l -> l.contains(" WARN "))
+          // another test's cluster knocking on this one's ports is not this run's concern
+          .filter(l -> !l.contains("members part of different cluster")).toList();
+      assertThat(warnings).as("WARN lines of the trainer node").hasSizeLessThanOrEqualTo(4);
+
+      String out = String.join("\n", trainer.node().seen());
+      Path checkpoint = work.resolve("alone/checkpoints").resolve("step-%06d".formatted(STEPS));
+      assertThat(out).contains("waiting for the evaluation of epoch 0 (step-%06d)".formatted(STEPS))
+          .contains("jdetr node --role eval")
+          .contains("evaluate it later with: jdetr eval --checkpoint " + checkpoint);
+      JsonObject line = new JsonObject(Files.readAllLines(work.resolve("alone/log.jsonl")).get(0));
+      assertThat(line.containsKey("test_coco_eval_bbox")).as(line.encode()).isFalse();
+      assertThat(clusterSha("alone")).as("weights equal to the one-JVM run's").isEqualTo(oneJvmSha());
+
+      JsonObject evaluated = new JsonObject(runInProcess("eval", "--checkpoint",
+          checkpoint.toString(), "--json"));
+      assertThat(evaluated.getJsonArray("stats"))
+          .isEqualTo(new JsonObject(Files.readAllLines(work.resolve("one-jvm/log.jsonl")).get(0))
+              .getJsonArray("test_coco_eval_bbox"));
+    }
+  }
+
+  private static int occurrences(String text, String part) {
+    int n = 0;
+    for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+      n++;
+    }
+    return n;
+  }
+
+  /** Runs a jdetr command in this JVM; returns what it printed, failing on a non-zero exit. */
+  private static String runInProcess(String... args) {
+    java.io.PrintStream old = System.out;
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    int code;
+    try {
+      System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+      code = new picocli.CommandLine(new Main()).execute(args);
+    } finally {
+      System.setOut(old);
+    }
+    String printed = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(code).as("jdetr %s: %s", String.join(" ", args), printed).isZero();
+    return printed;
+  }
 }
