@@ -19,6 +19,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import jdetr.io.AtomicFiles;
 import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
 

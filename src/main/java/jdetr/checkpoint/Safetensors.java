@@ -22,6 +22,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import jdetr.io.AtomicFiles;
 
 /**
  * The safetensors file format: an 8-byte little-endian header length, a JSON header mapping each

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
-import jdetr.checkpoint.AtomicFiles;
+import jdetr.io.AtomicFiles;
 import jdetr.checkpoint.ModelWeights;
 import jdetr.checkpoint.OfficialCheckpoint;
 import jdetr.data.ImageDecoder;

@@ -15,6 +15,7 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
+import jdetr.io.AtomicFiles;
 
 /**
  * Writes a synthetic dataset in the COCO 2017 layout ({@code annotations/instances_train2017.json},
@@ -47,7 +48,7 @@ public final class SyntheticDataset {
       scenes[s] = IntStream.range(0, counts[s]).parallel().mapToObj(i -> {
         SyntheticShapes.Scene scene = SyntheticShapes.scene(c, split, i);
         try {
-          AtomicFiles.write(folder.resolve(fileName(i, c.format())),
+          AtomicFiles.writeBytes(folder.resolve(fileName(i, c.format())),
               encode(SyntheticShapes.render(scene), c.format()));
         } catch (IOException e) {
           throw new UncheckedIOException(e);
@@ -58,7 +59,7 @@ public final class SyntheticDataset {
     for (int s = 0; s < 2; s++) {
       SyntheticShapes.Scene[] split = scenes[s];
       for (SyntheticShapes.Scene scene : split) objects += scene.objects().size();
-      AtomicFiles.write(annotations.resolve("instances_" + SPLITS[s] + "2017.json"),
+      AtomicFiles.writeStream(annotations.resolve("instances_" + SPLITS[s] + "2017.json"),
           out -> writeJson(out, split, c));
     }
     return new Summary(root, c.train(), c.val(), objects, c.classes());

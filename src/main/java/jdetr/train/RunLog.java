@@ -15,9 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
-import jdetr.checkpoint.AtomicFiles;
 import jdetr.checkpoint.CheckpointStore;
 import jdetr.eval.EvalResult;
+import jdetr.io.AtomicFiles;
 
 /**
  * The run's {@code log.jsonl}: one line per epoch with the reference's keys ({@code train_*}

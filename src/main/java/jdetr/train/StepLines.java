@@ -11,8 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import jdetr.checkpoint.AtomicFiles;
 import jdetr.engine.StepMetrics;
+import jdetr.io.AtomicFiles;
 
 /**
  * The run's {@code steps.jsonl}: one line per optimisation step ({@code step}, {@code epoch},

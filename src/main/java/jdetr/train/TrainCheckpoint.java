@@ -14,7 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import jdetr.checkpoint.AtomicFiles;
+import jdetr.io.AtomicFiles;
 import jdetr.checkpoint.CheckpointStore;
 import jdetr.checkpoint.CheckpointWriter;
 import jdetr.checkpoint.ModelWeights;

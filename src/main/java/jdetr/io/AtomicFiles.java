@@ -1,7 +1,10 @@
-package jdetr.checkpoint;
+package jdetr.io;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -12,7 +15,8 @@ import java.nio.file.StandardOpenOption;
 /**
  * Atomic file replacement: content goes to a temporary file in the target's directory, is forced
  * to disk, then renamed over the target, and the directory entry is flushed. A reader sees either
- * the old file or the complete new one, never a partial write.
+ * the old file or the complete new one, never a partial write. A file system that cannot rename
+ * atomically is refused with an error; there is no non-atomic fallback.
  */
 public final class AtomicFiles {
 
@@ -20,6 +24,12 @@ public final class AtomicFiles {
   @FunctionalInterface
   public interface ChannelWriter {
     void write(FileChannel channel) throws IOException;
+  }
+
+  /** Writes the content of a file to a stream (buffered; closing it is allowed and harmless). */
+  @FunctionalInterface
+  public interface StreamWriter {
+    void write(OutputStream out) throws IOException;
   }
 
   private AtomicFiles() {}
@@ -55,8 +65,28 @@ public final class AtomicFiles {
     });
   }
 
-  /** Flushes a directory's entries (the rename) to disk; a no-op where directories cannot be opened. */
-  static void syncDirectory(Path dir) {
+  public static void writeStream(Path target, StreamWriter writer) throws IOException {
+    write(target, ch -> {
+      OutputStream channel = Channels.newOutputStream(ch);
+      OutputStream out = new BufferedOutputStream(new OutputStream() {
+        @Override
+        public void write(int b) throws IOException {
+          channel.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          channel.write(b, off, len);
+        }
+        // close() does nothing: the channel stays open until it is forced to disk
+      }, 1 << 16);
+      writer.write(out);
+      out.flush();
+    });
+  }
+
+  /** Flushes a directory's entries (a rename) to disk; a no-op where directories cannot be opened. */
+  public static void syncDirectory(Path dir) {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
     } catch (IOException ex) {
