@@ -16,9 +16,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
+import jdetr.data.ImageDecoder;
+import jdetr.data.ImageLimits;
 import jdetr.engine.TorchWork;
 import jdetr.serve.Detector;
-import jdetr.serve.FrameDecoder;
 import jdetr.serve.ServeConfig;
 import jdetr.serve.ShapesScene;
 import jdetr.serve.StreamLoadClient;
@@ -141,7 +142,7 @@ final class BenchServeCommand implements Callable<Integer> {
   /** Raw, served, raw, …, raw; then the ratios. Stopped, it prints no ratios and returns 1. */
   private <I> int rounds(DetectionServer server, Detector<I> d, ServeConfig config, List<byte[]> frames,
       String bearer, BooleanSupplier stopped) throws Exception {
-    RawThroughput<I> raw = new RawThroughput<>(d, new FrameDecoder(config.maxImagePixels()), frames,
+    RawThroughput<I> raw = new RawThroughput<>(d, new ImageDecoder(ImageLimits.withMaxPixels(config.maxImagePixels())), frames,
         config.maxBatch(), stopped);
     raw.model(0); // warm-up: three batches
     if (warmupSeconds > 0) {

@@ -3,10 +3,10 @@ package jdetr.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import jdetr.data.ImageDecoder;
+import jdetr.data.ImageRejectedException;
 import jdetr.data.RgbImage;
 import jdetr.serve.Detector;
-import jdetr.serve.FrameDecoder;
-import jdetr.serve.ImageRejectedException;
 
 /**
  * The detector's throughput without the server, on one thread, batch after batch of the same
@@ -27,14 +27,14 @@ final class RawThroughput<I> {
   record Rate(double fps, double framesPerCpuSecond, double framesPerWorkCpuSecond) {}
 
   private final Detector<I> detector;
-  private final FrameDecoder decoder;
+  private final ImageDecoder decoder;
   private final List<byte[]> encoded;
   private final List<RgbImage> decoded = new ArrayList<>();
   private final List<I> prepared = new ArrayList<>();
   private final int batch;
   private final BooleanSupplier stopped;
 
-  RawThroughput(Detector<I> detector, FrameDecoder decoder, List<byte[]> encoded, int batch,
+  RawThroughput(Detector<I> detector, ImageDecoder decoder, List<byte[]> encoded, int batch,
       BooleanSupplier stopped) throws ImageRejectedException {
     this.detector = detector;
     this.stopped = stopped;

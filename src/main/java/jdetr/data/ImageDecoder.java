@@ -12,24 +12,28 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
- * Decodes JPEG and PNG files to {@link RgbImage} (what {@code PIL.Image.open(f).convert('RGB')}
- * gives), refusing hostile files from their header before any pixel is decoded. One instance per
- * thread: it keeps its ImageIO readers for reuse.
+ * Decodes JPEG and PNG images (files, uploads, streamed frames) to {@link RgbImage} (what
+ * {@code PIL.Image.open(f).convert('RGB')} gives). Hostile input is refused from its header before
+ * any pixel is decoded: not a JPEG or PNG, cut short (no end marker), declaring more pixels than
+ * the {@link ImageLimits} allow (a decompression bomb costs nothing), or a file over the size limit.
+ * Thread-safe: each call takes an ImageIO reader from a pool of idle ones and gives it back.
  */
 public final class ImageDecoder {
   static {
-    ImageIO.setUseCache(false);
+    ImageIO.setUseCache(false); // never spill images to temporary files
   }
 
   private final ImageLimits limits;
-  private ImageReader jpegReader;
-  private ImageReader pngReader;
+  private final Queue<ImageReader> idleJpeg = new ConcurrentLinkedQueue<>();
+  private final Queue<ImageReader> idlePng = new ConcurrentLinkedQueue<>();
 
   public ImageDecoder(ImageLimits limits) {
     this.limits = limits;
@@ -48,19 +52,33 @@ public final class ImageDecoder {
   }
 
   /** Decodes an image held in memory; {@code name} is used in error messages. */
-  public RgbImage decode(String name, byte[] bytes) throws IOException {
-    limits.checkFileSize(name, bytes.length);
-    ImageHeader header = ImageHeader.parse(name, bytes);
+  public RgbImage decode(String name, byte[] bytes) throws ImageRejectedException {
+    return decode(name, bytes, 0, bytes.length);
+  }
+
+  /** Decodes a frame: {@code length} bytes at {@code offset}, an image without a name. */
+  public RgbImage decode(byte[] data, int offset, int length) throws ImageRejectedException {
+    return decode(null, data, offset, length);
+  }
+
+  private RgbImage decode(String name, byte[] data, int offset, int length)
+      throws ImageRejectedException {
+    limits.checkFileSize(name, length);
+    ImageHeader header = ImageHeader.parse(name, data, offset, length);
     limits.check(name, header);
-    ImageReader reader = reader(header.format());
+    Queue<ImageReader> idle = header.format() == ImageHeader.Format.JPEG ? idleJpeg : idlePng;
+    ImageReader reader = idle.poll();
+    if (reader == null) reader = pick(name, header.format());
     BufferedImage image;
-    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+    try (ImageInputStream in =
+        new MemoryCacheImageInputStream(new ByteArrayInputStream(data, offset, length))) {
       reader.setInput(in, true, true);
       image = reader.read(0);
     } catch (IOException | RuntimeException e) {
       throw new ImageRejectedException(name, "corrupt(" + e.getMessage() + ")");
     } finally {
       reader.setInput(null);
+      idle.offer(reader);
     }
     if (image.getWidth() != header.width() || image.getHeight() != header.height()) {
       throw new ImageRejectedException(name, "corrupt(decoded " + image.getWidth() + "x"
@@ -69,27 +87,23 @@ public final class ImageDecoder {
     return toRgb(image);
   }
 
-  private ImageReader reader(ImageHeader.Format format) throws IOException {
-    if (format == ImageHeader.Format.JPEG) {
-      if (jpegReader == null) jpegReader = pick("jpeg");
-      return jpegReader;
-    }
-    if (pngReader == null) pngReader = pick("png");
-    return pngReader;
-  }
-
   /**
    * The JDK's own reader first (libjpeg/zlib in native code, the fastest here); the TwelveMonkeys
    * JPEG plugin remains registered for what the JDK cannot read.
    */
-  private static ImageReader pick(String format) throws IOException {
+  private static ImageReader pick(String name, ImageHeader.Format format)
+      throws ImageRejectedException {
+    String formatName = format == ImageHeader.Format.JPEG ? "jpeg" : "png";
     ImageReader fallback = null;
-    for (Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName(format); it.hasNext(); ) {
+    for (Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName(formatName);
+        it.hasNext(); ) {
       ImageReader r = it.next();
       if (r.getClass().getName().startsWith("com.sun.imageio.")) return r;
       if (fallback == null) fallback = r;
     }
-    if (fallback == null) throw new IOException("no ImageIO reader for " + format);
+    if (fallback == null) {
+      throw new ImageRejectedException(name, "unreadable(no " + formatName + " decoder installed)");
+    }
     return fallback;
   }
 

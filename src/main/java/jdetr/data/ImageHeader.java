@@ -50,21 +50,33 @@ public record ImageHeader(Format format, int width, int height) {
     }
   }
 
-  /** Reads the header of an image held in memory (a frame, an upload). */
-  public static ImageHeader parse(String name, byte[] bytes) throws IOException {
-    return parse(name, new Source() {
-      @Override
-      public long length() {
-        return bytes.length;
-      }
+  /** Reads the header of an image held in memory (an upload). */
+  public static ImageHeader parse(String name, byte[] bytes) throws ImageRejectedException {
+    return parse(name, bytes, 0, bytes.length);
+  }
 
-      @Override
-      public int read(long position, byte[] dst, int length) {
-        int n = (int) Math.max(0, Math.min(length, bytes.length - position));
-        System.arraycopy(bytes, (int) Math.min(position, bytes.length), dst, 0, n);
-        return n;
-      }
-    });
+  /** Reads the header of the image in {@code length} bytes at {@code offset} (a frame). */
+  public static ImageHeader parse(String name, byte[] bytes, int offset, int size)
+      throws ImageRejectedException {
+    try {
+      return parse(name, new Source() {
+        @Override
+        public long length() {
+          return size;
+        }
+
+        @Override
+        public int read(long position, byte[] dst, int length) {
+          int n = (int) Math.max(0, Math.min(length, size - position));
+          System.arraycopy(bytes, offset + (int) Math.min(position, size), dst, 0, n);
+          return n;
+        }
+      });
+    } catch (ImageRejectedException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new IllegalStateException("reading memory cannot fail", e);
+    }
   }
 
   private interface Source {
@@ -83,7 +95,10 @@ public record ImageHeader(Format format, int width, int height) {
         && b[4] == 0x0D && b[5] == 0x0A && b[6] == 0x1A && b[7] == 0x0A) {
       return png(name, in, b, n);
     }
-    throw new ImageRejectedException(name, "not_an_image");
+    StringBuilder first = new StringBuilder();
+    for (int i = 0; i < Math.min(4, n); i++) first.append(String.format("%02x", b[i] & 0xff));
+    throw new ImageRejectedException(name, "not_an_image",
+        in.length() + " bytes starting with '" + first + "' are neither JPEG nor PNG");
   }
 
   private static ImageHeader jpeg(String name, Source in) throws IOException {
@@ -127,7 +142,8 @@ public record ImageHeader(Format format, int width, int height) {
       pos += segment;
     }
     if (!tailContains(in, length, new byte[] {(byte) 0xFF, (byte) 0xD9})) {
-      throw new ImageRejectedException(name, "truncated(WARNING_NO_EOI)");
+      throw new ImageRejectedException(name, "truncated(WARNING_NO_EOI)",
+          "jpeg data of " + length + " bytes has no end marker");
     }
     return header;
   }
@@ -148,7 +164,8 @@ public record ImageHeader(Format format, int width, int height) {
       throw new ImageRejectedException(name, "too_many_pixels(" + width + "x" + height + ")");
     }
     if (!tailContains(in, in.length(), new byte[] {'I', 'E', 'N', 'D'})) {
-      throw new ImageRejectedException(name, "truncated(no IEND)");
+      throw new ImageRejectedException(name, "truncated(no IEND)",
+          "png data of " + in.length() + " bytes has no end marker");
     }
     return new ImageHeader(Format.PNG, (int) width, (int) height);
   }

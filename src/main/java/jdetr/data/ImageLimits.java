@@ -11,6 +11,11 @@ package jdetr.data;
 public record ImageLimits(long maxPixels, int maxSide, long maxFileBytes) {
   public static final ImageLimits DEFAULT = new ImageLimits(89_478_485L, 30_000, 100L << 20);
 
+  /** The default limits with another pixel limit. */
+  public static ImageLimits withMaxPixels(long maxPixels) {
+    return new ImageLimits(maxPixels, DEFAULT.maxSide, DEFAULT.maxFileBytes);
+  }
+
   public ImageLimits {
     if (maxPixels <= 0 || maxSide <= 0 || maxFileBytes <= 0) {
       throw new IllegalArgumentException("image limits must be positive: " + maxPixels + ", "
@@ -23,14 +28,16 @@ public record ImageLimits(long maxPixels, int maxSide, long maxFileBytes) {
     long pixels = (long) header.width() * header.height();
     if (pixels > maxPixels || header.width() > maxSide || header.height() > maxSide) {
       throw new ImageRejectedException(name,
-          "too_many_pixels(" + header.width() + "x" + header.height() + ")");
+          "too_many_pixels(" + header.width() + "x" + header.height() + ")", pixels > maxPixels
+              ? "the limit is " + maxPixels + " pixels" : "the limit is " + maxSide + " pixels a side");
     }
   }
 
   /** Refuses a file over the size limit. */
   public void checkFileSize(String name, long bytes) throws ImageRejectedException {
     if (bytes > maxFileBytes) {
-      throw new ImageRejectedException(name, "file_too_large(" + bytes + " bytes)");
+      throw new ImageRejectedException(name, "file_too_large(" + bytes + " bytes)",
+          "the limit is " + maxFileBytes + " bytes");
     }
   }
 }

@@ -8,6 +8,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import jdetr.data.ImageDecoder;
+import jdetr.data.ImageRejectedException;
 import jdetr.data.RgbImage;
 import jdetr.eval.Detection;
 import jdetr.serve.FrameScheduler.Waiting;
@@ -36,7 +38,7 @@ public final class DetectionLoop<I> implements Runnable {
 
   private final FrameScheduler<Frame> scheduler;
   private final Detector<I> detector;
-  private final FrameDecoder decoder;
+  private final ImageDecoder decoder;
   private final ExecutorService decodePool;
   private final ServeMetrics metrics;
   private final boolean prepareAhead;
@@ -53,7 +55,7 @@ public final class DetectionLoop<I> implements Runnable {
   /** The last batch the detector thread finished (detector thread only). */
   private Prepared<I> lastFinished;
 
-  private DetectionLoop(FrameScheduler<Frame> scheduler, Detector<I> detector, FrameDecoder decoder,
+  private DetectionLoop(FrameScheduler<Frame> scheduler, Detector<I> detector, ImageDecoder decoder,
       ExecutorService decodePool, ServeMetrics metrics, boolean prepareAhead) {
     this.scheduler = scheduler;
     this.detector = detector;
@@ -64,7 +66,7 @@ public final class DetectionLoop<I> implements Runnable {
   }
 
   public static <I> DetectionLoop<I> of(FrameScheduler<Frame> scheduler, Detector<I> detector,
-      FrameDecoder decoder, ExecutorService decodePool, ServeMetrics metrics, boolean prepareAhead) {
+      ImageDecoder decoder, ExecutorService decodePool, ServeMetrics metrics, boolean prepareAhead) {
     return new DetectionLoop<>(scheduler, detector, decoder, decodePool, metrics, prepareAhead);
   }
 

@@ -6,6 +6,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import jdetr.data.ImageDecoder;
+import jdetr.data.ImageLimits;
 import jdetr.engine.TorchWork;
 import jdetr.serve.FrameScheduler.Waiting;
 import org.slf4j.Logger;
@@ -79,7 +81,7 @@ public final class DetectionService implements FrameSink, Runnable {
       detector = d;
       LOG.info("detector ready: {} ({} classes)", d.description(), d.classNames().size());
       loaded.complete(d);
-      DetectionLoop.of(scheduler, d, new FrameDecoder(config.maxImagePixels()), decodePool, metrics,
+      DetectionLoop.of(scheduler, d, new ImageDecoder(ImageLimits.withMaxPixels(config.maxImagePixels())), decodePool, metrics,
           config.prepareAhead()).run();
     } catch (RuntimeException | Error e) {
       LOG.error("the detector thread failed; the server is no longer ready", e);

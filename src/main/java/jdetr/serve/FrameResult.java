@@ -34,7 +34,7 @@ public sealed interface FrameResult {
    */
   record Rejected(long frame, int superseded, String code, String reason) implements FrameResult {}
 
-  /** The bytes are not a complete, acceptable JPEG/PNG (see {@link FrameDecoder}). */
+  /** The bytes are not a complete, acceptable JPEG/PNG (see {@link jdetr.data.ImageDecoder}). */
   String IMAGE_REJECTED = "IMAGE_REJECTED";
   /** The message is not a frame (shorter than the 8-byte id plus an image). */
   String BAD_FRAME = "BAD_FRAME";

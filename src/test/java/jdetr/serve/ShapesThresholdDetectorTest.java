@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import jdetr.data.ImageDecoder;
+import jdetr.data.ImageLimits;
 import jdetr.data.RgbImage;
 import jdetr.eval.Detection;
 import org.junit.jupiter.api.Test;
@@ -11,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class ShapesThresholdDetectorTest {
 
   private final ShapesThresholdDetector detector = new ShapesThresholdDetector();
-  private final FrameDecoder decoder = new FrameDecoder(1 << 24);
+  private final ImageDecoder decoder = new ImageDecoder(ImageLimits.withMaxPixels(1 << 24));
 
   @Test
   void findsEveryShapeOfJpegScenesWithItsClass() throws Exception {

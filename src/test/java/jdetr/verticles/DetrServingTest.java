@@ -17,13 +17,14 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import jdetr.checkpoint.ModelWeights;
+import jdetr.data.ImageDecoder;
+import jdetr.data.ImageLimits;
 import jdetr.data.RgbImage;
 import jdetr.eval.Detection;
 import jdetr.model.Detr;
 import jdetr.model.DetrConfig;
 import jdetr.serve.DetectorChoice;
 import jdetr.serve.DetrDetector;
-import jdetr.serve.FrameDecoder;
 import jdetr.serve.ServeConfig;
 import jdetr.serve.ShapesScene;
 import org.junit.jupiter.api.AfterAll;
@@ -71,7 +72,7 @@ class DetrServingTest {
   void servedDetectionsEqualTheModelsOnTheSameFrame() throws Exception {
     byte[] jpeg = ShapesScene.jpeg(ShapesScene.random(8, 200, 150, 3, 0).render(0), 0.9f);
     List<Detection> expected;
-    RgbImage decoded = new FrameDecoder(1 << 20).decode(jpeg, 0, jpeg.length);
+    RgbImage decoded = new ImageDecoder(ImageLimits.withMaxPixels(1 << 20)).decode(jpeg, 0, jpeg.length);
     try (DetrDetector direct = DetrDetector.load(weights, Servers.config(SETTINGS), DetrConfig.defaults())) {
       expected = direct.detectFrames(List.of(decoded)).get(0).stream()
           .sorted(Comparator.comparingDouble(Detection::score).reversed()).toList();

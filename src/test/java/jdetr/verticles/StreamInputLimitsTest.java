@@ -146,8 +146,8 @@ class StreamInputLimitsTest {
     try (TestStream s = TestStream.open(vertx, port()); TestStream other = TestStream.open(vertx, port())) {
       other.sendImage(1, frames.get(1));
       assertReject(s.roundTrip(21, HostileImages.notAnImage()), 21L, "IMAGE_REJECTED", "not_an_image");
-      assertReject(s.roundTrip(22, HostileImages.truncated(frames.get(0))), 22L, "IMAGE_REJECTED", "truncated: jpeg");
-      assertReject(s.roundTrip(23, HostileImages.truncated(png())), 23L, "IMAGE_REJECTED", "truncated: png");
+      assertReject(s.roundTrip(22, HostileImages.truncated(frames.get(0))), 22L, "IMAGE_REJECTED", "truncated(WARNING_NO_EOI): jpeg");
+      assertReject(s.roundTrip(23, HostileImages.truncated(png())), 23L, "IMAGE_REJECTED", "truncated(no IEND): png");
       assertReject(s.roundTrip(24, HostileImages.jpegDeclaring(frames.get(0), 65000, 65000)), 24L, "IMAGE_REJECTED",
           "too_many_pixels");
       s.sendRaw(new byte[] {0, 0, 0, 0, 0, 0, 0, 25}); // a frame id and no image

@@ -6,14 +6,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import javax.imageio.ImageIO;
+import jdetr.data.ImageDecoder;
+import jdetr.data.ImageLimits;
+import jdetr.data.ImageRejectedException;
 import jdetr.data.RgbImage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(60)
-class FrameDecoderTest {
+/** The image decoder on frames as the server receives them: bytes at an offset, no file name. */
+class ImageDecoderFramesTest {
 
-  private final FrameDecoder decoder = new FrameDecoder(1 << 22);
+  private final ImageDecoder decoder = new ImageDecoder(ImageLimits.withMaxPixels(1 << 22));
   private final ShapesScene scene = ShapesScene.random(7, 320, 240, 4, 0);
 
   @Test
@@ -65,10 +69,10 @@ class FrameDecoderTest {
   void refusesTruncatedJpegAndPng() {
     byte[] jpeg = HostileImages.truncated(ShapesScene.jpeg(scene.render(0), 0.9f));
     assertThatThrownBy(() -> decoder.decode(jpeg, 0, jpeg.length))
-        .isInstanceOf(ImageRejectedException.class).hasMessageStartingWith("truncated: jpeg data of");
+        .isInstanceOf(ImageRejectedException.class).hasMessageStartingWith("truncated(WARNING_NO_EOI): jpeg data of");
     byte[] png = HostileImages.truncated(png(scene.render(0)));
     assertThatThrownBy(() -> decoder.decode(png, 0, png.length))
-        .isInstanceOf(ImageRejectedException.class).hasMessageStartingWith("truncated: png data of");
+        .isInstanceOf(ImageRejectedException.class).hasMessageStartingWith("truncated(no IEND): png data of");
   }
 
   @Test
@@ -88,8 +92,8 @@ class FrameDecoderTest {
   @Test
   void pixelLimitIsInclusive() throws Exception {
     byte[] png = png(new BufferedImage(100, 100, BufferedImage.TYPE_INT_RGB));
-    assertThat(new FrameDecoder(10_000).decode(png, 0, png.length).width()).isEqualTo(100);
-    assertThatThrownBy(() -> new FrameDecoder(9_999).decode(png, 0, png.length))
+    assertThat(new ImageDecoder(ImageLimits.withMaxPixels(10_000)).decode(png, 0, png.length).width()).isEqualTo(100);
+    assertThatThrownBy(() -> new ImageDecoder(ImageLimits.withMaxPixels(9_999)).decode(png, 0, png.length))
         .hasMessageStartingWith("too_many_pixels(100x100)");
   }
 
