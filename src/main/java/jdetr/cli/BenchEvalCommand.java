@@ -15,12 +15,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import jdetr.data.CocoAnnotationReader;
 import jdetr.eval.CocoEvaluation;
 import jdetr.eval.CocoEvaluator;
-import jdetr.eval.CocoJsonReader;
 import jdetr.eval.CocoJsonWriter;
 import jdetr.eval.CocoParams;
 import jdetr.eval.CocoResult;
+import jdetr.eval.CocoResultsReader;
 import jdetr.eval.GroundTruthSet;
 import jdetr.eval.SyntheticEvalSet;
 import picocli.CommandLine.Command;
@@ -85,8 +86,9 @@ final class BenchEvalCommand implements Callable<Integer> {
       double[] stats = null;
       for (int r = 0; r < repeat; r++) {
         long t0 = System.nanoTime();
-        GroundTruthSet gt = CocoJsonReader.readGroundTruth(gtFile);
-        List<CocoResult> results = CocoJsonReader.readResults(dtFile);
+        // parsed on every repeat (not through CocoAnnotationCache): load_s times the parse
+        GroundTruthSet gt = GroundTruthSet.of(CocoAnnotationReader.read(gtFile));
+        List<CocoResult> results = CocoResultsReader.read(dtFile);
         long t1 = System.nanoTime();
         long c1 = processCpuNanos();
         CocoEvaluation e = new CocoEvaluator(gt, CocoParams.bbox(), n).evaluate(results);

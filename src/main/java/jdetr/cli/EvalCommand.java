@@ -15,15 +15,15 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import jdetr.data.CocoFormatException;
 import jdetr.eval.ClassAp;
 import jdetr.eval.CocoCategory;
 import jdetr.eval.CocoEvaluation;
 import jdetr.eval.CocoEvaluator;
-import jdetr.eval.CocoFormatException;
 import jdetr.eval.CocoGroundTruth;
-import jdetr.eval.CocoJsonReader;
 import jdetr.eval.CocoParams;
 import jdetr.eval.CocoResult;
+import jdetr.eval.CocoResultsReader;
 import jdetr.eval.CocoSummary;
 import jdetr.eval.EvalResult;
 import jdetr.eval.GroundTruthSet;
@@ -82,8 +82,8 @@ final class EvalCommand implements Callable<Integer> {
       return 2;
     }
     try {
-      GroundTruthSet truth = CocoJsonReader.readGroundTruth(gt);
-      List<CocoResult> results = CocoJsonReader.readResults(dt);
+      GroundTruthSet truth = GroundTruthSet.read(gt);
+      List<CocoResult> results = CocoResultsReader.read(dt);
       warnAboutDroppedEntries(truth, results);
       int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
       CocoEvaluation eval;
@@ -101,7 +101,7 @@ final class EvalCommand implements Callable<Integer> {
         }
       }
       return 0;
-    } catch (CocoFormatException | UncheckedIOException e) {
+    } catch (IOException | UncheckedIOException e) {
       System.err.println("jdetr eval: " + e.getMessage());
       return 1;
     }

@@ -10,21 +10,22 @@ import java.util.Map;
  * is prepared exactly as the reference's {@code ConvertCocoPolysToMask}.
  */
 public final class CocoDataset {
-  private final CocoGroundTruth groundTruth;
+  private final CocoAnnotationFile groundTruth;
   private final Path imageFolder;
   private final Path normalizedFolder;
 
-  public CocoDataset(CocoGroundTruth groundTruth, Path imageFolder) {
+  public CocoDataset(CocoAnnotationFile groundTruth, Path imageFolder) {
     this.groundTruth = groundTruth;
     this.imageFolder = imageFolder;
     this.normalizedFolder = imageFolder.toAbsolutePath().normalize();
   }
 
+  /** The dataset of a split; its annotations file is parsed once per process. */
   public static CocoDataset open(CocoPaths paths) throws IOException {
-    return new CocoDataset(CocoJsonReader.read(paths.annotations()), paths.images());
+    return new CocoDataset(CocoAnnotationCache.load(paths.annotations()), paths.images());
   }
 
-  public CocoGroundTruth groundTruth() {
+  public CocoAnnotationFile groundTruth() {
     return groundTruth;
   }
 

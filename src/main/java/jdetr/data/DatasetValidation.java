@@ -40,7 +40,7 @@ public final class DatasetValidation {
 
   public static ValidationReport validate(CocoDataset dataset, ValidationOptions options) {
     DatasetValidation v = new DatasetValidation();
-    CocoGroundTruth gt = dataset.groundTruth();
+    CocoAnnotationFile gt = dataset.groundTruth();
     if (!gt.hasImages()) v.add(ValidationRule.V1, "images");
     if (!gt.hasAnnotations()) v.add(ValidationRule.V1, "annotations");
     if (!gt.hasCategories()) v.add(ValidationRule.V1, "categories");
@@ -97,7 +97,7 @@ public final class DatasetValidation {
         .map(i -> c.ids()[i]).sorted().toArray();
   }
 
-  private void annotations(CocoGroundTruth gt, int[] categoryIds) {
+  private void annotations(CocoAnnotationFile gt, int[] categoryIds) {
     CocoAnnotations a = gt.annotations();
     CocoImages im = gt.images();
     double[] b = a.bboxes();
@@ -147,7 +147,7 @@ public final class DatasetValidation {
 
   /** Reads every image header (in parallel), then tallies in dataset order. */
   private void files(CocoDataset dataset, ImageLimits limits) {
-    CocoGroundTruth gt = dataset.groundTruth();
+    CocoAnnotationFile gt = dataset.groundTruth();
     CocoImages im = gt.images();
     String[] problems = new String[gt.imageCount()];
     ValidationRule[] rules = new ValidationRule[gt.imageCount()];

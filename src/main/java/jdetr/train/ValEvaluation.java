@@ -16,7 +16,6 @@ import jdetr.data.Sample;
 import jdetr.data.transforms.ValTransform;
 import jdetr.eval.CocoEvaluation;
 import jdetr.eval.CocoEvaluator;
-import jdetr.eval.CocoJsonReader;
 import jdetr.eval.CocoParams;
 import jdetr.eval.CocoResult;
 import jdetr.eval.Detection;
@@ -38,7 +37,7 @@ public final class ValEvaluation {
 
   public ValEvaluation(CocoPaths paths, ValTransform transform, int batchSize) throws IOException {
     this.dataset = CocoDataset.open(paths);
-    this.groundTruth = CocoJsonReader.readGroundTruth(paths.annotations());
+    this.groundTruth = GroundTruthSet.read(paths.annotations());
     this.transform = transform;
     this.batchSize = batchSize;
   }

@@ -50,10 +50,10 @@ class CocoEvaluatorParityTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
-  void agreesWithPycocotools(String name) {
+  void agreesWithPycocotools(String name) throws IOException {
     JsonNode want = expected.get(name);
-    GroundTruthSet gt = CocoJsonReader.readGroundTruth(dir.resolve("cases/" + name + ".gt.json"));
-    List<CocoResult> dt = CocoJsonReader.readResults(dir.resolve("cases/" + name + ".dt.json"));
+    GroundTruthSet gt = GroundTruthSet.read(dir.resolve("cases/" + name + ".gt.json"));
+    List<CocoResult> dt = CocoResultsReader.read(dir.resolve("cases/" + name + ".dt.json"));
     CocoEvaluation one = new CocoEvaluator(gt, CocoParams.bbox(), 1).evaluate(dt);
     CocoEvaluation two = new CocoEvaluator(gt, CocoParams.bbox(), 2).evaluate(dt);
 

@@ -9,7 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import jdetr.data.CocoDataset;
-import jdetr.data.CocoJsonReader;
+import jdetr.data.CocoAnnotationReader;
 import jdetr.data.PixelTarget;
 import jdetr.data.Target;
 import org.junit.jupiter.api.Test;
@@ -55,7 +55,7 @@ class TargetParityTest {
     root.putArray("categories").addObject().put("id", 1).put("name", "thing");
     Path file = dir.resolve("case.json");
     Files.writeString(file, ParityFixtures.JSON.writeValueAsString(root));
-    return new CocoDataset(CocoJsonReader.read(file), dir).target(0, width, height);
+    return new CocoDataset(CocoAnnotationReader.read(file), dir).target(0, width, height);
   }
 
   @Test

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class CocoJsonReaderTest {
+class CocoAnnotationReaderTest {
   @TempDir Path dir;
 
   private Path write(String json) throws IOException {
@@ -36,7 +36,7 @@ class CocoJsonReaderTest {
          "categories": [{"id": 90, "name": "toothbrush", "supercategory": "indoor"},
                         {"id": 1, "name": "person"}, {"id": 18, "name": "dog"}]}
         """);
-    CocoGroundTruth gt = CocoJsonReader.read(file);
+    CocoAnnotationFile gt = CocoAnnotationReader.read(file);
 
     assertThat(gt.images().size()).isEqualTo(2);
     assertThat(gt.images().widths()).containsExactly(640, 320);
@@ -71,7 +71,7 @@ class CocoJsonReaderTest {
                           "area": 1, "iscrowd": 2}],
          "categories": [{"id": 1}]}
         """);
-    CocoGroundTruth gt = CocoJsonReader.read(file);
+    CocoAnnotationFile gt = CocoAnnotationReader.read(file);
     assertThat(gt.images().defects()[0]).isEqualTo(
         (byte) (CocoImages.MISSING_ID | CocoImages.MISSING_FILE_NAME | CocoImages.MISSING_HEIGHT));
     assertThat(gt.images().defects()[1] & CocoImages.NOT_AN_OBJECT).isNotZero();
@@ -82,18 +82,30 @@ class CocoJsonReaderTest {
     assertThat(gt.annotations().bboxes()[4]).isNaN();
     assertThat(gt.categories().defects()[0]).isEqualTo(CocoCategories.MISSING_NAME);
     assertThat(gt.imageCount()).isZero();
+
+    // the first malformed value of each field is described; absent fields are only flagged
+    assertThat(gt.firstMalformed("images", "id")).contains(new CocoAnnotationFile.Malformed(0,
+        "field 'id' must be an integer, got the string \"x\" (line 1)"));
+    assertThat(gt.firstMalformed("images", CocoAnnotationFile.ENTRY)).contains(
+        new CocoAnnotationFile.Malformed(1, "expected an object, got 5 (line 1)"));
+    assertThat(gt.firstMalformed("annotations", "bbox")).contains(
+        new CocoAnnotationFile.Malformed(0, "field 'bbox' has 3 numbers, expected 4 [x, y, w, h] (line 2)"));
+    assertThat(gt.firstMalformed("annotations", "id").orElseThrow().problem())
+        .startsWith("field 'id' must be an integer, got 2.5");
+    assertThat(gt.firstMalformed("images", "height")).isEmpty();
+    assertThat(gt.firstMalformed("annotations", "area")).isEmpty();
   }
 
   @Test
   void refusesBrokenJsonNamingFileLineAndColumn() throws IOException {
     Path file = write("{\"images\": [\n  {\"id\": 1,, }]}");
-    assertThatThrownBy(() -> CocoJsonReader.read(file))
+    assertThatThrownBy(() -> CocoAnnotationReader.read(file))
         .isInstanceOf(CocoFormatException.class)
         .hasMessageStartingWith(file + ":2:");
     Path notArray = write("{\"images\": {\"id\": 1}}");
-    assertThatThrownBy(() -> CocoJsonReader.read(notArray))
+    assertThatThrownBy(() -> CocoAnnotationReader.read(notArray))
         .hasMessageContaining("\"images\" must be an array");
-    assertThatThrownBy(() -> CocoJsonReader.read(dir.resolve("nope.json")))
+    assertThatThrownBy(() -> CocoAnnotationReader.read(dir.resolve("nope.json")))
         .isInstanceOf(FileNotFoundException.class)
         .hasMessageContaining("nope.json");
   }
@@ -116,7 +128,7 @@ class CocoJsonReaderTest {
       }
       w.write("], \"categories\": [{\"id\": 80, \"name\": \"c\"}]}");
     }
-    CocoGroundTruth gt = CocoJsonReader.read(file);
+    CocoAnnotationFile gt = CocoAnnotationReader.read(file);
     assertThat(gt.annotations().size()).isEqualTo(images * perImage);
     assertThat(gt.imageCount()).isEqualTo(images);
     for (int i = 0; i < images; i++) {

@@ -4,14 +4,25 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One COCO annotations file: its images, annotations and categories as compact tables, with the
  * look-ups pycocotools' {@code COCO} index offers (image by id, annotations of an image in file
  * order, category names). Where ids repeat, the last entry wins, as in pycocotools' dicts;
- * {@link DatasetValidation} reports the repeats.
+ * {@link DatasetValidation} reports the repeats. Immutable once read: one instance is shared by
+ * every user of the file in a process ({@link CocoAnnotationCache}); nobody writes to its tables.
  */
-public final class CocoGroundTruth {
+public final class CocoAnnotationFile {
+  /** The field name under which an entry that is not a JSON object is described. */
+  public static final String ENTRY = "";
+
+  /**
+   * The first malformed value of a field in a section: the entry's position in the section and
+   * what is wrong, with its line ({@code field 'area' must be a number, got null (line 7)}).
+   */
+  public record Malformed(int index, String problem) {}
+
   private final Path source;
   private final CocoImages images;
   private final CocoAnnotations annotations;
@@ -19,15 +30,16 @@ public final class CocoGroundTruth {
   private final boolean hasImages;
   private final boolean hasAnnotations;
   private final boolean hasCategories;
+  private final Map<String, Malformed> malformed;
 
   private final long[] uniqueImageIds; // ascending, distinct
   private final int[] uniqueImagePositions; // position of the last entry with that id
   private final int[] annotationStart; // CSR over uniqueImageIds: [n + 1]
   private final int[] annotationOrder; // annotation positions grouped by image, file order inside
 
-  CocoGroundTruth(Path source, CocoImages images, CocoAnnotations annotations,
+  CocoAnnotationFile(Path source, CocoImages images, CocoAnnotations annotations,
       CocoCategories categories, boolean hasImages, boolean hasAnnotations,
-      boolean hasCategories) {
+      boolean hasCategories, Map<String, Malformed> malformed) {
     this.source = source;
     this.images = images;
     this.annotations = annotations;
@@ -35,6 +47,7 @@ public final class CocoGroundTruth {
     this.hasImages = hasImages;
     this.hasAnnotations = hasAnnotations;
     this.hasCategories = hasCategories;
+    this.malformed = Map.copyOf(malformed);
 
     int[] order = StableOrder.ascending(images.ids(), images.size());
     long[] ids = new long[images.size()];
@@ -95,6 +108,19 @@ public final class CocoGroundTruth {
 
   public boolean hasCategories() {
     return hasCategories;
+  }
+
+  /**
+   * The first entry of a section ({@code images}, {@code annotations}, {@code categories}) whose
+   * field was present but malformed (wrong type, out of range, a bbox not of 4 numbers), or whose
+   * entry was not an object ({@link #ENTRY}). Missing fields are only flagged in the tables.
+   */
+  public Optional<Malformed> firstMalformed(String section, String field) {
+    return Optional.ofNullable(malformed.get(key(section, field)));
+  }
+
+  static String key(String section, String field) {
+    return section + "." + field;
   }
 
   /** Number of distinct image ids: the length of a dataset over this file. */
