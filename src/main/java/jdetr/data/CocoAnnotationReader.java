@@ -50,7 +50,7 @@ public final class CocoAnnotationReader {
     } catch (StreamReadException e) {
       JsonLocation at = e.getLocation();
       throw new CocoFormatException(file, at == null ? 0 : at.getLineNr(),
-          at == null ? 0 : at.getColumnNr(), e.getOriginalMessage());
+          at == null ? 0 : at.getColumnNr(), "malformed JSON: " + e.getOriginalMessage());
     }
   }
 

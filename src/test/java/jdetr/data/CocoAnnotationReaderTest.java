@@ -101,7 +101,7 @@ class CocoAnnotationReaderTest {
     Path file = write("{\"images\": [\n  {\"id\": 1,, }]}");
     assertThatThrownBy(() -> CocoAnnotationReader.read(file))
         .isInstanceOf(CocoFormatException.class)
-        .hasMessageStartingWith(file + ":2:");
+        .hasMessageStartingWith(file + ":2:").hasMessageContaining("malformed JSON");
     Path notArray = write("{\"images\": {\"id\": 1}}");
     assertThatThrownBy(() -> CocoAnnotationReader.read(notArray))
         .hasMessageContaining("\"images\" must be an array");
