@@ -142,8 +142,8 @@ final class BenchServeCommand implements Callable<Integer> {
   /** Raw, served, raw, …, raw; then the ratios. Stopped, it prints no ratios and returns 1. */
   private <I> int rounds(DetectionServer server, Detector<I> d, ServeConfig config, List<byte[]> frames,
       String bearer, BooleanSupplier stopped) throws Exception {
-    RawThroughput<I> raw = new RawThroughput<>(d, new ImageDecoder(ImageLimits.withMaxPixels(config.maxImagePixels())), frames,
-        config.maxBatch(), stopped);
+    ImageDecoder decoder = new ImageDecoder(ImageLimits.withMaxPixels(config.maxImagePixels()));
+    RawThroughput<I> raw = new RawThroughput<>(d, decoder, frames, config.maxBatch(), stopped);
     raw.model(0); // warm-up: three batches
     if (warmupSeconds > 0) {
       servedRound("127.0.0.1", server.port(), frames, bearer, 0, server, warmupSeconds);

@@ -55,7 +55,7 @@ public record ImageHeader(Format format, int width, int height) {
     return parse(name, bytes, 0, bytes.length);
   }
 
-  /** Reads the header of the image in {@code length} bytes at {@code offset} (a frame). */
+  /** Reads the header of the image in {@code size} bytes at {@code offset} (a frame). */
   public static ImageHeader parse(String name, byte[] bytes, int offset, int size)
       throws ImageRejectedException {
     try {

@@ -81,8 +81,8 @@ public final class DetectionService implements FrameSink, Runnable {
       detector = d;
       LOG.info("detector ready: {} ({} classes)", d.description(), d.classNames().size());
       loaded.complete(d);
-      DetectionLoop.of(scheduler, d, new ImageDecoder(ImageLimits.withMaxPixels(config.maxImagePixels())), decodePool, metrics,
-          config.prepareAhead()).run();
+      ImageDecoder decoder = new ImageDecoder(ImageLimits.withMaxPixels(config.maxImagePixels()));
+      DetectionLoop.of(scheduler, d, decoder, decodePool, metrics, config.prepareAhead()).run();
     } catch (RuntimeException | Error e) {
       LOG.error("the detector thread failed; the server is no longer ready", e);
       throw e;

@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import jdetr.io.AtomicFiles;
 import jdetr.checkpoint.CheckpointStore;
 import jdetr.checkpoint.CheckpointWriter;
 import jdetr.checkpoint.ModelWeights;
@@ -24,6 +23,7 @@ import jdetr.engine.AdamW;
 import jdetr.engine.AdamWState;
 import jdetr.engine.EngineRandom;
 import jdetr.engine.StepLR;
+import jdetr.io.AtomicFiles;
 import jdetr.model.DetectionTransformer;
 
 /**

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import jdetr.io.AtomicFiles;
 import jdetr.data.Batch;
 import jdetr.data.CocoDataset;
 import jdetr.data.CocoPaths;
@@ -21,6 +20,7 @@ import jdetr.data.Sample;
 import jdetr.data.SynthConfig;
 import jdetr.data.SyntheticDataset;
 import jdetr.data.transforms.TrainTransform;
+import jdetr.io.AtomicFiles;
 
 /**
  * The train split as batches keyed by (epoch, step): the image order of an epoch is a shuffle
