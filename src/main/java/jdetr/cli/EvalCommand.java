@@ -24,10 +24,12 @@ import jdetr.eval.CocoGroundTruth;
 import jdetr.eval.CocoParams;
 import jdetr.eval.CocoResult;
 import jdetr.eval.CocoResultsReader;
+import jdetr.eval.CocoSegmReader;
 import jdetr.eval.CocoSummary;
 import jdetr.eval.EvalResult;
 import jdetr.eval.GroundTruthSet;
 import jdetr.eval.ScoreThresholdMetrics;
+import jdetr.eval.SegmInput;
 import jdetr.train.CheckpointEvaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,21 +39,27 @@ import picocli.CommandLine.Option;
  * checkpoint on its recipe's val split (what the eval stage computes).
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-    description = "COCO bounding-box evaluation (pycocotools' numbers) of a detections file,"
-        + " or of a training checkpoint on its recipe's val split.")
+    description = "COCO bounding-box or mask evaluation (pycocotools' numbers) of a detections"
+        + " file, or of a training checkpoint on its recipe's val split.")
 final class EvalCommand implements Callable<Integer> {
   @Option(names = "--gt", paramLabel = "FILE",
       description = "COCO annotation file (images, categories, annotations).")
   Path gt;
 
   @Option(names = "--dt", paramLabel = "FILE",
-      description = "Detections in the COCO results format: [{image_id, category_id, bbox, score}].")
+      description = "Detections in the COCO results format: [{image_id, category_id, bbox, score}]"
+          + " ([{image_id, category_id, segmentation, score}] with --iou-type segm).")
   Path dt;
 
   @Option(names = "--checkpoint", paramLabel = "DIR",
       description = "A training checkpoint (runs/NAME/checkpoints/step-N) to evaluate on the val"
           + " split of the recipe it stores, instead of --gt/--dt.")
   Path checkpoint;
+
+  @Option(names = "--iou-type", paramLabel = "TYPE", defaultValue = "bbox",
+      description = "bbox (default): box AP; segm: mask AP from the objects' and the detections'"
+          + " segmentation (polygons or RLE), as pycocotools' iouType \"segm\".")
+  String iouType;
 
   @Option(names = "--json", description = "Print the numbers as JSON with full precision, per-class AP included.")
   boolean json;
@@ -69,7 +77,17 @@ final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (!iouType.equals("bbox") && !iouType.equals("segm")) {
+      System.err.println("jdetr eval: --iou-type must be bbox or segm, got " + iouType);
+      return 2;
+    }
+    boolean masks = iouType.equals("segm");
     if (checkpoint != null) {
+      if (masks) {
+        System.err.println("jdetr eval: --checkpoint evaluates boxes only; --iou-type segm takes"
+            + " --gt and --dt");
+        return 2;
+      }
       if (gt != null || dt != null) {
         System.err.println("jdetr eval: --checkpoint evaluates on the checkpoint's own val split;"
             + " it takes no --gt or --dt");
@@ -83,12 +101,14 @@ final class EvalCommand implements Callable<Integer> {
     }
     try {
       GroundTruthSet truth = GroundTruthSet.read(gt);
-      List<CocoResult> results = CocoResultsReader.read(dt);
+      SegmInput segm = masks ? CocoSegmReader.read(gt, dt) : null;
+      List<CocoResult> results = masks ? segm.results() : CocoResultsReader.read(dt);
       warnAboutDroppedEntries(truth, results);
       int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
       CocoEvaluation eval;
       try {
-        eval = new CocoEvaluator(truth, CocoParams.bbox(), n).evaluate(results);
+        CocoEvaluator evaluator = new CocoEvaluator(truth, CocoParams.bbox(), n);
+        eval = masks ? evaluator.evaluateSegm(segm) : evaluator.evaluate(results);
       } catch (IllegalArgumentException e) {
         throw new CocoFormatException(dt + " against " + gt + ": " + e.getMessage(), e);
       }

@@ -10,7 +10,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 
 /**
- * COCO bounding-box evaluation with pycocotools' semantics, number for number: {@code evaluate()}
+ * COCO bounding-box and mask evaluation with pycocotools' semantics, number for number: {@code evaluate()}
  * ({@link ImageEvaluator}), {@code accumulate()} ({@link Accumulator}) and {@code summarize()}
  * ({@link CocoSummary}).
  *
@@ -64,6 +64,19 @@ public final class CocoEvaluator {
    *     truth, or has a non-finite box or score
    */
   public CocoEvaluation evaluate(List<CocoResult> results, long[] imageIds) {
+    return evaluate(results, imageIds, null);
+  }
+
+  /**
+   * Mask evaluation (pycocotools' iouType "segm") on every ground-truth image: IoU of the masks
+   * (intersection over the result's area against crowds), results ranged by their areas.
+   */
+  public CocoEvaluation evaluateSegm(SegmInput segm) {
+    long[] ids = groundTruth.imageIds().stream().mapToLong(Long::longValue).toArray();
+    return evaluate(segm.results(), ids, segm);
+  }
+
+  private CocoEvaluation evaluate(List<CocoResult> results, long[] imageIds, SegmInput segm) {
     for (int j = 0; j < results.size(); j++) {
       CocoResult r = results.get(j);
       if (!gtImages.contains(r.imageId())) {
@@ -78,7 +91,7 @@ public final class CocoEvaluator {
         throw new IllegalArgumentException("image_id " + id + " is not among the ground-truth images");
       }
     }
-    EvalIndex ix = new EvalIndex(groundTruth, results, imageIds);
+    EvalIndex ix = new EvalIndex(groundTruth, results, imageIds, segm);
     int numK = ix.numCategories();
     double[] precision = new double[params.numIou() * params.numRecall() * numK
         * params.numAreas() * params.numMaxDets()];

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import jdetr.mask.Rle;
 
 /**
  * Ground truth and detections in columns, grouped by (category, image) as pycocotools'
@@ -21,6 +22,8 @@ final class EvalIndex {
   final long[] gId;
   // detection columns, input order
   final double[] dx, dy, dw, dh, dArea, dScore;
+  // masks (iouType "segm"), or null for boxes
+  final Rle[] gMask, dMask;
 
   /** Indices of ground truth grouped by category, then image, then input order. */
   final int[] gtGrouped;
@@ -32,6 +35,11 @@ final class EvalIndex {
   final int numResults;
 
   EvalIndex(GroundTruthSet gt, List<CocoResult> results, long[] evalImageIds) {
+    this(gt, results, evalImageIds, null);
+  }
+
+  /** With {@code segm} non-null, objects and results carry masks and results its areas. */
+  EvalIndex(GroundTruthSet gt, List<CocoResult> results, long[] evalImageIds, SegmInput segm) {
     imageIds = Arrays.stream(evalImageIds).sorted().distinct().toArray();
     Map<Long, Integer> imageIndex = indexOf(imageIds);
     Map<Long, String> names = new HashMap<>();
@@ -71,6 +79,13 @@ final class EvalIndex {
       gIgnore[j] = a.ignore() || a.iscrowd();
       gId[j] = a.id();
     }
+    gMask = segm == null ? null : new Rle[n];
+    for (int j = 0; segm != null && j < n; j++) {
+      gMask[j] = segm.groundTruthMasks().get(gId[j]);
+      if (gMask[j] == null) {
+        throw new IllegalArgumentException("annotation id " + gId[j] + " has no segmentation");
+      }
+    }
     gtImage = Arrays.copyOf(img, n);
     gtCatStart = new int[categoryIds.length + 1];
     gtGrouped = group(gtImage, Arrays.copyOf(cat, n), imageIds.length, gtCatStart);
@@ -94,8 +109,12 @@ final class EvalIndex {
     for (int j = 0; j < m; j++) {
       CocoResult r = results.get(keep[j]);
       dx[j] = r.x(); dy[j] = r.y(); dw[j] = r.w(); dh[j] = r.h();
-      dArea[j] = r.area();
+      dArea[j] = segm == null ? r.area() : segm.resultAreas()[keep[j]];
       dScore[j] = r.score();
+    }
+    dMask = segm == null ? null : new Rle[m];
+    for (int j = 0; segm != null && j < m; j++) {
+      dMask[j] = segm.resultMasks().get(keep[j]);
     }
     dtImage = Arrays.copyOf(img, m);
     dtCatStart = new int[categoryIds.length + 1];

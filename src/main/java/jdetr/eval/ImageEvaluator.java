@@ -1,9 +1,11 @@
 package jdetr.eval;
 
 import java.util.Arrays;
+import jdetr.mask.MaskIou;
+import jdetr.mask.Rle;
 
 /**
- * pycocotools' {@code computeIoU} + {@code evaluateImg} for boxes: one (image, category) pair,
+ * pycocotools' {@code computeIoU} + {@code evaluateImg} for boxes or masks: one (image, category) pair,
  * every area range and IoU threshold, with the greedy matching loop of the reference.
  */
 final class ImageEvaluator {
@@ -133,8 +135,21 @@ final class ImageEvaluator {
     return new ImageResult(nd, scores, flags, numNotIgnored);
   }
 
-  /** [nd, ng] IoU of each detection with each ground-truth object (maskApi's bbIou). */
+  /** [nd, ng] IoU of each detection with each ground-truth object (maskApi's bbIou or rleIou). */
   private double[] iouMatrix(int[] det, int nd, int[] gts, int ng) {
+    if (ix.gMask != null) {
+      Rle[] d = new Rle[nd];
+      Rle[] g = new Rle[ng];
+      boolean[] crowd = new boolean[ng];
+      for (int j = 0; j < nd; j++) {
+        d[j] = ix.dMask[det[j]];
+      }
+      for (int j = 0; j < ng; j++) {
+        g[j] = ix.gMask[gts[j]];
+        crowd[j] = ix.gCrowd[gts[j]];
+      }
+      return MaskIou.iou(d, g, crowd);
+    }
     double[] out = new double[nd * ng];
     for (int g = 0; g < ng; g++) {
       int gi = gts[g];
