@@ -10,9 +10,9 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 
 /**
- * COCO bounding-box and mask evaluation with pycocotools' semantics, number for number: {@code evaluate()}
- * ({@link ImageEvaluator}), {@code accumulate()} ({@link Accumulator}) and {@code summarize()}
- * ({@link CocoSummary}).
+ * COCO bounding-box and mask evaluation with pycocotools' semantics, number for number:
+ * {@code evaluate()} ({@link ImageEvaluator}), {@code accumulate()} ({@link Accumulator}) and
+ * {@code summarize()} ({@link CocoSummary}).
  *
  * <p>Categories are independent, so they are evaluated in parallel; every number is computed in
  * the same order as with one thread, so the result does not depend on the thread count.

@@ -57,7 +57,8 @@ public final class CocoSegmReader {
       return body.read(new CocoSegmReader(file, p));
     } catch (JsonProcessingException e) {
       String at = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
-      throw new CocoFormatException(file + ": malformed JSON" + at + ": " + e.getOriginalMessage(), e);
+      throw new CocoFormatException(
+          file + ": malformed JSON" + at + ": " + e.getOriginalMessage(), e);
     } catch (CocoFormatException e) {
       throw e;
     } catch (IOException e) {
@@ -83,7 +84,8 @@ public final class CocoSegmReader {
         }
       } else if (name.equals("annotations") && p.currentToken() == JsonToken.START_ARRAY) {
         for (int i = 0; p.nextToken() != JsonToken.END_ARRAY; i++) {
-          Map<String, Object> f = fields("annotations[" + i + "]", "id", "image_id", "segmentation");
+          Map<String, Object> f =
+              fields("annotations[" + i + "]", "id", "image_id", "segmentation");
           String where = (String) f.get("where");
           if (f.get("id") instanceof Long id && f.get("segmentation") instanceof Segmentation s) {
             segmentations.put(id, s);
@@ -107,7 +109,8 @@ public final class CocoSegmReader {
 
   private SegmInput results(Map<Long, int[]> sizes, Map<Long, Rle> gtMasks) throws IOException {
     if (p.nextToken() != JsonToken.START_ARRAY) {
-      throw error("top level", "expected a JSON array of {image_id, category_id, segmentation, score}");
+      throw error("top level",
+          "expected a JSON array of {image_id, category_id, segmentation, score}");
     }
     List<CocoResult> results = new ArrayList<>();
     List<Rle> masks = new ArrayList<>();
@@ -129,11 +132,13 @@ public final class CocoSegmReader {
       double score = (Double) required(f, "score", where);
       int[] hw = sizes.get(imageId);
       if (hw == null) {
-        throw error(where, "refers to image_id " + imageId + ", which is not among the ground-truth images");
+        throw error(where, "refers to image_id " + imageId
+            + ", which is not among the ground-truth images");
       }
       Segmentation s = (Segmentation) f.get("segmentation");
       if (boxes && bbox == null) {
-        throw error(where, "missing field 'bbox' (the first result has one, so every result needs it)");
+        throw error(where,
+            "missing field 'bbox' (the first result has one, so every result needs it)");
       }
       if (s == null && !boxes) {
         throw error(where, "missing field 'segmentation'");
@@ -158,7 +163,8 @@ public final class CocoSegmReader {
     try {
       return s.toRle(hw[0], hw[1]);
     } catch (IllegalArgumentException e) {
-      throw new CocoFormatException(file + ": " + where + ": field 'segmentation': " + e.getMessage());
+      throw new CocoFormatException(
+          file + ": " + where + ": field 'segmentation': " + e.getMessage());
     }
   }
 

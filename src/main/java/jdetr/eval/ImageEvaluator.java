@@ -5,8 +5,8 @@ import jdetr.mask.MaskIou;
 import jdetr.mask.Rle;
 
 /**
- * pycocotools' {@code computeIoU} + {@code evaluateImg} for boxes or masks: one (image, category) pair,
- * every area range and IoU threshold, with the greedy matching loop of the reference.
+ * pycocotools' {@code computeIoU} + {@code evaluateImg} for boxes or masks: one (image, category)
+ * pair, every area range and IoU threshold, with the greedy matching loop of the reference.
  */
 final class ImageEvaluator {
   private final CocoParams params;

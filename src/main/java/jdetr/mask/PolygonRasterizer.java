@@ -15,7 +15,7 @@ import java.util.List;
  */
 public final class PolygonRasterizer {
   private static final double SCALE = 5;
-  /** Boundary points a polygon may produce (at 5x scale): bounds the memory of absurd coordinates. */
+  /** Boundary points a polygon may produce (at 5x scale): bounds the memory absurd input takes. */
   static final long MAX_BOUNDARY_POINTS = 50_000_000L;
 
   private PolygonRasterizer() {}
