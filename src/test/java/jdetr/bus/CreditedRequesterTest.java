@@ -85,20 +85,30 @@ class CreditedRequesterTest {
     assertThat(requester.stats().retries()).isZero();
   }
 
+  /**
+   * Two replies are never sent. The 1 s timeout is long enough that a loaded machine rarely times
+   * out an answered request too, but the assertions hold if it does: each unit is answered
+   * correctly, the dropped ones were delivered again, and every timeout was followed by exactly one
+   * retry with the next attempt number.
+   */
   @Test
   void droppedReplyIsRequestedAgain(Vertx vertx) throws Exception {
     Map<Integer, Integer> deliveries = new ConcurrentHashMap<>();
+    List<String> wrongAttemptHeaders = java.util.Collections.synchronizedList(new ArrayList<>());
     deployConsumer(vertx, ADDRESS, msg -> {
       int n = (Integer) msg.body();
       int seen = deliveries.merge(n, 1, Integer::sum);
+      String attempt = msg.headers().get(CreditedRequester.ATTEMPT_HEADER);
+      if (!Integer.toString(seen).equals(attempt)) {
+        wrongAttemptHeaders.add(n + ": delivery " + seen + " carried attempt " + attempt);
+      }
       if ((n == 7 || n == 13) && seen == 1) {
         return; // lost reply: never answered
       }
-      assertThat(msg.headers().get(CreditedRequester.ATTEMPT_HEADER)).isEqualTo(Integer.toString(seen));
       msg.reply(n * 2);
     });
     CreditedRequester<Integer, Integer> requester =
-        new CreditedRequester<>(vertx.getOrCreateContext(), ADDRESS, policy(3, 300, 3), null);
+        new CreditedRequester<>(vertx.getOrCreateContext(), ADDRESS, policy(3, 1_000, 3), null);
     List<Future<Integer>> futures = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       futures.add(requester.request(i));
@@ -106,14 +116,16 @@ class CreditedRequesterTest {
     for (int i = 0; i < 20; i++) {
       assertThat(await(futures.get(i))).isEqualTo(2 * i);
     }
-    assertThat(deliveries.get(7)).isEqualTo(2);
-    assertThat(deliveries.get(13)).isEqualTo(2);
-    assertThat(deliveries.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(22);
+    assertThat(wrongAttemptHeaders).isEmpty();
+    assertThat(deliveries.get(7)).as("the dropped unit 7 was sent again").isGreaterThanOrEqualTo(2);
+    assertThat(deliveries.get(13)).as("the dropped unit 13 was sent again").isGreaterThanOrEqualTo(2);
     CreditedRequester.Stats stats = requester.stats();
-    assertThat(stats.timeouts()).isEqualTo(2);
-    assertThat(stats.retries()).isEqualTo(2);
-    assertThat(stats.sends()).isEqualTo(22);
+    assertThat(stats.timeouts()).as("at least the two dropped replies timed out").isGreaterThanOrEqualTo(2);
+    assertThat(stats.retries()).as("one retry per timeout").isEqualTo(stats.timeouts());
+    assertThat(stats.sends()).isEqualTo(20 + stats.retries());
+    assertThat(deliveries.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo((int) stats.sends());
     assertThat(stats.fallbacks()).isZero();
+    assertThat(stats.failures()).isZero();
   }
 
   @Test
