@@ -13,7 +13,10 @@ import java.util.Locale;
  * parameter; it is compared in constant time and never logged.
  *
  * <p>Origin: a request without an Origin header (not from a browser) passes; with an allowlist,
- * the Origin must be in it ("*" allows any); without one, it must equal the request's own origin.
+ * the Origin must be in it ("*" allows any); without one, it must be the server's own origin: the
+ * server's scheme and port, and one of the host names the server is configured to be reached by.
+ * The Host header is not consulted: a page whose name was rebound to this machine (DNS rebinding)
+ * sends its own name in both Origin and Host.
  */
 public final class AccessPolicy {
 
@@ -28,10 +31,17 @@ public final class AccessPolicy {
 
   private final byte[] token;
   private final List<String> allowedOrigins;
+  private final List<String> sameOriginHosts;
 
-  public AccessPolicy(String token, List<String> allowedOrigins) {
+  /**
+   * @param allowedOrigins origins allowed besides none (empty: same origin only; "*": any)
+   * @param sameOriginHosts the host names (lower case, IPv6 literals in brackets) that make an
+   *     Origin the server's own
+   */
+  public AccessPolicy(String token, List<String> allowedOrigins, List<String> sameOriginHosts) {
     this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
     this.allowedOrigins = allowedOrigins.stream().map(AccessPolicy::normalise).toList();
+    this.sameOriginHosts = sameOriginHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
   }
 
   /**
@@ -41,10 +51,10 @@ public final class AccessPolicy {
    * @param queryToken the access_token query parameter or null
    * @param origin the Origin header or null
    * @param scheme "http" or "https" as the server sees it
-   * @param host the Host header (host[:port]) as the client sent it
+   * @param port the port the request arrived on
    */
-  public Decision check(String authorization, String queryToken, String origin, String scheme, String host) {
-    if (origin != null && !originAllowed(origin, scheme, host)) {
+  public Decision check(String authorization, String queryToken, String origin, String scheme, int port) {
+    if (origin != null && !originAllowed(origin, scheme, port)) {
       return new Decision(403, "origin not allowed");
     }
     if (token == null) {
@@ -68,10 +78,10 @@ public final class AccessPolicy {
     return ALLOWED;
   }
 
-  private boolean originAllowed(String origin, String scheme, String host) {
+  private boolean originAllowed(String origin, String scheme, int port) {
     String o = normalise(origin);
     if (allowedOrigins.isEmpty()) {
-      return host != null && o.equals(normalise(scheme + "://" + host));
+      return sameOriginHosts.stream().anyMatch(h -> o.equals(normalise(scheme + "://" + h + ":" + port)));
     }
     return allowedOrigins.contains("*") || allowedOrigins.contains(o);
   }

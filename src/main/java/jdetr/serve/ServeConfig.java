@@ -7,8 +7,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Settings of `jdetr serve`, read once at start. A configuration file is a small JSON object that
@@ -41,6 +45,9 @@ import java.util.Map;
  * @param slowReaderSeconds a stream whose outbound queue stays full this long is closed (1008)
  * @param token bearer token required on `/v1/*` (null: none)
  * @param allowedOrigins Origins accepted on `/v1/*`; empty: same origin only; "*": any
+ * @param allowedHosts host names, besides localhost, 127.0.0.1, [::1] and {@code host}, by which
+ *     browsers reach the server: a page's Origin is the server's own only with one of these names
+ *     (and the server's scheme and port), whatever Host header the client sends
  * @param maxJsonDepth nesting depth limit of a JSON control message
  * @param maxJsonStringLength string length limit of a JSON control message
  * @param maxJsonNumberLength number length limit of a JSON control message
@@ -69,6 +76,7 @@ public record ServeConfig(
     int slowReaderSeconds,
     String token,
     List<String> allowedOrigins,
+    List<String> allowedHosts,
     int maxJsonDepth,
     int maxJsonStringLength,
     int maxJsonNumberLength) {
@@ -78,6 +86,12 @@ public record ServeConfig(
 
   public ServeConfig {
     allowedOrigins = List.copyOf(allowedOrigins == null ? List.of() : allowedOrigins);
+    allowedHosts = List.copyOf(allowedHosts == null ? List.of() : allowedHosts);
+    for (String h : allowedHosts) {
+      if (h.isBlank() || h.contains("/") || h.chars().anyMatch(Character::isWhitespace)) {
+        throw new IllegalArgumentException("allowedHosts: '" + h + "' is not a host name");
+      }
+    }
     if (token != null && token.isBlank()) {
       token = null;
     }
@@ -114,7 +128,48 @@ public record ServeConfig(
     return new ServeConfig(
         "0.0.0.0", 8080, 0.7, 800, 1333, 8, 10, Math.max(1, Runtime.getRuntime().availableProcessors()), false,
         1 << 20, 1 << 20, 8 << 20, 4096L * 4096L, 64, 16, 60, 10, 30, 64 << 10, 0, 5, null, List.of(),
-        32, 1000, 64);
+        List.of(), 32, 1000, 64);
+  }
+
+  /**
+   * The host names that make an Origin the server's own: the loopback names, {@code host} unless it
+   * is a wildcard address, and {@code allowedHosts}; lower case, IPv6 literals in brackets.
+   */
+  public List<String> sameOriginHosts() {
+    Set<String> hosts = new LinkedHashSet<>(List.of("localhost", "127.0.0.1", "[::1]"));
+    if (!isWildcard(host)) {
+      hosts.add(hostName(host));
+    }
+    allowedHosts.forEach(h -> hosts.add(hostName(h)));
+    return List.copyOf(hosts);
+  }
+
+  /**
+   * A warning when the server listens beyond loopback without a token: anyone who can reach the
+   * port may use `/v1/*`. Empty when {@code host} is a loopback address or a token is set.
+   */
+  public Optional<String> exposureWarning() {
+    if (token != null || isLoopback(host)) {
+      return Optional.empty();
+    }
+    String where = isWildcard(host) ? host + " (every interface)" : host;
+    return Optional.of("listening on " + where + " without a token: anyone who can reach the port can use"
+        + " /v1/*. Set a token (--set token=...) or listen on loopback only (--set host=127.0.0.1)");
+  }
+
+  private static boolean isWildcard(String host) {
+    return host.equals("0.0.0.0") || hostName(host).equals("[::]") || hostName(host).equals("[0:0:0:0:0:0:0:0]");
+  }
+
+  private static boolean isLoopback(String host) {
+    String h = hostName(host);
+    return h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]") || h.equals("[0:0:0:0:0:0:0:1]");
+  }
+
+  /** Lower case; an IPv6 literal in brackets, as it appears in a URL. */
+  private static String hostName(String host) {
+    String h = host.trim().toLowerCase(Locale.ROOT);
+    return h.contains(":") && !h.startsWith("[") ? "[" + h + "]" : h;
   }
 
   /** Reads a JSON object of overrides from a file over the defaults. */

@@ -69,7 +69,7 @@ public final class DetectionServerVerticle extends VerticleBase {
     sink = context.service();
     metrics = context.metrics();
     registry = context.registry();
-    policy = new AccessPolicy(config.token(), config.allowedOrigins());
+    policy = new AccessPolicy(config.token(), config.allowedOrigins(), config.sameOriginHosts());
     streams = context.streams();
     requests = context.requests();
     HttpServerOptions options = new HttpServerOptions()
@@ -108,6 +108,7 @@ public final class DetectionServerVerticle extends VerticleBase {
     return server.listen().onSuccess(s -> {
       context.listening(s.actualPort());
       LOG.info("listening on http://{}:{}/", config.host(), s.actualPort());
+      config.exposureWarning().ifPresent(w -> LOG.warn("{}", w));
     });
   }
 
@@ -161,7 +162,7 @@ public final class DetectionServerVerticle extends VerticleBase {
   private void authorize(RoutingContext ctx) {
     HttpServerRequest req = ctx.request();
     AccessPolicy.Decision d = policy.check(req.getHeader("Authorization"), req.getParam("access_token"),
-        req.getHeader("Origin"), req.scheme(), req.getHeader("Host"));
+        req.getHeader("Origin"), req.scheme(), req.localAddress().port());
     if (d.allowed()) {
       ctx.next();
       return;

@@ -20,6 +20,32 @@ class ServeConfigTest {
     assertThat(c.maxInputSize()).isEqualTo(1333);
     assertThat(c.token()).isNull();
     assertThat(c.allowedOrigins()).isEmpty();
+    assertThat(c.sameOriginHosts()).containsExactly("localhost", "127.0.0.1", "[::1]");
+  }
+
+  @Test
+  void sameOriginHostsAreTheLoopbackNamesTheBindAddressAndTheConfiguredNames() {
+    ServeConfig c = ServeConfig.defaults().withSetting("host", "192.168.1.5")
+        .withSetting("allowedHosts", "[\"Detect.LAN\", \"fe80::1\"]");
+    assertThat(c.sameOriginHosts())
+        .containsExactly("localhost", "127.0.0.1", "[::1]", "192.168.1.5", "detect.lan", "[fe80::1]");
+    assertThat(ServeConfig.defaults().withSetting("host", "::").sameOriginHosts()).doesNotContain("[::]");
+    assertThatThrownBy(() -> ServeConfig.defaults().withSetting("allowedHosts", "[\"http://x\"]"))
+        .hasMessageContaining("allowedHosts: 'http://x' is not a host name");
+    assertThat(c.toJson()).contains("\"allowedHosts\":[\"Detect.LAN\",\"fe80::1\"]")
+        .doesNotContain("sameOriginHosts").doesNotContain("exposureWarning");
+  }
+
+  @Test
+  void listeningBeyondLoopbackWithoutATokenIsWarnedAbout() {
+    assertThat(ServeConfig.defaults().exposureWarning()).hasValueSatisfying(w -> assertThat(w)
+        .startsWith("listening on 0.0.0.0 (every interface) without a token").contains("--set token=")
+        .contains("--set host=127.0.0.1"));
+    assertThat(ServeConfig.defaults().withSetting("host", "10.0.0.7").exposureWarning()).isPresent();
+    assertThat(ServeConfig.defaults().withSetting("token", "t").exposureWarning()).isEmpty();
+    for (String loopback : new String[] {"127.0.0.1", "localhost", "::1", "127.0.1.1"}) {
+      assertThat(ServeConfig.defaults().withSetting("host", loopback).exposureWarning()).as(loopback).isEmpty();
+    }
   }
 
   @Test

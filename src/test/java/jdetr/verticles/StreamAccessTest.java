@@ -116,6 +116,63 @@ class StreamAccessTest {
         .anySatisfy(line -> assertThat(line).contains("access_token=***"));
   }
 
+  /** The status line of a raw HTTP/1.1 request with the given Host and Origin headers. */
+  private static int rawStatus(int port, String head) throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+          java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+      return Integer.parseInt(status.split(" ")[1]);
+    }
+  }
+
+  /**
+   * DNS rebinding: a page of example.com whose name was rebound to this machine sends its own name
+   * as Origin and Host. Without an allowlist only the configured names are same-origin.
+   */
+  @Test
+  void aNameReboundToTheServerIsRefused() throws Exception {
+    DetectionServer open = Servers.start("{}");
+    try {
+      int port = open.port();
+      String info = "GET /v1/info HTTP/1.1\r\nConnection: close\r\n";
+      assertThat(rawStatus(port, info + "Host: example.com:" + port + "\r\nOrigin: http://example.com:" + port
+          + "\r\n\r\n")).as("rebound name, HTTP").isEqualTo(403);
+      String upgrade = "GET /v1/stream HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+      assertThat(rawStatus(port, upgrade + "Host: example.com:" + port + "\r\nOrigin: http://example.com:" + port
+          + "\r\n\r\n")).as("rebound name, WebSocket").isEqualTo(403);
+      assertThat(rawStatus(port, info + "Host: example.com:" + port + "\r\nOrigin: http://localhost:" + port
+          + "\r\n\r\n")).as("a loopback page").isEqualTo(200);
+      assertThat(rawStatus(port, upgrade + "Host: 127.0.0.1:" + port + "\r\nOrigin: http://127.0.0.1:" + port
+          + "\r\n\r\n")).as("a loopback page, WebSocket").isEqualTo(101);
+      assertThat(rawStatus(port, info + "Host: 127.0.0.1:" + port + "\r\nOrigin: http://127.0.0.1:" + (port + 1)
+          + "\r\n\r\n")).as("another port").isEqualTo(403);
+    } finally {
+      open.close();
+    }
+  }
+
+  @Test
+  void listeningOnEveryInterfaceWithoutATokenIsWarnedAbout() throws Exception {
+    ListAppender<ILoggingEvent> warnings = new ListAppender<>();
+    warnings.start();
+    Logger log = (Logger) LoggerFactory.getLogger(DetectionServerVerticle.class);
+    log.addAppender(warnings);
+    try {
+      Servers.start("{\"host\": \"0.0.0.0\"}").close();
+      Servers.start("{\"host\": \"0.0.0.0\", \"token\": \"" + TOKEN + "\"}").close();
+      Servers.start("{}").close();
+    } finally {
+      log.detachAppender(warnings);
+    }
+    assertThat(warnings.list).filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+        .extracting(ILoggingEvent::getFormattedMessage)
+        .containsExactly("listening on 0.0.0.0 (every interface) without a token: anyone who can reach the port"
+            + " can use /v1/*. Set a token (--set token=...) or listen on loopback only (--set host=127.0.0.1)");
+  }
+
   @Test
   void aRefusedUpgradeSaysWhyWithoutEchoingTheToken() throws Exception {
     Throwable e = catchThrowable(() -> TestStream.open(vertx, server.port(), "access_token=" + TOKEN + "zz", null));
