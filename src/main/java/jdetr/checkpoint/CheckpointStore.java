@@ -94,8 +94,7 @@ public final class CheckpointStore {
       Files.createDirectories(root);
       removeLeftovers();
     } catch (IOException e) {
-      throw new CheckpointException("could not save checkpoint " + dirName(step) + " in " + root
-          + ": " + e, e);
+      throw CheckpointException.saveFailed(dirName(step), root, e);
     }
     return commit(stage(step, writer), s -> false);
   }
@@ -127,7 +126,7 @@ public final class CheckpointStore {
       if (e instanceof CheckpointException ce) {
         throw ce;
       }
-      throw new CheckpointException("could not save checkpoint " + name + " in " + root + ": " + e, e);
+      throw CheckpointException.saveFailed(name, root, e);
     }
   }
 
@@ -176,7 +175,7 @@ public final class CheckpointStore {
       if (e instanceof CheckpointException ce) {
         throw ce;
       }
-      throw new CheckpointException("could not save checkpoint " + name + " in " + root + ": " + e, e);
+      throw CheckpointException.saveFailed(name, root, e);
     }
   }
 
@@ -330,7 +329,11 @@ public final class CheckpointStore {
     }
     CheckpointManifest manifest = CheckpointManifest.of(step, entries);
     Path manifestFile = dir.resolve(CheckpointManifest.FILE_NAME);
-    Files.write(manifestFile, manifest.toJson());
+    try {
+      Files.write(manifestFile, manifest.toJson());
+    } catch (IOException e) {
+      throw new IOException(manifestFile + ": " + e.getMessage(), e);
+    }
     fsync(manifestFile);
     AtomicFiles.syncDirectory(dir);
     return manifest;

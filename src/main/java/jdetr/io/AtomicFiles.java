@@ -44,6 +44,10 @@ public final class AtomicFiles {
           StandardOpenOption.TRUNCATE_EXISTING)) {
         writer.write(ch);
         ch.force(true);
+      } catch (java.nio.channels.ClosedChannelException e) {
+        throw e; // interrupted: the caller tells why
+      } catch (IOException e) {
+        throw new IOException(abs + " (through " + tmp.getFileName() + "): " + e.getMessage(), e);
       }
       try {
         Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
