@@ -68,7 +68,16 @@ public final class ChildJvm implements AutoCloseable {
   /** Starts {@code mainClass} with an explicit classpath. */
   public static ChildJvm start(String name, Path logDir, String classpath, List<String> jvmArgs,
       String mainClass, List<String> args) throws IOException {
-    List<String> cmd = new ArrayList<>();
+    return startUnder(List.of(), name, logDir, classpath, jvmArgs, mainClass, args);
+  }
+
+  /**
+   * Starts {@code mainClass} under a wrapper command ({@code strace … --}, for example); the
+   * wrapper's process is the one waited for and killed.
+   */
+  public static ChildJvm startUnder(List<String> wrapper, String name, Path logDir, String classpath,
+      List<String> jvmArgs, String mainClass, List<String> args) throws IOException {
+    List<String> cmd = new ArrayList<>(wrapper);
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx512m");
     cmd.add("-XX:+UseSerialGC");
