@@ -89,9 +89,14 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private int runSequential(TrainConfig config, TrainProgress progress) {
+    return runSequential(new Trainer(config, progress.messages()), progress, resume);
+  }
+
+  /** Runs {@code trainer} as {@code train --sequential} does; the command's exit status. */
+  static int runSequential(Trainer trainer, TrainProgress progress, boolean resume) {
     PrintStream out = progress.messages();
     try {
-      Trainer.Result r = new Trainer(config, out)
+      Trainer.Result r = trainer
           .withStages(new jdetr.train.InlineCheckpoints(out), progress)
           .run(resume);
       progress.close();
