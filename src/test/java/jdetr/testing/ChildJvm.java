@@ -161,6 +161,16 @@ public final class ChildJvm implements AutoCloseable {
     }
   }
 
+  /** Sends a signal by name ({@code STOP}, {@code CONT}, {@code TERM}) with kill(1). */
+  public void signal(String signal) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+        .redirectErrorStream(true).start();
+    String out = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (kill.waitFor() != 0) {
+      throw new AssertionError("kill -" + signal + " " + name + ": " + out);
+    }
+  }
+
   /** SIGTERM (graceful), then SIGKILL if it has not exited within {@code grace}. */
   public int stop(Duration grace) throws InterruptedException {
     process.destroy();

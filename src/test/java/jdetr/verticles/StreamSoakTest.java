@@ -18,7 +18,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Test matrix W10, soak tier ({@code -Djdetr.soak=true}): N streams at R frames per second each
+ * Test matrix W10, soak tier ({@code mvn -B test -Dtest=StreamSoakTest -Djdetr.soak=true}, as the
+ * README shows): N streams at R frames per second each
  * (sized to 2 cores) for 120 s against the colour-threshold detector. Records send-to-result p50
  * and p99 (exact, from every latency), drop rate, resident memory and open file descriptors; fails
  * if a frame is lost silently (processed + dropped != sent, or any frame unanswered), on errors, or
