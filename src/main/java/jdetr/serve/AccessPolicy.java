@@ -34,7 +34,8 @@ public final class AccessPolicy {
   private final List<String> sameOriginHosts;
 
   /**
-   * @param allowedOrigins origins allowed besides none (empty: same origin only; "*": any)
+   * @param token the bearer token required, or null for none
+   * @param allowedOrigins the Origins accepted (empty: the server's own only; "*": any)
    * @param sameOriginHosts the host names (lower case, IPv6 literals in brackets) that make an
    *     Origin the server's own
    */

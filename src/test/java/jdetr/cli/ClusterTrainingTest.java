@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -318,5 +319,58 @@ class ClusterTrainingTest {
     String printed = out.toString(java.nio.charset.StandardCharsets.UTF_8);
     assertThat(code).as("jdetr %s: %s", String.join(" ", args), printed).isZero();
     return printed;
+  }
+
+  /**
+   * C6: a rolling SIGTERM restart during a run: matcher A, then data node A, then matcher B are
+   * stopped one after the other (graceful: they undeploy and leave) and each is replaced by a new
+   * JVM. Every step runs once (the weights equal the one-JVM run's), the stopped nodes exit on
+   * SIGTERM (143) within the grace period, and the only timed-out requests are those pending when
+   * a node closed (vert.x#4170): none was sent more than a second after a node had left.
+   */
+  @Test
+  @Timeout(value = 600, unit = TimeUnit.SECONDS)
+  void rollingSigtermOfMatcherAndDataNodesLosesNoStep() throws Exception {
+    try (TestCluster cluster = new TestCluster(withoutEval)) {
+      NodeEvents dataA = cluster.start("roll-data-a", "data", recipeArgs("roll"));
+      dataA.awaitReady(START);
+      NodeEvents dataB = cluster.start("roll-data-b", "data", recipeArgs("roll"));
+      NodeEvents matcherA = cluster.start("roll-matcher-a", "matcher", List.of());
+      NodeEvents matcherB = cluster.start("roll-matcher-b", "matcher", List.of());
+      form(List.of(dataA, dataB, matcherA, matcherB));
+      NodeEvents trainer = cluster.start("roll-trainer", "trainer", recipeArgs("roll"));
+      trainer.awaitMembers(5, START);
+
+      List<LocalTime> left = new ArrayList<>();
+      List<Long> stoppedAfter = new ArrayList<>();
+      String[][] rolling = {{"roll-matcher-a", "matcher"}, {"roll-data-a", "data"}, {"roll-matcher-b", "matcher"}};
+      NodeEvents[] stopping = {matcherA, dataA, matcherB};
+      long[] atStep = {3, 12, 22};
+      for (int i = 0; i < stopping.length; i++) {
+        stoppedAfter.add(trainer.awaitStep(atStep[i], RUN).getLong("step"));
+        assertThat(stopping[i].node().stop(Duration.ofSeconds(60)))
+            .as("%s left on SIGTERM (143), not SIGKILLed after the grace period", rolling[i][0]).isEqualTo(143);
+        left.add(LocalTime.now());
+        cluster.start(rolling[i][0] + "2", rolling[i][1],
+            rolling[i][1].equals("data") ? recipeArgs("roll") : List.of());
+      }
+      JsonObject end = trainer.awaitEnd(RUN);
+
+      assertThat(end.getString("event")).as(end.encode()).isEqualTo("finished");
+      assertEveryStepOnce(trainer);
+      assertThat(trainer.node().awaitExit(Duration.ofSeconds(60))).as("trainer node exit code").isZero();
+      assertThat(clusterSha("roll")).as("weights equal to the one-JVM run's").isEqualTo(oneJvmSha());
+      // when each timed-out request was sent (its log line comes 3 s later)
+      List<LocalTime> timedOut = Files.readAllLines(trainer.node().stderrFile()).stream()
+          .filter(l -> l.contains("no reply within 3000 ms"))
+          .map(l -> LocalTime.parse(l.substring(0, 12)).minusSeconds(3)).toList();
+      for (LocalTime sent : timedOut) {
+        boolean pendingAtAClose = left.stream()
+            .anyMatch(gone -> !sent.isBefore(gone.minusSeconds(65)) && !sent.isAfter(gone.plusSeconds(1)));
+        assertThat(pendingAtAClose).as("a request sent at %s timed out; nodes left at %s", sent, left).isTrue();
+      }
+      System.out.println(new JsonObject().put("test", "cluster-rolling-sigterm")
+          .put("stoppedAfterSteps", stoppedAfter).put("timeouts", timedOut.size()).put("end", end).encode());
+    }
   }
 }
