@@ -373,4 +373,46 @@ class ClusterTrainingTest {
           .put("stoppedAfterSteps", stoppedAfter).put("timeouts", timedOut.size()).put("end", end).encode());
     }
   }
+
+  /**
+   * C3 during training: a matcher and a data node frozen with SIGSTOP for 15 s (longer than the
+   * 10 s failure timeout) from step 3, then SIGCONT. The trainer goes on with the other nodes;
+   * every step runs once (the weights equal the one-JVM run's) and the run finishes.
+   */
+  @Test
+  @Timeout(value = 600, unit = TimeUnit.SECONDS)
+  void frozenMatcherAndDataNodesLoseNoStep() throws Exception {
+    try (TestCluster cluster = new TestCluster(withoutEval)) {
+      NodeEvents dataA = cluster.start("freeze-data-a", "data", recipeArgs("freeze"));
+      dataA.awaitReady(START);
+      NodeEvents dataB = cluster.start("freeze-data-b", "data", recipeArgs("freeze"));
+      NodeEvents matcherA = cluster.start("freeze-matcher-a", "matcher", List.of());
+      NodeEvents matcherB = cluster.start("freeze-matcher-b", "matcher", List.of());
+      form(List.of(dataA, dataB, matcherA, matcherB));
+      NodeEvents trainer = cluster.start("freeze-trainer", "trainer", recipeArgs("freeze"));
+      trainer.awaitMembers(5, START);
+
+      long frozenAfter = trainer.awaitStep(3, START).getLong("step");
+      matcherA.node().signal("STOP");
+      dataA.node().signal("STOP");
+      long stopped = System.nanoTime();
+      Thread.sleep(15_000);
+      matcherA.node().signal("CONT");
+      dataA.node().signal("CONT");
+      trainer.drain();
+      long thawedAt = trainer.last().getLong("step");
+      JsonObject end = trainer.awaitEnd(RUN);
+      long finished = System.nanoTime();
+
+      assertThat(end.getString("event")).as(end.encode()).isEqualTo("finished");
+      assertEveryStepOnce(trainer);
+      assertThat(trainer.node().awaitExit(Duration.ofSeconds(60))).as("trainer node exit code").isZero();
+      assertThat(clusterSha("freeze")).as("weights equal to the one-JVM run's").isEqualTo(oneJvmSha());
+      assertThat(thawedAt).as("steps went on while A was frozen").isGreaterThan(frozenAfter);
+      System.out.println(new JsonObject().put("test", "cluster-sigstop-training")
+          .put("frozenAfterStep", frozenAfter).put("stepAtSigcont", thawedAt)
+          .put("finishedAfterSigstopSeconds", Math.round((finished - stopped) / 1e7) / 100.0)
+          .put("end", end).encode());
+    }
+  }
 }
