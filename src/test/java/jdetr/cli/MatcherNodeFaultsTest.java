@@ -25,10 +25,10 @@ import jdetr.bus.Addresses;
 import jdetr.bus.Cluster;
 import jdetr.bus.ClusterNode;
 import jdetr.bus.CreditedRequester;
-import jdetr.bus.MatchCodecTestData;
-import jdetr.bus.MatchReply;
-import jdetr.bus.MatchRequest;
 import jdetr.matcher.HungarianMatchSolver;
+import jdetr.matcher.MatchReply;
+import jdetr.matcher.MatchRequest;
+import jdetr.matcher.RandomMatchRequests;
 import jdetr.verticles.MatcherVerticle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -69,7 +69,7 @@ class MatcherNodeFaultsTest {
     List<Future<Message<MatchReply>>> replies = new ArrayList<>();
     long at = System.nanoTime();
     for (int i = 0; i < n; i++) {
-      MatchRequest r = MatchCodecTestData.randomRequest(rnd, 0, i, 0, 100, 92, 4);
+      MatchRequest r = RandomMatchRequests.randomRequest(rnd, 0, i, 0, 100, 92, 4);
       requests.add(r);
       replies.add(self.vertx().eventBus().request(Addresses.MATCH, r,
           new DeliveryOptions().setSendTimeout(2_000)));
@@ -202,7 +202,7 @@ class MatcherNodeFaultsTest {
         Thread stream = new Thread(() -> {
           Random unitRnd = new Random(33);
           for (int i = 0; streaming.get(); i++) {
-            MatchRequest r = MatchCodecTestData.randomRequest(unitRnd, 1 + i, i % 2, 0, 100, 92, 1 + i % 9);
+            MatchRequest r = RandomMatchRequests.randomRequest(unitRnd, 1 + i, i % 2, 0, 100, 92, 1 + i % 9);
             int index = i;
             units.add(r);
             replies.add(requester.request(r).onComplete(ar -> order.add(index)));
