@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.LongSupplier;
+import jdetr.bench.MatcherNodes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

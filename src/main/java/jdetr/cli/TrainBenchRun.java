@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import jdetr.bench.ProcessMemory;
 import jdetr.bus.CreditedRequester;
 import jdetr.engine.AdamW;
 import jdetr.engine.AdamWConfig;

@@ -1,4 +1,4 @@
-package jdetr.serve;
+package jdetr.bench;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;

@@ -1,8 +1,14 @@
-package jdetr.data;
+package jdetr.bench;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import jdetr.data.BatchCodec;
+import jdetr.data.CocoDataset;
+import jdetr.data.Collate;
+import jdetr.data.ImageDecoder;
+import jdetr.data.ImageLimits;
+import jdetr.data.Sample;
 import jdetr.data.transforms.AugmentationConfig;
 import jdetr.data.transforms.TrainTransform;
 
@@ -63,7 +69,7 @@ public final class DataBenchmark {
     long n = 0;
     while (System.nanoTime() < warmEnd || n < 3) step.run(n++);
     long start = System.nanoTime();
-    long cpuStart = processCpuNanos();
+    long cpuStart = ProcessCpu.totalNanos();
     long iterations = 0;
     double elapsed;
     do {
@@ -71,14 +77,9 @@ public final class DataBenchmark {
       iterations++;
       elapsed = (System.nanoTime() - start) / 1e9;
     } while (elapsed < seconds || iterations < 5);
-    double cpu = (processCpuNanos() - cpuStart) / 1e9;
+    double cpu = (ProcessCpu.totalNanos() - cpuStart) / 1e9;
     double images = (double) iterations * imagesPerStep;
     return new Result(what, images / elapsed, 1000 * elapsed / images, images / cpu, iterations,
         imagesPerStep);
-  }
-
-  private static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean)
-        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 }

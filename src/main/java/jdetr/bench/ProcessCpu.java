@@ -1,4 +1,4 @@
-package jdetr.cli;
+package jdetr.bench;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

@@ -1,8 +1,12 @@
-package jdetr.eval;
+package jdetr.bench;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import jdetr.eval.CocoCategory;
+import jdetr.eval.CocoGroundTruth;
+import jdetr.eval.CocoResult;
+import jdetr.eval.GroundTruthSet;
 
 /**
  * A generated evaluation problem shaped like COCO val with DETR's output: 640x480 images with about

@@ -1,4 +1,4 @@
-package jdetr.cli;
+package jdetr.bench;
 
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
@@ -13,10 +13,10 @@ import java.nio.file.Path;
  * What the resident set holds beyond the JVM's own memory is native: libtorch's tensors and
  * allocator caches.
  */
-record ProcessMemory(double rssMb, double peakRssMb, double heapUsedMb, double heapCommittedMb,
+public record ProcessMemory(double rssMb, double peakRssMb, double heapUsedMb, double heapCommittedMb,
     double nonHeapCommittedMb, double directMb) {
 
-  static ProcessMemory now() {
+  public static ProcessMemory now() {
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     double direct = 0;
     for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
@@ -30,7 +30,7 @@ record ProcessMemory(double rssMb, double peakRssMb, double heapUsedMb, double h
   }
 
   /** Resident memory not committed by the JVM itself (heap, metaspace, code, direct buffers). */
-  double nativeMb() {
+  public double nativeMb() {
     return rssMb - heapCommittedMb - nonHeapCommittedMb - directMb;
   }
 

@@ -1,4 +1,4 @@
-package jdetr.cli;
+package jdetr.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -12,11 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import jdetr.cli.Main;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-class MatcherBenchCommandTest {
+class MatcherBenchRunTest {
 
   @Test
   void printsJsonLinesWithRatiosToTheReference(@TempDir Path dir) throws Exception {

@@ -1,4 +1,4 @@
-package jdetr.cli;
+package jdetr.bench;
 
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
@@ -12,13 +12,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import jdetr.cli.Main;
 
 /**
  * {@code jdetr node --role matcher} child processes of this JVM (same java, same classpath), on
  * loopback in one cluster. Each child's stderr goes to {@code <logDir>/matcher-<i>.err.log}; its
  * stdout is read for the {@code {"event":"ready"}} line.
  */
-final class MatcherNodes implements AutoCloseable {
+public final class MatcherNodes implements AutoCloseable {
 
   /** Hazelcast reaches into JDK internals; without these it warns and runs slower paths. */
   static final List<String> HAZELCAST_JVM_ARGS = List.of(
@@ -32,7 +33,7 @@ final class MatcherNodes implements AutoCloseable {
    * Netty registers JFR events on its first buffer allocation, on an event-loop thread; on a
    * starved CPU that took tens of seconds and cost the node its cluster heartbeats.
    */
-  static final String NETTY_JFR = "io.netty.jfr.enabled";
+  public static final String NETTY_JFR = "io.netty.jfr.enabled";
 
   private final List<Process> processes;
   private final List<CompletableFuture<JsonObject>> ready;
@@ -50,7 +51,7 @@ final class MatcherNodes implements AutoCloseable {
    *
    * @param stages the stage descriptors they deploy (those of role "matcher")
    */
-  static MatcherNodes start(int count, Path clusterXml, String clusterName, Path stages,
+  public static MatcherNodes start(int count, Path clusterXml, String clusterName, Path stages,
       Path logDir) throws IOException {
     Files.createDirectories(logDir);
     String java = ProcessHandle.current().info().command()
@@ -99,7 +100,7 @@ final class MatcherNodes implements AutoCloseable {
   }
 
   /** Waits for every node's ready line; returns their pids. */
-  List<Long> awaitReady(Duration timeout) throws Exception {
+  public List<Long> awaitReady(Duration timeout) throws Exception {
     List<Long> pids = new ArrayList<>();
     long deadline = System.nanoTime() + timeout.toNanos();
     for (int i = 0; i < ready.size(); i++) {
@@ -115,7 +116,7 @@ final class MatcherNodes implements AutoCloseable {
   }
 
   /** CPU time of every node so far, in nanoseconds (0 where the OS does not say). */
-  long cpuNs() {
+  public long cpuNs() {
     long sum = 0;
     for (Process p : processes) {
       sum += p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
@@ -123,7 +124,7 @@ final class MatcherNodes implements AutoCloseable {
     return sum;
   }
 
-  int size() {
+  public int size() {
     return processes.size();
   }
 

@@ -1,4 +1,4 @@
-package jdetr.cli;
+package jdetr.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import jdetr.cli.Main;
 import jdetr.serve.DetectorChoice;
 import jdetr.serve.ServeConfig;
 import jdetr.verticles.DetectionServer;
@@ -20,7 +21,7 @@ import picocli.CommandLine;
 
 /** `jdetr bench serve`: rounds and ratios as JSON lines; a server with a token is benched with it. */
 @Timeout(180)
-class BenchServeCommandTest {
+class ServeBenchRunTest {
 
   private static final String TOKEN = "b3nch-t0ken";
   private static final String[] SMALL = {"--detector", "shapes-threshold", "--streams", "2", "--seconds", "1",

@@ -1,4 +1,4 @@
-package jdetr.cli;
+package jdetr.bench;
 
 import java.util.ArrayList;
 import java.util.List;
