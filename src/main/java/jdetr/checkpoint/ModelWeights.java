@@ -28,7 +28,7 @@ import jdetr.model.DetrConfig;
  * reference names, readable by the Python safetensors library and loadable into the reference
  * DETR or Deformable DETR) and {@code model.json} (the resolved {@link DetrConfig}, the category
  * names by id, and the SHA-256 of the tensor file). Each file is replaced atomically, the JSON last; loading checks the
- * digest so a torn pair is reported, not half-loaded.
+ * digest so a torn pair is reported, not half-loaded. {@link DetrWeights} builds a model from it.
  */
 public final class ModelWeights {
 
@@ -38,9 +38,6 @@ public final class ModelWeights {
 
   /** What {@code model.json} says about the weights. */
   public record Info(DetrConfig config, SortedMap<Integer, String> categories, String sha256) {}
-
-  /** A model built from saved weights, with its category names. */
-  public record Loaded(DetectionTransformer detr, SortedMap<Integer, String> categories) {}
 
   private ModelWeights() {}
 
@@ -92,14 +89,6 @@ public final class ModelWeights {
       throw new IOException(file + ": missing sha256 of " + TENSORS);
     }
     return new Info(config, categories, digest);
-  }
-
-  /** Builds the saved model with its arrays on {@code manager} and loads the weights strictly. */
-  public static Loaded load(Path dir, NDManager manager) throws IOException {
-    Info info = readInfo(dir);
-    DetectionTransformer detr = DetectionTransformer.create(info.config(), manager);
-    loadInto(dir, info, detr, manager);
-    return new Loaded(detr, info.categories());
   }
 
   /**

@@ -1,12 +1,10 @@
 package jdetr.checkpoint;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -14,14 +12,13 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import jdetr.model.DeformableOptions;
-import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
 import jdetr.model.DetrConfig.PositionEmbeddingKind;
 
 /**
- * Builds a DETR or Deformable DETR from an official PyTorch checkpoint ({@code torch.save({'model':
- * state_dict, ...})}, e.g. detr-r50-e632da11.pth or r50_deformable_detr-checkpoint.pth). The
- * architecture is read off the state dict's names and shapes; what shapes cannot tell (the number
+ * The architecture of an official PyTorch checkpoint ({@code torch.save({'model': state_dict,
+ * ...})}, e.g. detr-r50-e632da11.pth or r50_deformable_detr-checkpoint.pth; loaded by
+ * {@link DetrWeights}), read off the state dict's names and shapes; what shapes cannot tell (the number
  * of heads, DC5 dilation; a two-stage model's query count) comes from the base config (for a
  * Deformable DETR checkpoint and a DETR base, from Deformable DETR's defaults with the base's heads
  * and dilation).
@@ -35,27 +32,6 @@ public final class OfficialCheckpoint {
   private static final Pattern LAYER3_BLOCK = Pattern.compile("^backbone\\.0\\.body\\.layer3\\.(\\d+)\\.");
 
   private OfficialCheckpoint() {}
-
-  /** Loads {@code pth} into a new model on {@code manager}; category names are COCO's. */
-  public static ModelWeights.Loaded load(Path pth, DetrConfig base, NDManager manager)
-      throws IOException {
-    try (NDManager scratch = manager.newSubManager()) {
-      Map<String, NDArray> state = TorchCheckpointReader.readStateDict(pth, scratch);
-      DetrConfig config;
-      try {
-        config = inferConfig(state, base);
-      } catch (IllegalArgumentException ex) {
-        throw new IOException(pth + ": " + ex.getMessage(), ex);
-      }
-      DetectionTransformer detr = DetectionTransformer.create(config, manager);
-      try {
-        detr.loadStateDict(state, false);
-      } catch (IllegalArgumentException ex) {
-        throw new IOException(pth + ": " + ex.getMessage(), ex);
-      }
-      return new ModelWeights.Loaded(detr, cocoNames(config.numClasses()));
-    }
-  }
 
   /**
    * The architecture of a reference-named state dict: backbone depth, hidden size, feed-forward

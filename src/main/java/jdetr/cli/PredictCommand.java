@@ -1,20 +1,15 @@
 package jdetr.cli;
 
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
-import jdetr.checkpoint.ModelWeights;
-import jdetr.checkpoint.OfficialCheckpoint;
+import jdetr.checkpoint.DetrWeights;
 import jdetr.data.ImageDecoder;
 import jdetr.data.ImageLimits;
 import jdetr.data.RgbImage;
@@ -64,18 +59,13 @@ final class PredictCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     RgbImage rgb = new ImageDecoder(ImageLimits.DEFAULT).decode(image);
-    AugmentationConfig val = new AugmentationConfig(AugmentationConfig.DETR.scales(), maxSize,
-        AugmentationConfig.DETR.cropResizeSizes(), AugmentationConfig.DETR.cropMinSize(),
-        AugmentationConfig.DETR.cropMaxSize(), 0.5, 0.5, size,
-        AugmentationConfig.DETR.mean(), AugmentationConfig.DETR.std());
+    ValTransform val = new ValTransform(AugmentationConfig.detrVal(size, maxSize));
+    DetrConfig pthBase = DetrConfig.defaults().toBuilder().dilation(dc5).nheads(nheads).build();
     // the JVM's exit waits for the forward pass to leave libtorch (it cannot stop mid-image)
     try (TorchWork.Scope work = TorchWork.enter("prediction");
         NDManager manager = NDManager.newBaseManager("PyTorch")) {
-      ModelWeights.Loaded loaded = Files.isDirectory(weights)
-          ? ModelWeights.load(weights, manager)
-          : OfficialCheckpoint.load(weights,
-              DetrConfig.defaults().toBuilder().dilation(dc5).nheads(nheads).build(), manager);
-      DetrPredictor predictor = new DetrPredictor(loaded.detr(), loaded.categories(), new ValTransform(val));
+      DetrWeights.Loaded loaded = DetrWeights.load(weights, pthBase, manager);
+      DetrPredictor predictor = new DetrPredictor(loaded.detr(), loaded.categories(), val);
       DetrPredictor.Prediction p = predictor.predict(List.of(rgb));
       List<Detection> kept = p.detections().get(0).stream()
           .filter(d -> d.score() >= threshold)
@@ -88,58 +78,15 @@ final class PredictCommand implements Callable<Integer> {
       System.out.printf(Locale.ROOT, "%d detections with score >= %.2f (input %dx%d)%n",
           kept.size(), threshold, p.raw().inputWidths()[0], p.raw().inputHeights()[0]);
       if (out != null) {
-        BufferedImage drawn = DetectionPainter.paint(toBufferedImage(rgb), kept, predictor::name);
+        BufferedImage drawn = DetectionPainter.paint(DetectionPainter.image(rgb), kept, predictor::name);
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         ImageIO.write(drawn, "png", png);
         AtomicFiles.writeBytes(out, png.toByteArray());
       }
       if (rawOut != null) {
-        AtomicFiles.writeBytes(rawOut, rawJson(p.raw()));
+        AtomicFiles.writeBytes(rawOut, p.raw().toJson());
       }
     }
     return 0;
-  }
-
-  private static byte[] rawJson(DetrPredictor.Raw raw) throws IOException {
-    ObjectMapper json = new ObjectMapper();
-    ObjectNode root = json.createObjectNode();
-    root.put("input_height", raw.inputHeights()[0]);
-    root.put("input_width", raw.inputWidths()[0]);
-    int perLayerLogits = raw.queries() * raw.logitDim();
-    int perLayerBoxes = raw.queries() * 4;
-    int last = raw.layers() - 1;
-    root.set("pred_logits", matrix(json, raw.logits(), last * perLayerLogits, raw.queries(), raw.logitDim()));
-    root.set("pred_boxes", matrix(json, raw.boxes(), last * perLayerBoxes, raw.queries(), 4));
-    ArrayNode aux = root.putArray("aux_outputs");
-    for (int l = 0; l < last; l++) {
-      ObjectNode layer = aux.addObject();
-      layer.set("pred_logits", matrix(json, raw.logits(), l * perLayerLogits, raw.queries(), raw.logitDim()));
-      layer.set("pred_boxes", matrix(json, raw.boxes(), l * perLayerBoxes, raw.queries(), 4));
-    }
-    return json.writeValueAsBytes(root);
-  }
-
-  /** Rows [rows, cols] of {@code data} from {@code offset}, as nested JSON arrays (batch of one). */
-  private static ArrayNode matrix(ObjectMapper json, float[] data, int offset, int rows, int cols) {
-    ArrayNode m = json.createArrayNode();
-    for (int r = 0; r < rows; r++) {
-      ArrayNode row = m.addArray();
-      for (int c = 0; c < cols; c++) {
-        row.add(data[offset + r * cols + c]);
-      }
-    }
-    return m;
-  }
-
-  private static BufferedImage toBufferedImage(RgbImage rgb) {
-    BufferedImage img = new BufferedImage(rgb.width(), rgb.height(), BufferedImage.TYPE_INT_RGB);
-    byte[] px = rgb.pixels();
-    for (int y = 0; y < rgb.height(); y++) {
-      for (int x = 0; x < rgb.width(); x++) {
-        int i = 3 * (y * rgb.width() + x);
-        img.setRGB(x, y, (px[i] & 0xff) << 16 | (px[i + 1] & 0xff) << 8 | (px[i + 2] & 0xff));
-      }
-    }
-    return img;
   }
 }

@@ -6,10 +6,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import jdetr.checkpoint.DetrWeights;
 import jdetr.serve.Detector;
 import jdetr.serve.DetectorChoice;
 import jdetr.serve.ServeConfig;
@@ -106,10 +107,11 @@ final class ServeCommand implements Callable<Integer> {
         throw new ParameterException(spec.commandLine(), "--conf " + conf + ": no such file");
       }
       config = file != null ? ServeConfig.load(file) : ServeConfig.defaults();
-      if (!namesInputSize(file)) {
-        for (Map.Entry<String, String> s : TrainingInputSize.of(weights)) {
-          config = config.withSetting(s.getKey(), s.getValue());
-        }
+      Optional<DetrWeights.ValSize> trained = weights == null || namesInputSize(file)
+          ? Optional.empty() : DetrWeights.valSize(weights);
+      if (trained.isPresent()) {
+        config = config.withSetting("inputSize", Integer.toString(trained.get().size()))
+            .withSetting("maxInputSize", Integer.toString(trained.get().maxSize()));
       }
       for (String s : settings) {
         int eq = s.indexOf('=');

@@ -10,6 +10,7 @@ import java.awt.image.BufferedImage;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.IntFunction;
+import jdetr.data.RgbImage;
 
 /** Draws detections (box, class name, score) over a copy of an image. */
 public final class DetectionPainter {
@@ -21,6 +22,19 @@ public final class DetectionPainter {
   };
 
   private DetectionPainter() {}
+
+  /** {@code rgb} as an RGB image to draw on. */
+  public static BufferedImage image(RgbImage rgb) {
+    BufferedImage img = new BufferedImage(rgb.width(), rgb.height(), BufferedImage.TYPE_INT_RGB);
+    byte[] px = rgb.pixels(); // [H, W, 3] RGB
+    for (int y = 0; y < rgb.height(); y++) {
+      for (int x = 0; x < rgb.width(); x++) {
+        int i = 3 * (y * rgb.width() + x);
+        img.setRGB(x, y, (px[i] & 0xff) << 16 | (px[i + 1] & 0xff) << 8 | (px[i + 2] & 0xff));
+      }
+    }
+    return img;
+  }
 
   /**
    * Returns a new RGB image: {@code image} with each detection drawn as a box labelled

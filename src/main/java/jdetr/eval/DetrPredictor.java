@@ -1,9 +1,14 @@
 package jdetr.eval;
 
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedMap;
+import java.util.TreeMap;
 import jdetr.data.Batch;
 import jdetr.data.Collate;
 import jdetr.data.Example;
@@ -19,17 +24,62 @@ import jdetr.model.NoGrad;
 /**
  * Inference as the reference evaluates: the val transform (short side resized, ImageNet
  * normalisation), padding to a batch, the model in eval mode without autograd, and
- * {@link PostProcess} back to pixels of each original image. Runs on the caller's thread; one
- * instance is used by one thread at a time.
+ * {@link PostProcess} back to pixels of each original image. The one inference loop of
+ * {@code jdetr predict}, the detection server and the evaluation of a training run. Runs on the
+ * caller's thread; one instance is used by one thread at a time.
  */
 public final class DetrPredictor {
 
-  /** The raw outputs of one batch, copied off the device. */
+  /**
+   * The raw outputs of one batch, copied off the device.
+   *
+   * @param logits [L, B, Q, K] every decoder layer's class logits
+   * @param boxes [L, B, Q, 4] every decoder layer's boxes, cxcywh in [0, 1]
+   * @param inputHeights per image, the height after the val transform (before padding)
+   * @param inputWidths per image, the width after the val transform (before padding)
+   */
   public record Raw(
       int layers, int batch, int queries, int logitDim, float[] logits, float[] boxes,
-      int[] inputHeights, int[] inputWidths) {}
+      int[] inputHeights, int[] inputWidths) {
 
-  /** Detections per image, and the raw outputs they came from. */
+    /**
+     * The first image's outputs as the reference's output dict in JSON: {@code input_height},
+     * {@code input_width}, {@code pred_logits} [Q, K] and {@code pred_boxes} [Q, 4] of the last
+     * layer, {@code aux_outputs} of the others.
+     */
+    public byte[] toJson() throws IOException {
+      ObjectMapper json = new ObjectMapper();
+      ObjectNode root = json.createObjectNode();
+      root.put("input_height", inputHeights[0]);
+      root.put("input_width", inputWidths[0]);
+      int perLayerLogits = batch * queries * logitDim;
+      int perLayerBoxes = batch * queries * 4;
+      int last = layers - 1;
+      root.set("pred_logits", matrix(json, logits, last * perLayerLogits, logitDim));
+      root.set("pred_boxes", matrix(json, boxes, last * perLayerBoxes, 4));
+      ArrayNode aux = root.putArray("aux_outputs");
+      for (int l = 0; l < last; l++) {
+        ObjectNode layer = aux.addObject();
+        layer.set("pred_logits", matrix(json, logits, l * perLayerLogits, logitDim));
+        layer.set("pred_boxes", matrix(json, boxes, l * perLayerBoxes, 4));
+      }
+      return json.writeValueAsBytes(root);
+    }
+
+    /** [Q, cols] of {@code data} from {@code offset}, as nested JSON arrays. */
+    private ArrayNode matrix(ObjectMapper json, float[] data, int offset, int cols) {
+      ArrayNode m = json.createArrayNode();
+      for (int r = 0; r < queries; r++) {
+        ArrayNode row = m.addArray();
+        for (int c = 0; c < cols; c++) {
+          row.add(data[offset + r * cols + c]);
+        }
+      }
+      return m;
+    }
+  }
+
+  /** Detections per image, and the raw outputs they came from (null unless asked for). */
   public record Prediction(List<List<Detection>> detections, Raw raw) {}
 
   private final DetectionTransformer detr;
@@ -44,6 +94,11 @@ public final class DetrPredictor {
     this.transform = transform;
   }
 
+  /** A predictor without category names (every label is named "class N"). */
+  public DetrPredictor(DetectionTransformer detr, ValTransform transform) {
+    this(detr, new TreeMap<>(), transform);
+  }
+
   public SortedMap<Integer, String> categories() {
     return categories;
   }
@@ -53,15 +108,16 @@ public final class DetrPredictor {
     return categories.getOrDefault(label, "class " + label);
   }
 
-  /** Detects objects in each image; every query's detection is returned (no threshold). */
+  /**
+   * Detects objects in each image; every query's detection is returned (no threshold), with the
+   * raw outputs.
+   */
   public Prediction predict(List<RgbImage> images) {
     List<Sample> samples = new ArrayList<>(images.size());
     for (RgbImage image : images) {
       samples.add(transform(image));
     }
-    int[] origHeights = images.stream().mapToInt(RgbImage::height).toArray();
-    int[] origWidths = images.stream().mapToInt(RgbImage::width).toArray();
-    return predictTransformed(samples, origHeights, origWidths);
+    return run(samples, true);
   }
 
   /** The val transform of one image; uses no model state, so any thread may call it. */
@@ -73,20 +129,29 @@ public final class DetrPredictor {
   }
 
   /**
-   * Detects objects in images already through {@link #transform}; boxes come back in pixels of
-   * the images before the transform, whose sizes are given.
+   * Detects objects in images already through the val transform ({@link #transform}, or the val
+   * transform of dataset examples); boxes come back in pixels of each image before the transform
+   * (the size its target records).
    */
-  public Prediction predictTransformed(List<Sample> samples, int[] origHeights, int[] origWidths) {
+  public List<List<Detection>> detect(List<Sample> samples) {
+    return run(samples, false).detections();
+  }
+
+  /** One padded batch through the model without autograd; the raw outputs copied when asked for. */
+  private Prediction run(List<Sample> samples, boolean withRaw) {
     Batch batch = Collate.of(samples);
     NDManager model = detr.getParameters().valueAt(0).getArray().getManager();
     try (NDManager scope = model.newSubManager(); NoGrad g = NoGrad.enter()) {
       ModelInput input = ModelInput.of(batch, scope);
       DetrOutput out = detr.forward(input.images(), input.mask(), false);
-      long[] s = out.logits().getShape().getShape(); // [L, B, Q, K]
-      Raw raw = new Raw((int) s[0], (int) s[1], (int) s[2], (int) s[3],
-          out.logits().toFloatArray(), out.boxes().toFloatArray(),
-          batch.imageHeights().clone(), batch.imageWidths().clone());
-      PostProcess.Result result = postProcess.apply(out.predLogits(), out.predBoxes(), origHeights, origWidths);
+      Raw raw = null;
+      if (withRaw) {
+        long[] s = out.logits().getShape().getShape(); // [L, B, Q, K]
+        raw = new Raw((int) s[0], (int) s[1], (int) s[2], (int) s[3],
+            out.logits().toFloatArray(), out.boxes().toFloatArray(),
+            batch.imageHeights().clone(), batch.imageWidths().clone());
+      }
+      PostProcess.Result result = postProcess.apply(out.predLogits(), out.predBoxes(), batch.targets());
       return new Prediction(result.detections(), raw);
     }
   }

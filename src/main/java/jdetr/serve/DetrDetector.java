@@ -2,14 +2,12 @@ package jdetr.serve;
 
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.SortedMap;
-import jdetr.checkpoint.ModelWeights;
-import jdetr.checkpoint.OfficialCheckpoint;
+import jdetr.checkpoint.DetrWeights;
 import jdetr.data.RgbImage;
 import jdetr.data.Sample;
 import jdetr.data.transforms.AugmentationConfig;
@@ -20,21 +18,13 @@ import jdetr.model.DetrConfig;
 
 /**
  * A DETR model as the server's detector: jdetr weights (a directory with model.safetensors and
- * model.json) or an official .pth, run as the reference evaluates ({@link DetrPredictor}: val
- * transform with the configured input size, padding, no autograd, PostProcess to pixels of each
- * frame). Labels are category ids; class names come from the weights. {@link #prepare} is the val
- * transform (pure Java, any thread); {@link #detect} pads, runs the model and post-processes.
+ * model.json) or an official .pth ({@link DetrWeights}), run as the reference evaluates
+ * ({@link DetrPredictor}: val transform with the configured input size, padding, no autograd,
+ * PostProcess to pixels of each frame). Labels are category ids; class names come from the weights.
+ * {@link #prepare} is the val transform (pure Java, any thread; the sample's target keeps the
+ * frame's size); {@link #detect} pads, runs the model and post-processes.
  */
-public final class DetrDetector implements Detector<DetrDetector.Input> {
-
-  /**
-   * A frame through the val transform.
-   *
-   * @param sample the resized, normalised pixels
-   * @param height the frame's height as decoded (boxes come back in its pixels)
-   * @param width the frame's width as decoded
-   */
-  public record Input(Sample sample, int height, int width) {}
+public final class DetrDetector implements Detector<Sample> {
 
   private final NDManager manager;
   private final DetrPredictor predictor;
@@ -56,14 +46,9 @@ public final class DetrDetector implements Detector<DetrDetector.Input> {
   public static DetrDetector load(Path weights, ServeConfig config, DetrConfig pthBase) throws IOException {
     NDManager manager = NDManager.newBaseManager("PyTorch");
     try {
-      ModelWeights.Loaded loaded = Files.isDirectory(weights)
-          ? ModelWeights.load(weights, manager)
-          : OfficialCheckpoint.load(weights, pthBase, manager);
-      AugmentationConfig d = AugmentationConfig.DETR;
-      AugmentationConfig val = new AugmentationConfig(d.scales(), config.maxInputSize(), d.cropResizeSizes(),
-          d.cropMinSize(), d.cropMaxSize(), d.flipProbability(), d.resizeOnlyProbability(), config.inputSize(),
-          d.mean(), d.std());
-      DetrPredictor predictor = new DetrPredictor(loaded.detr(), loaded.categories(), new ValTransform(val));
+      DetrWeights.Loaded loaded = DetrWeights.load(weights, pthBase, manager);
+      ValTransform val = new ValTransform(AugmentationConfig.detrVal(config.inputSize(), config.maxInputSize()));
+      DetrPredictor predictor = new DetrPredictor(loaded.detr(), loaded.categories(), val);
       return new DetrDetector(manager, predictor, "detr " + weights.getFileName() + " (input " + config.inputSize()
           + ", max " + config.maxInputSize() + ", " + loaded.categories().size() + " categories)");
     } catch (IOException | RuntimeException e) {
@@ -83,21 +68,13 @@ public final class DetrDetector implements Detector<DetrDetector.Input> {
   }
 
   @Override
-  public Input prepare(RgbImage frame) {
-    return new Input(predictor.transform(frame), frame.height(), frame.width());
+  public Sample prepare(RgbImage frame) {
+    return predictor.transform(frame);
   }
 
   @Override
-  public List<List<Detection>> detect(List<Input> frames) {
-    List<Sample> samples = new ArrayList<>(frames.size());
-    int[] heights = new int[frames.size()];
-    int[] widths = new int[frames.size()];
-    for (int i = 0; i < frames.size(); i++) {
-      samples.add(frames.get(i).sample());
-      heights[i] = frames.get(i).height();
-      widths[i] = frames.get(i).width();
-    }
-    return predictor.predictTransformed(samples, heights, widths).detections();
+  public List<List<Detection>> detect(List<Sample> frames) {
+    return predictor.detect(frames);
   }
 
   @Override

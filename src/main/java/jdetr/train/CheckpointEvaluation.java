@@ -57,7 +57,7 @@ public final class CheckpointEvaluation implements AutoCloseable {
       TrainConfig recipe = TrainConfig.fromStored(state.get("config").toString());
       DetectionTransformer model = model(info);
       ModelWeights.loadInto(dir, info, model, manager);
-      double[] stats = val(recipe).run(model, manager, stopped);
+      double[] stats = val(recipe).run(model, stopped);
       return new EvalResult(dir.toString(), step, epoch, stats, seconds(start), "");
     } catch (CancellationException e) {
       throw e;

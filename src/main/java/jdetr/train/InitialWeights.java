@@ -1,26 +1,22 @@
 package jdetr.train;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import jdetr.checkpoint.ModelWeights;
-import jdetr.checkpoint.OfficialCheckpoint;
-import jdetr.checkpoint.TorchCheckpointReader;
+import jdetr.checkpoint.DetrWeights;
 import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
 import jdetr.model.StateDict;
 
 /**
  * The weights a run starts from (the recipe's {@code weights}): an official PyTorch checkpoint
- * ({@code torch.save({'model': state_dict})}) or a jdetr weights directory.
+ * ({@code torch.save({'model': state_dict})}) or a jdetr weights directory, read by
+ * {@link DetrWeights}.
  *
  * <p>Fine-tuning rule: the checkpoint decides every shape (backbone, widths, depths, queries,
  * pre-norm, position embedding; for a {@code .pth} they are read off the state dict), so a recipe
@@ -41,19 +37,10 @@ public final class InitialWeights implements AutoCloseable {
     }
   }
 
-  private final Path source;
-  private final NDManager arrays;
-  private final Map<String, NDArray> state;
-  private final DetrConfig saved;
-  private final boolean official;
+  private final DetrWeights weights;
 
-  private InitialWeights(Path source, NDManager arrays, Map<String, NDArray> state,
-      DetrConfig saved, boolean official) {
-    this.source = source;
-    this.arrays = arrays;
-    this.state = state;
-    this.saved = saved;
-    this.official = official;
+  private InitialWeights(DetrWeights weights) {
+    this.weights = weights;
   }
 
   /**
@@ -63,30 +50,12 @@ public final class InitialWeights implements AutoCloseable {
    */
   public static InitialWeights read(Path weights, DetrConfig recipe, NDManager manager)
       throws IOException {
-    NDManager arrays = manager.newSubManager();
-    try {
-      if (Files.isDirectory(weights)) {
-        ModelWeights.Info info = ModelWeights.readInfo(weights);
-        Map<String, NDArray> state = ModelWeights.readTensors(weights, info, arrays);
-        return new InitialWeights(weights, arrays, state, info.config(), false);
-      }
-      Map<String, NDArray> state = TorchCheckpointReader.readStateDict(weights, arrays);
-      DetrConfig inferred;
-      try {
-        inferred = OfficialCheckpoint.inferConfig(state, recipe);
-      } catch (IllegalArgumentException e) {
-        throw new IOException(weights + ": " + e.getMessage(), e);
-      }
-      return new InitialWeights(weights, arrays, state, inferred, true);
-    } catch (IOException | RuntimeException e) {
-      arrays.close();
-      throw e;
-    }
+    return new InitialWeights(DetrWeights.read(weights, recipe, manager));
   }
 
   /** The checkpoint's own architecture (its class count included). */
   public DetrConfig saved() {
-    return saved;
+    return weights.config();
   }
 
   /**
@@ -106,16 +75,16 @@ public final class InitialWeights implements AutoCloseable {
     take(changes, "pre_norm", recipe, DetrConfig::preNorm, b::preNorm);
     take(changes, "position_embedding", recipe, c -> c.positionEmbedding().jsonName(),
         v -> b.positionEmbedding(DetrConfig.PositionEmbeddingKind.parse(v)));
-    if (!official) {
+    if (!weights.official()) {
       take(changes, "nheads", recipe, DetrConfig::nheads, b::nheads);
       take(changes, "dilation", recipe, DetrConfig::dilation, b::dilation);
       take(changes, "backbone_norm", recipe, c -> c.backboneNorm().jsonName(),
-          v -> b.backboneNorm(saved.backboneNorm()));
+          v -> b.backboneNorm(saved().backboneNorm()));
     }
     try {
       return new Architecture(b.build(), changes);
     } catch (IllegalArgumentException e) {
-      throw new IOException(source + ": the checkpoint's architecture ("
+      throw new IOException(weights.source() + ": the checkpoint's architecture ("
           + String.join(", ", changes) + ") does not fit the recipe's model: " + e.getMessage()
           + " (set model." + fieldOf(e.getMessage()) + " to fit the checkpoint)", e);
     }
@@ -128,30 +97,26 @@ public final class InitialWeights implements AutoCloseable {
    * @throws IOException naming the weights and every key that does not fit
    */
   public StateDict.LoadReport loadInto(DetectionTransformer detr) throws IOException {
-    try {
-      return detr.loadStateDict(state, true);
-    } catch (IllegalArgumentException e) {
-      throw new IOException(source + ": " + e.getMessage(), e);
-    }
+    return weights.loadInto(detr, true);
   }
 
   /** One line for the run's log: what was loaded, what was re-initialised. */
   public String describe(StateDict.LoadReport report, DetrConfig model) {
-    String kind = official ? "official checkpoint" : "weights directory";
-    return "weights " + source + " (" + kind + ", " + state.size() + " tensors) loaded"
+    String kind = weights.official() ? "official checkpoint" : "weights directory";
+    return "weights " + weights.source() + " (" + kind + ", " + weights.tensorCount() + " tensors) loaded"
         + (report.headReset() ? "; class head re-initialised for " + model.numClasses()
-            + " classes (the checkpoint has " + saved.numClasses() + ")" : "");
+            + " classes (the checkpoint has " + saved().numClasses() + ")" : "");
   }
 
   @Override
   public void close() {
-    arrays.close();
+    weights.close();
   }
 
   private <T> void take(List<String> changes, String key, DetrConfig recipe,
       Function<DetrConfig, T> field, Consumer<T> set) {
     T wanted = field.apply(recipe);
-    T have = field.apply(saved);
+    T have = field.apply(saved());
     if (!Objects.equals(wanted, have)) {
       changes.add(key + " " + wanted + " -> " + have);
       set.accept(have);

@@ -100,7 +100,7 @@ public final class RunFigures {
       int k = Math.max(1, (int) Math.ceil((double) MIN_DRAWN_SIDE / Math.max(rgb.width(), rgb.height())));
       List<Detection> scaled = kept.stream().map(d -> new Detection(d.label(), d.score(),
           k * d.x0(), k * d.y0(), k * d.x1(), k * d.y1())).toList();
-      BufferedImage drawn = DetectionPainter.paint(enlarged(toBufferedImage(rgb), k), scaled,
+      BufferedImage drawn = DetectionPainter.paint(enlarged(DetectionPainter.image(rgb), k), scaled,
           predictor::name);
       ImageIO.write(drawn, "png", dir.resolve(val.imageId(i) + ".png").toFile());
     }
@@ -117,17 +117,5 @@ public final class RunFigures {
     g.drawImage(image, 0, 0, out.getWidth(), out.getHeight(), null);
     g.dispose();
     return out;
-  }
-
-  private static BufferedImage toBufferedImage(RgbImage rgb) {
-    BufferedImage img = new BufferedImage(rgb.width(), rgb.height(), BufferedImage.TYPE_INT_RGB);
-    byte[] px = rgb.pixels(); // [H, W, 3] RGB
-    for (int y = 0; y < rgb.height(); y++) {
-      for (int x = 0; x < rgb.width(); x++) {
-        int i = 3 * (y * rgb.width() + x);
-        img.setRGB(x, y, (px[i] & 0xff) << 16 | (px[i + 1] & 0xff) << 8 | (px[i + 2] & 0xff));
-      }
-    }
-    return img;
   }
 }

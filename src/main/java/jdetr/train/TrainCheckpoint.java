@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import jdetr.checkpoint.CheckpointStore;
 import jdetr.checkpoint.CheckpointWriter;
+import jdetr.checkpoint.DetrWeights;
 import jdetr.checkpoint.ModelWeights;
 import jdetr.checkpoint.Safetensors;
 import jdetr.checkpoint.SavedCheckpoint;
@@ -37,7 +38,7 @@ import jdetr.model.DetectionTransformer;
  */
 public final class TrainCheckpoint {
   public static final String OPTIMIZER = "optimizer.safetensors";
-  public static final String STATE = "state.json";
+  public static final String STATE = DetrWeights.TRAINING_STATE;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** What the trainer knows besides the model and optimizer when it saves. */

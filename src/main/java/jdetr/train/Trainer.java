@@ -249,7 +249,7 @@ public final class Trainer {
             long t0 = System.nanoTime();
             double[] stats;
             try {
-              stats = val.run(detr, manager, () -> stopReason != null);
+              stats = val.run(detr, () -> stopReason != null);
             } catch (CancellationException stoppedDuringEval) {
               return stopped(epoch, step, store, log);
             }

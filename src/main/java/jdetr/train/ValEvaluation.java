@@ -1,15 +1,12 @@
 package jdetr.train;
 
-import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
-import jdetr.data.Batch;
 import jdetr.data.CocoDataset;
 import jdetr.data.CocoPaths;
-import jdetr.data.Collate;
 import jdetr.data.ImageDecoder;
 import jdetr.data.ImageLimits;
 import jdetr.data.Sample;
@@ -19,14 +16,14 @@ import jdetr.eval.CocoEvaluator;
 import jdetr.eval.CocoParams;
 import jdetr.eval.CocoResult;
 import jdetr.eval.Detection;
+import jdetr.eval.DetrPredictor;
 import jdetr.eval.GroundTruthSet;
-import jdetr.eval.PostProcess;
 import jdetr.model.DetectionTransformer;
-import jdetr.model.DetrOutput;
-import jdetr.model.ModelInput;
-import jdetr.model.NoGrad;
 
-/** COCO box evaluation of a model on the val split (the reference's {@code evaluate}). */
+/**
+ * COCO box evaluation of a model on the val split (the reference's {@code evaluate}), inferred by
+ * {@link DetrPredictor}.
+ */
 public final class ValEvaluation {
 
   private final CocoDataset dataset;
@@ -46,43 +43,29 @@ public final class ValEvaluation {
     return dataset;
   }
 
-  /** The 12 COCO summary numbers (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl). */
-  public double[] run(DetectionTransformer detr, NDManager manager) throws IOException {
-    return run(detr, manager, () -> false);
-  }
-
   /**
-   * {@link #run(DetectionTransformer, NDManager)} that stops before its next batch once
-   * {@code stopped} says so.
+   * The 12 COCO summary numbers (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl)
+   * of {@code detr} on the val split; stops before its next batch once {@code stopped} says so.
    *
    * @throws CancellationException when it stopped
    */
-  public double[] run(DetectionTransformer detr, NDManager manager, BooleanSupplier stopped)
-      throws IOException {
+  public double[] run(DetectionTransformer detr, BooleanSupplier stopped) throws IOException {
     List<CocoResult> results = new ArrayList<>();
-    PostProcess post = new PostProcess(detr.config().classLoss());
-    try (NoGrad off = NoGrad.enter()) {
-      for (int from = 0; from < dataset.size(); from += batchSize) {
-        if (stopped.getAsBoolean()) {
-          throw new CancellationException("evaluation stopped after " + from + " of "
-              + dataset.size() + " images");
-        }
-        List<Sample> samples = new ArrayList<>();
-        for (int i = from; i < Math.min(dataset.size(), from + batchSize); i++) {
-          samples.add(transform.apply(dataset.load(i, decoder)));
-        }
-        Batch batch = Collate.of(samples);
-        try (NDManager scope = manager.newSubManager()) {
-          ModelInput input = ModelInput.of(batch, scope);
-          DetrOutput out = detr.forward(input.images(), input.mask(), false);
-          List<List<Detection>> detections =
-              post.apply(out.predLogits(), out.predBoxes(), batch.targets()).detections();
-          for (int i = 0; i < detections.size(); i++) {
-            long id = batch.targets().get(i).imageId();
-            for (Detection d : detections.get(i)) {
-              results.add(CocoResult.of(id, d));
-            }
-          }
+    DetrPredictor predictor = new DetrPredictor(detr, transform);
+    for (int from = 0; from < dataset.size(); from += batchSize) {
+      if (stopped.getAsBoolean()) {
+        throw new CancellationException("evaluation stopped after " + from + " of "
+            + dataset.size() + " images");
+      }
+      List<Sample> samples = new ArrayList<>();
+      for (int i = from; i < Math.min(dataset.size(), from + batchSize); i++) {
+        samples.add(transform.apply(dataset.load(i, decoder)));
+      }
+      List<List<Detection>> detections = predictor.detect(samples);
+      for (int i = 0; i < detections.size(); i++) {
+        long id = samples.get(i).target().imageId();
+        for (Detection d : detections.get(i)) {
+          results.add(CocoResult.of(id, d));
         }
       }
     }

@@ -38,10 +38,10 @@ class ModelWeightsTest {
       assertThat(dir.resolve(ModelWeights.TENSORS)).exists();
       assertThat(dir.resolve(ModelWeights.DESCRIPTION)).exists();
 
-      ModelWeights.Loaded loaded;
+      DetrWeights.Loaded loaded;
       try (NDManager other = NDManager.newBaseManager("PyTorch")) {
         Engine.getInstance().setRandomSeed(6);
-        loaded = ModelWeights.load(dir, other);
+        loaded = DetrWeights.load(dir, DetrConfig.defaults(), other);
         assertThat(loaded.detr().config()).isEqualTo(SMALL);
         assertThat(loaded.categories()).containsExactly(Map.entry(0, "N/A"),
             Map.entry(1, "square"), Map.entry(2, "circle"));
@@ -68,10 +68,10 @@ class ModelWeightsTest {
         f.seek(f.length() - 3);
         f.write(0x7f);
       }
-      assertThatThrownBy(() -> ModelWeights.load(dir, m))
+      assertThatThrownBy(() -> DetrWeights.load(dir, DetrConfig.defaults(), m))
           .isInstanceOf(IOException.class).hasMessageContaining("SHA-256");
       Files.delete(dir.resolve(ModelWeights.DESCRIPTION));
-      assertThatThrownBy(() -> ModelWeights.load(dir, m))
+      assertThatThrownBy(() -> DetrWeights.load(dir, DetrConfig.defaults(), m))
           .hasMessageContaining(ModelWeights.DESCRIPTION).hasMessageContaining("missing");
     }
   }

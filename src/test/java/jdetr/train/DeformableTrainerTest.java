@@ -13,7 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import jdetr.checkpoint.ModelWeights;
+import jdetr.checkpoint.DetrWeights;
 import jdetr.data.Batch;
 import jdetr.data.CocoDataset;
 import jdetr.data.CocoPaths;
@@ -119,7 +119,7 @@ class DeformableTrainerTest {
     }
     assertThat(line.get("test_coco_eval_bbox").size()).isEqualTo(12);
     try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-      ModelWeights.Loaded loaded = ModelWeights.load(r.checkpoint(), m);
+      DetrWeights.Loaded loaded = DetrWeights.load(r.checkpoint(), DetrConfig.defaults(), m);
       assertThat(loaded.detr()).isInstanceOf(DeformableDetr.class);
       assertThat(loaded.detr().config()).isEqualTo(config.modelFor(3));
     }

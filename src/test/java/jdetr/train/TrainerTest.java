@@ -13,7 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import jdetr.checkpoint.ModelWeights;
+import jdetr.checkpoint.DetrWeights;
 import jdetr.data.Batch;
 import jdetr.data.CocoDataset;
 import jdetr.data.CocoPaths;
@@ -88,7 +88,7 @@ class TrainerTest {
     assertThat(text.toString(StandardCharsets.UTF_8)).doesNotContain("could not draw");
     // the checkpoint is a weights directory that loads
     try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-      ModelWeights.Loaded loaded = ModelWeights.load(r.checkpoint(), m);
+      DetrWeights.Loaded loaded = DetrWeights.load(r.checkpoint(), DetrConfig.defaults(), m);
       assertThat(loaded.detr().config().numClasses()).isEqualTo(3);
       assertThat(loaded.categories()).hasSize(2);
     }

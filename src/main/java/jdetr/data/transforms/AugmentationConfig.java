@@ -60,6 +60,16 @@ public record AugmentationConfig(
   }
 
   /**
+   * DETR's recipe with the val resize at short side {@code valSize}, longest side {@code maxSize}:
+   * the transform of inference at a chosen input size.
+   */
+  public static AugmentationConfig detrVal(int valSize, int maxSize) {
+    AugmentationConfig d = DETR;
+    return new AugmentationConfig(d.scales, maxSize, d.cropResizeSizes, d.cropMinSize, d.cropMaxSize,
+        d.flipProbability, d.resizeOnlyProbability, valSize, d.mean, d.std);
+  }
+
+  /**
    * The DETR recipe with every size multiplied by {@code factor} (rounded down, at least 1), for
    * small images: {@code scaled(0.25)} trains at short sides 120..200, max 333.
    */

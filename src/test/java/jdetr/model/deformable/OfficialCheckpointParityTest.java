@@ -7,8 +7,7 @@ import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
-import jdetr.checkpoint.ModelWeights;
-import jdetr.checkpoint.OfficialCheckpoint;
+import jdetr.checkpoint.DetrWeights;
 import jdetr.checkpoint.Safetensors;
 import jdetr.model.DetrConfig;
 import jdetr.model.DetrOutput;
@@ -33,8 +32,8 @@ class OfficialCheckpointParityTest {
   void officialFormatCheckpointLoadsAndMatches(String name) throws IOException {
     Path dir = Path.of(System.getProperty("jdetr.parity.ddetr.pth"));
     try (NDManager m = NDManager.newBaseManager("PyTorch"); NoGrad g = NoGrad.enter()) {
-      ModelWeights.Loaded loaded =
-          OfficialCheckpoint.load(dir.resolve(name + ".pth"), DetrConfig.defaults(), m);
+      DetrWeights.Loaded loaded =
+          DetrWeights.load(dir.resolve(name + ".pth"), DetrConfig.defaults(), m);
       DetrConfig config = loaded.detr().config();
       assertThat(config.isDeformable()).isTrue();
       assertThat(config.numQueries()).isEqualTo(300);
