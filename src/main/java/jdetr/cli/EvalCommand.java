@@ -1,13 +1,8 @@
 package jdetr.cli;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -16,7 +11,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import jdetr.data.CocoFormatException;
-import jdetr.eval.ClassAp;
 import jdetr.eval.CocoCategory;
 import jdetr.eval.CocoEvaluation;
 import jdetr.eval.CocoEvaluator;
@@ -27,8 +21,8 @@ import jdetr.eval.CocoResultsReader;
 import jdetr.eval.CocoSegmReader;
 import jdetr.eval.CocoSummary;
 import jdetr.eval.EvalResult;
+import jdetr.eval.EvaluationReport;
 import jdetr.eval.GroundTruthSet;
-import jdetr.eval.ScoreThresholdMetrics;
 import jdetr.eval.SegmInput;
 import jdetr.train.CheckpointEvaluation;
 import picocli.CommandLine.Command;
@@ -113,11 +107,12 @@ final class EvalCommand implements Callable<Integer> {
         throw new CocoFormatException(dt + " against " + gt + ": " + e.getMessage(), e);
       }
       if (json) {
-        printJson(eval, System.out);
+        EvaluationReport.writeJson(eval, scoreThreshold, System.out);
+        System.out.flush();
       } else {
         eval.summaryLines().forEach(System.out::println);
         if (perClass) {
-          printTable(eval, System.out);
+          EvaluationReport.printTable(eval, scoreThreshold, System.out);
         }
       }
       return 0;
@@ -167,68 +162,5 @@ final class EvalCommand implements Callable<Integer> {
       System.err.printf("warning: %d detections have a category_id that is not among the"
           + " categories and are not evaluated%n", detections);
     }
-  }
-
-  private void printTable(CocoEvaluation eval, PrintStream out) {
-    out.println();
-    out.printf("%-8s %-24s %8s %8s %8s %8s%n", "id", "category", "AP", "AP50", "AR100", "objects");
-    for (ClassAp c : eval.perClass()) {
-      out.printf("%-8d %-24s %8s %8s %8s %8d%n", c.categoryId(), c.name(), pct(c.ap()),
-          pct(c.ap50()), pct(c.ar()), c.numGt());
-    }
-    ScoreThresholdMetrics s = eval.atScore(scoreThreshold);
-    out.printf("%nscore >= %s, IoU 0.50: precision %s recall %s (TP %d, FP %d, objects %d)%n",
-        scoreThreshold, pct(s.precision()), pct(s.recall()), s.truePositives(),
-        s.falsePositives(), s.numGt());
-  }
-
-  private static String pct(double v) {
-    return v < 0 ? "-" : String.format("%.1f", 100 * v);
-  }
-
-  private void printJson(CocoEvaluation eval, OutputStream out) {
-    double[] stats = eval.stats();
-    try (JsonGenerator g = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
-      g.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
-      g.writeStartObject();
-      g.writeArrayFieldStart("stats");
-      for (double v : stats) {
-        g.writeNumber(v);
-      }
-      g.writeEndArray();
-      for (int i = 0; i < stats.length; i++) {
-        g.writeNumberField(CocoSummary.NAMES.get(i), stats[i]);
-      }
-      g.writeNumberField("images", eval.numImages());
-      g.writeNumberField("detections", eval.numResults());
-      g.writeArrayFieldStart("per_class");
-      for (ClassAp c : eval.perClass()) {
-        g.writeStartObject();
-        g.writeNumberField("id", c.categoryId());
-        g.writeStringField("name", c.name());
-        g.writeNumberField("AP", c.ap());
-        g.writeNumberField("AP50", c.ap50());
-        g.writeNumberField("AP75", c.ap75());
-        g.writeNumberField("AR100", c.ar());
-        g.writeNumberField("objects", c.numGt());
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      ScoreThresholdMetrics s = eval.atScore(scoreThreshold);
-      g.writeObjectFieldStart("at_score");
-      g.writeNumberField("score_threshold", s.scoreThreshold());
-      g.writeNumberField("iou", 0.5);
-      g.writeNumberField("precision", s.precision());
-      g.writeNumberField("recall", s.recall());
-      g.writeNumberField("tp", s.truePositives());
-      g.writeNumberField("fp", s.falsePositives());
-      g.writeNumberField("objects", s.numGt());
-      g.writeEndObject();
-      g.writeEndObject();
-      g.writeRaw('\n');
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    System.out.flush();
   }
 }
