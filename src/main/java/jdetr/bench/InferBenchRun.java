@@ -8,9 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import jdetr.engine.IntraOpThreads;
 import jdetr.engine.TorchWork;
@@ -101,9 +98,9 @@ public record InferBenchRun(DetrConfig config, int height, int width, int batch,
           .put("build_ms", round(buildMs))
           .put("interop_threads", JniUtils.getNumInteropThreads())
           .put("libtorch", Engine.getInstance().getVersion());
-      long peak = peakRssKb();
-      if (peak >= 0) {
-        summary.put("peak_rss_mb", round(peak / 1024.0));
+      double peakMb = ProcessMemory.now().peakRssMb();
+      if (peakMb >= 0) {
+        summary.put("peak_rss_mb", round(peakMb));
       }
       System.out.println(summary);
     }
@@ -127,19 +124,5 @@ public record InferBenchRun(DetrConfig config, int height, int width, int batch,
 
   private static double round(double v) {
     return Math.round(v * 10) / 10.0;
-  }
-
-  /** VmHWM of this process from /proc (Linux), in kB; -1 elsewhere. */
-  private static long peakRssKb() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", ""));
-        }
-      }
-    } catch (IOException | NumberFormatException ex) {
-      return -1;
-    }
-    return -1;
   }
 }

@@ -3,7 +3,6 @@ package jdetr.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.management.OperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.io.IOException;
@@ -41,8 +40,6 @@ public final class MatcherBenchRun {
   private final Path reference;
   private final ObjectMapper json = new ObjectMapper();
   private final ThreadMXBean threadClock = ManagementFactory.getThreadMXBean();
-  private final OperatingSystemMXBean os =
-      (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
   /**
    * @param queries queries per image (100: DETR's matcher, 300: Deformable DETR's)
@@ -139,7 +136,7 @@ public final class MatcherBenchRun {
     List<Double> walls = new ArrayList<>();
     List<Double> cpus = new ArrayList<>();
     long start = System.nanoTime();
-    long processStart = os.getProcessCpuTime();
+    long processStart = ProcessCpu.totalNanos();
     while (walls.size() < 3
         || (System.nanoTime() - start < minSeconds * 1e9 && walls.size() < 1000)) {
       long c0 = threadClock.getCurrentThreadCpuTime();
@@ -148,7 +145,7 @@ public final class MatcherBenchRun {
       walls.add((System.nanoTime() - t0) / 1e6);
       cpus.add((threadClock.getCurrentThreadCpuTime() - c0) / 1e6);
     }
-    double cpu = parallel ? (os.getProcessCpuTime() - processStart) / 1e6 / walls.size()
+    double cpu = parallel ? (ProcessCpu.totalNanos() - processStart) / 1e6 / walls.size()
         : median(cpus);
     return new Timing(median(walls), cpu, walls.size());
   }

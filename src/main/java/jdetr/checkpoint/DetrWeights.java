@@ -56,7 +56,8 @@ public final class DetrWeights implements AutoCloseable {
    * sub-manager of {@code manager}.
    *
    * @param pthBase for an official checkpoint, what its tensors do not tell ({@code nheads},
-   *     {@code dilation}, {@code backbone_norm}, a two-stage model's queries)
+   *     {@code dilation}, {@code backbone_norm}, a two-stage model's queries); a directory records
+   *     its whole config, so it is not used there
    * @throws IOException naming the file and what is wrong with it
    */
   public static DetrWeights read(Path weights, DetrConfig pthBase, NDManager manager) throws IOException {

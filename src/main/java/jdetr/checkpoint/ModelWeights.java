@@ -91,25 +91,6 @@ public final class ModelWeights {
     return new Info(config, categories, digest);
   }
 
-  /**
-   * Loads the weights of {@code dir} strictly into {@code detr}, a model built with the same
-   * configuration, after checking the tensor file against the digest in {@code model.json}.
-   */
-  public static void loadInto(Path dir, Info info, DetectionTransformer detr, NDManager manager)
-      throws IOException {
-    if (!detr.config().equals(info.config())) {
-      throw new IOException(dir.resolve(DESCRIPTION) + ": the weights are for another model configuration");
-    }
-    try (NDManager scratch = manager.newSubManager()) {
-      Map<String, NDArray> state = readTensors(dir, info, scratch);
-      try {
-        detr.loadStateDict(state, false);
-      } catch (IllegalArgumentException ex) {
-        throw new IOException(dir.resolve(TENSORS) + ": " + ex.getMessage(), ex);
-      }
-    }
-  }
-
   /** The state dict of a weights directory, after checking its digest against {@code info}. */
   public static Map<String, NDArray> readTensors(Path dir, Info info, NDManager manager)
       throws IOException {

@@ -7,12 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
-import jdetr.checkpoint.ModelWeights;
+import jdetr.checkpoint.DetrWeights;
 import jdetr.data.CocoPaths;
 import jdetr.data.transforms.ValTransform;
 import jdetr.engine.EngineRandom;
 import jdetr.eval.EvalResult;
 import jdetr.model.DetectionTransformer;
+import jdetr.model.DetrConfig;
 
 /**
  * COCO evaluation of saved training checkpoints on the val split of their recipe, in a model of
@@ -48,15 +49,17 @@ public final class CheckpointEvaluation implements AutoCloseable {
   public EvalResult evaluate(Path dir, long step, int epoch) {
     long start = System.nanoTime();
     try {
-      ModelWeights.Info info = ModelWeights.readInfo(dir);
+      DetectionTransformer model;
+      try (DetrWeights weights = DetrWeights.read(dir, DetrConfig.defaults(), manager)) {
+        model = model(weights.config());
+        weights.loadInto(model, false);
+      }
       Path stateFile = dir.resolve(TrainCheckpoint.STATE);
       if (!Files.isRegularFile(stateFile)) {
         throw new java.nio.file.NoSuchFileException(stateFile + ": missing (not a training checkpoint)");
       }
       JsonNode state = JSON.readTree(stateFile.toFile());
       TrainConfig recipe = TrainConfig.fromStored(state.get("config").toString());
-      DetectionTransformer model = model(info);
-      ModelWeights.loadInto(dir, info, model, manager);
       double[] stats = val(recipe).run(model, stopped);
       return new EvalResult(dir.toString(), step, epoch, stats, seconds(start), "");
     } catch (CancellationException e) {
@@ -67,14 +70,14 @@ public final class CheckpointEvaluation implements AutoCloseable {
     }
   }
 
-  private DetectionTransformer model(ModelWeights.Info info) {
-    if (detr == null || !detr.config().equals(info.config())) {
+  private DetectionTransformer model(DetrConfig config) {
+    if (detr == null || !detr.config().equals(config)) {
       if (modelScope != null) {
         modelScope.close();
       }
       modelScope = manager.newSubManager();
       // building draws initial weights from libtorch's shared generator: not during a train step
-      detr = EngineRandom.exclusive(() -> DetectionTransformer.create(info.config(), modelScope));
+      detr = EngineRandom.exclusive(() -> DetectionTransformer.create(config, modelScope));
     }
     return detr;
   }
