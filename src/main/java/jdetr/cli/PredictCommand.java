@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import jdetr.checkpoint.DetrWeights;
@@ -44,11 +45,13 @@ final class PredictCommand implements Callable<Integer> {
   @Option(names = "--raw-out", description = "write pred_logits/pred_boxes of every decoder layer and the input size as JSON")
   Path rawOut;
 
-  @Option(names = "--size", defaultValue = "800", description = "short side of the resized input (default ${DEFAULT-VALUE}, the reference's)")
-  int size;
+  @Option(names = "--size", description = "short side of the resized input (default: the size a jdetr"
+      + " training checkpoint's run evaluated at, else 800, the reference's)")
+  Integer size;
 
-  @Option(names = "--max-size", defaultValue = "1333", description = "longest side of the resized input (default ${DEFAULT-VALUE})")
-  int maxSize;
+  @Option(names = "--max-size", description = "longest side of the resized input (default: the"
+      + " training checkpoint's, else 1333)")
+  Integer maxSize;
 
   @Option(names = "--dc5", description = ".pth only: the checkpoint is a DC5 model (dilated last stage)")
   boolean dc5;
@@ -59,7 +62,7 @@ final class PredictCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     RgbImage rgb = new ImageDecoder(ImageLimits.DEFAULT).decode(image);
-    ValTransform val = new ValTransform(AugmentationConfig.detrVal(size, maxSize));
+    ValTransform val = new ValTransform(inputSize());
     DetrConfig pthBase = DetrConfig.defaults().toBuilder().dilation(dc5).nheads(nheads).build();
     // the JVM's exit waits for the forward pass to leave libtorch (it cannot stop mid-image)
     try (TorchWork.Scope work = TorchWork.enter("prediction");
@@ -88,5 +91,19 @@ final class PredictCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /**
+   * The val resize: {@code --size}/{@code --max-size} where given, else what a jdetr training
+   * checkpoint's run evaluated at (its recipe's {@code val_size}/{@code max_size}), else the
+   * reference's 800/1333.
+   */
+  private AugmentationConfig inputSize() throws IOException {
+    Optional<DetrWeights.ValSize> trained = DetrWeights.valSize(weights);
+    int shortSide = size != null ? size
+        : trained.map(DetrWeights.ValSize::size).orElse(AugmentationConfig.DETR.valSize());
+    int longSide = maxSize != null ? maxSize
+        : trained.map(DetrWeights.ValSize::maxSize).orElse(AugmentationConfig.DETR.maxSize());
+    return AugmentationConfig.detrVal(shortSide, longSide);
   }
 }

@@ -11,6 +11,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import javax.imageio.ImageIO;
@@ -62,6 +63,16 @@ class PredictCommandTest {
     JsonNode raw = new ObjectMapper().readTree(dir.resolve("raw.json").toFile());
     assertThat(raw.get("input_height").asInt()).isEqualTo(64);
     assertThat(raw.get("input_width").asInt()).isEqualTo(85);
+
+    // A training checkpoint (state.json beside the weights) is fed at its run's val size unless
+    // --size/--max-size say otherwise; other weights keep the reference's 800.
+    Files.writeString(weights.resolve("state.json"),
+        "{\"config\": {\"augmentation\": {\"val_size\": 48, \"max_size\": 60}}}");
+    assertThat(predict(weights, image)).contains("(input 60x45)");
+    assertThat(predict(weights, image, "--max-size", "100")).contains("(input 64x48)");
+    assertThat(predict(weights, image, "--size", "30")).contains("(input 40x30)");
+    Files.delete(weights.resolve("state.json"));
+    assertThat(predict(weights, image)).contains("(input 1066x800)");
     assertThat(raw.get("pred_logits").size()).isEqualTo(5);
     assertThat(raw.get("pred_logits").get(0).size()).isEqualTo(5); // 4 classes + no-object
     assertThat(raw.get("pred_boxes").get(0).size()).isEqualTo(4);
@@ -85,5 +96,20 @@ class PredictCommandTest {
     String firstLine = printed.lines().findFirst().orElseThrow();
     double printedBest = Double.parseDouble(firstLine.trim().split("\\s+")[firstLine.startsWith("class") ? 2 : 1]);
     assertThat(printedBest).isCloseTo(best, org.assertj.core.data.Offset.offset(1e-3));
+  }
+
+  private static String predict(Path weights, Path image, String... extra) {
+    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("predict", "--weights",
+        weights.toString(), "--image", image.toString(), "--threshold", "0"));
+    args.addAll(java.util.List.of(extra));
+    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    PrintStream previous = System.out;
+    try {
+      System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+      assertThat(new CommandLine(new Main()).execute(args.toArray(String[]::new))).isZero();
+    } finally {
+      System.setOut(previous);
+    }
+    return stdout.toString(StandardCharsets.UTF_8);
   }
 }
