@@ -3,10 +3,14 @@ package jdetr.bus;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.Config;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.FileNotFoundException;
 import java.nio.file.Files;
@@ -29,8 +33,14 @@ public final class Cluster {
    * @param hazelcastXml Hazelcast configuration (conf/cluster.xml)
    * @param clusterName overrides the file's cluster name when not null
    * @param host event-bus host to bind and advertise, or null for the cluster manager's address
+   * @param metrics where Vert.x and the JVM report their meters, or null for none
    */
-  public record JoinOptions(Path hazelcastXml, String clusterName, String host) {}
+  public record JoinOptions(Path hazelcastXml, String clusterName, String host,
+      PrometheusMeterRegistry metrics) {
+    public JoinOptions(Path hazelcastXml, String clusterName, String host) {
+      this(hazelcastXml, clusterName, host, null);
+    }
+  }
 
   /** A local Vert.x with the codecs registered (the one-JVM pipeline). */
   public static Vertx local() {
@@ -52,9 +62,15 @@ public final class Cluster {
     if (options.host() != null) {
       eventBus.setHost(options.host()).setClusterPublicHost(options.host());
     }
-    return Vertx.builder()
-        .with(new VertxOptions().setEventBusOptions(eventBus))
-        .withClusterManager(manager)
+    VertxOptions vertxOptions = new VertxOptions().setEventBusOptions(eventBus);
+    VertxBuilder builder = Vertx.builder().withClusterManager(manager);
+    if (options.metrics() != null) {
+      // a registry name of its own: Vert.x keeps its metrics backends by name, JVM-wide
+      vertxOptions.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+          .setJvmMetricsEnabled(true).setRegistryName("jdetr-node-" + System.identityHashCode(options)));
+      builder.withMetrics(new MicrometerMetricsFactory(options.metrics()));
+    }
+    return builder.with(vertxOptions)
         .buildClustered()
         .map(vertx -> {
           MessageCodecs.registerAll(vertx.eventBus());

@@ -2,6 +2,8 @@ package jdetr.cli;
 
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -20,6 +22,7 @@ import jdetr.bus.Cluster;
 import jdetr.bus.ClusterNode;
 import jdetr.engine.TorchWork;
 import jdetr.train.TrainConfig;
+import jdetr.verticles.NodeHealthServer;
 import jdetr.verticles.StageDeployer;
 import jdetr.verticles.StageDescriptor;
 import jdetr.verticles.StageDescriptors;
@@ -27,6 +30,7 @@ import jdetr.verticles.TrainerVerticle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -80,7 +84,10 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--host", description = "Event-bus host to bind and advertise (default: the cluster address).")
   String host;
 
+  @Mixin NodeHttpOptions http = new NodeHttpOptions();
+
   private ClusterNode node;
+  private NodeHealthServer health;
   private volatile List<StageDeployer.Deployed> deployed;
   private CompletableFuture<Void> left;
 
@@ -102,10 +109,17 @@ final class NodeCommand implements Callable<Integer> {
       System.err.println("jdetr node: " + e.getMessage());
       return 2;
     }
+    http.configureLogging();
     long start = System.nanoTime();
-    node = Cluster.join(new Cluster.JoinOptions(clusterXml, clusterName, host))
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    node = Cluster.join(new Cluster.JoinOptions(clusterXml, clusterName, host, registry))
         .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
     long joined = System.nanoTime();
+    if (!http.noHttp) {
+      health = NodeHealthServer.start(node.vertx(), registry, http.httpHost, http.httpPort,
+              () -> node.members().contains(node.nodeId()), () -> deployed != null)
+          .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
     node.manager().getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent e) {
@@ -127,6 +141,9 @@ final class NodeCommand implements Callable<Integer> {
     MessageConsumer<JsonObject> events = node.vertx().eventBus().localConsumer(
         Addresses.PIPELINE_EVENTS, m -> {
           printLine(m.body());
+          if (health != null) {
+            health.onPipelineEvent(m.body());
+          }
           String event = m.body().getString("event");
           if ("finished".equals(event) || "failed".equals(event)) {
             ended.complete("finished".equals(event) ? 0 : 1);
@@ -165,6 +182,7 @@ final class NodeCommand implements Callable<Integer> {
         .put("node", node.nodeId())
         .put("pid", ProcessHandle.current().pid())
         .put("members", node.members().size())
+        .put("httpPort", health == null ? 0 : health.port())
         .put("stages", new JsonArray(deployed.stream().map(d -> d.stage().name()).toList()))
         .put("joinMs", (joined - start) / 1_000_000)
         .put("deployMs", (System.nanoTime() - joined) / 1_000_000));
