@@ -9,10 +9,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.FileNotFoundException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.slf4j.Logger;
@@ -34,11 +36,12 @@ public final class Cluster {
    * @param clusterName overrides the file's cluster name when not null
    * @param host event-bus host to bind and advertise, or null for the cluster manager's address
    * @param metrics where Vert.x and the JVM report their meters, or null for none
+   * @param bus the event bus's port, TLS and frame limit
    */
   public record JoinOptions(Path hazelcastXml, String clusterName, String host,
-      PrometheusMeterRegistry metrics) {
+      PrometheusMeterRegistry metrics, BusTransport bus) {
     public JoinOptions(Path hazelcastXml, String clusterName, String host) {
-      this(hazelcastXml, clusterName, host, null);
+      this(hazelcastXml, clusterName, host, null, BusTransport.PLAIN);
     }
   }
 
@@ -58,9 +61,30 @@ public final class Cluster {
       return Future.failedFuture(e);
     }
     HazelcastClusterManager manager = new HazelcastClusterManager(config);
-    EventBusOptions eventBus = new EventBusOptions().setPort(0);
+    BusTransport bus = options.bus();
+    EventBusOptions eventBus = new EventBusOptions().setPort(bus.port());
     if (options.host() != null) {
       eventBus.setHost(options.host()).setClusterPublicHost(options.host());
+    }
+    int gatePort;
+    int loopbackPort;
+    if (bus.tls() != null) {
+      if (options.host() == null) {
+        return Future.failedFuture(new IllegalArgumentException(
+            "an event bus with TLS needs the host to advertise (--host)"));
+      }
+      try {
+        gatePort = bus.port() != 0 ? bus.port() : FreePort.on(options.host());
+        loopbackPort = FreePort.on("127.0.0.1");
+      } catch (IOException e) {
+        return Future.failedFuture(e);
+      }
+      eventBus.setHost("127.0.0.1").setPort(loopbackPort).setClusterPublicPort(gatePort)
+          .setSsl(true).setKeyCertOptions(bus.tls().keyCert()).setTrustOptions(bus.tls().trust())
+          .setClientAuth(ClientAuth.REQUIRED);
+    } else {
+      gatePort = -1;
+      loopbackPort = -1;
     }
     VertxOptions vertxOptions = new VertxOptions().setEventBusOptions(eventBus);
     VertxBuilder builder = Vertx.builder().withClusterManager(manager);
@@ -72,6 +96,10 @@ public final class Cluster {
     }
     return builder.with(vertxOptions)
         .buildClustered()
+        .compose(vertx -> bus.tls() == null ? Future.succeededFuture(vertx)
+            : BusGate.start(vertx, options.host(), gatePort, loopbackPort, bus.tls(), bus.maxFrameBytes())
+                .map(gate -> vertx)
+                .recover(e -> vertx.close().transform(v -> Future.failedFuture(e))))
         .map(vertx -> {
           MessageCodecs.registerAll(vertx.eventBus());
           logMembership(manager);

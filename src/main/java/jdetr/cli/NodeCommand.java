@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import jdetr.bus.Addresses;
+import jdetr.bus.BusTransport;
 import jdetr.bus.Cluster;
 import jdetr.bus.ClusterNode;
 import jdetr.engine.TorchWork;
@@ -86,6 +87,8 @@ final class NodeCommand implements Callable<Integer> {
 
   @Mixin NodeHttpOptions http = new NodeHttpOptions();
 
+  @Mixin NodeBusOptions bus = new NodeBusOptions();
+
   private ClusterNode node;
   private NodeHealthServer health;
   private volatile List<StageDeployer.Deployed> deployed;
@@ -95,7 +98,9 @@ final class NodeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     List<StageDescriptor> stages;
     JsonObject recipeJson = null;
+    BusTransport transport;
     try {
+      transport = bus.transport();
       stages = StageDescriptors.forRole(StageDescriptors.load(verticlesDir), role);
       if (recipe != null) {
         recipeJson = new JsonObject(TrainConfig.load(recipe, overrides).toJson().toString());
@@ -112,7 +117,7 @@ final class NodeCommand implements Callable<Integer> {
     http.configureLogging();
     long start = System.nanoTime();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    node = Cluster.join(new Cluster.JoinOptions(clusterXml, clusterName, host, registry))
+    node = Cluster.join(new Cluster.JoinOptions(clusterXml, clusterName, host, registry, transport))
         .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
     long joined = System.nanoTime();
     if (!http.noHttp) {

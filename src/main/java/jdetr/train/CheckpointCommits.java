@@ -22,6 +22,7 @@ import jdetr.checkpoint.SavedCheckpoint;
  * left) waits for the next. Used by one thread at a time.
  */
 public final class CheckpointCommits {
+  private final Path onlyRoot;
   private final Map<Path, CheckpointStore> stores = new HashMap<>();
   private final Set<Path> awaitingEval = new HashSet<>();
   /** Notices of checkpoints to evaluate that no eval stage has taken, in commit order. */
@@ -30,15 +31,33 @@ public final class CheckpointCommits {
   /** When the stage last said that no eval stage runs; 0 while one takes the checkpoints. */
   private long absentSaidAt;
 
+  /** Commits checkpoints of any root the requests name (the one-JVM pipeline). */
+  public CheckpointCommits() {
+    this(null);
+  }
+
+  /**
+   * Commits checkpoints of {@code onlyRoot} alone: a request naming another root is refused, so a
+   * peer on the bus cannot make this stage write or prune elsewhere.
+   */
+  public CheckpointCommits(Path onlyRoot) {
+    this.onlyRoot = onlyRoot == null ? null : onlyRoot.toAbsolutePath().normalize();
+  }
+
   /**
    * Commits the staged directory of {@code request}, or, without one, checks that the committed
    * checkpoint it names is still there; returns the notice to publish.
    *
    * @throws jdetr.checkpoint.CheckpointException naming the step and root when it fails
+   * @throws IllegalArgumentException when the request names another root than this stage's
    */
   public CheckpointNotice commit(CommitRequest request) {
     CheckpointNote note = request.note();
     Path root = request.root().toAbsolutePath();
+    if (onlyRoot != null && !root.normalize().equals(onlyRoot)) {
+      throw new IllegalArgumentException("checkpoint root " + root + " refused: this checkpoint stage commits"
+          + " only to " + onlyRoot);
+    }
     CheckpointStore store = stores.computeIfAbsent(root, r -> new CheckpointStore(r, request.keep()));
     SavedCheckpoint saved;
     if (!request.announceAgain()) {

@@ -5,6 +5,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
 import jdetr.bus.Addresses;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * ({@code jdetr.checkpoint.save}, request/reply), then hands each one to be evaluated to one eval
  * stage ({@code jdetr.checkpoint.evaluate}). One that no eval stage took is offered again every
  * second, so an eval node may join late. Keeps a checkpoint that is to be evaluated until its
- * result appears on {@code jdetr.eval.result}. Deployed as one worker instance, so commits run one
+ * result appears on {@code jdetr.eval.result}. Deployed with a recipe, it commits only to that run's
+ * checkpoints directory. Deployed as one worker instance, so commits run one
  * at a time, in order, off the trainer's thread. Logic: {@link CheckpointCommits}.
  */
 public final class CheckpointVerticle extends VerticleBase {
@@ -34,15 +36,26 @@ public final class CheckpointVerticle extends VerticleBase {
   private static final Duration NO_EVAL_STAGE_REMINDER = Duration.ofSeconds(60);
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointVerticle.class);
 
-  private final CheckpointCommits commits = new CheckpointCommits();
+  private CheckpointCommits commits;
   private boolean retryScheduled;
 
   @Override
   public Future<?> start() {
+    commits = new CheckpointCommits(onlyRoot(config()));
     return Future.all(
         vertx.eventBus().<CommitRequest>consumer(Addresses.CHECKPOINT_SAVE, this::commit).completion(),
         vertx.eventBus().<EvalResult>consumer(Addresses.EVAL_RESULT,
             m -> commits.evaluated(Path.of(m.body().checkpoint()))).completion());
+  }
+
+  /**
+   * The root this stage commits to: the checkpoints directory of the run it was deployed with
+   * (a trainer node gives every stage its recipe), or, without a recipe, any root (one JVM).
+   */
+  static Path onlyRoot(JsonObject config) {
+    JsonObject recipe = config.getJsonObject("recipe");
+    String out = recipe == null ? null : recipe.getString("output_dir");
+    return out == null ? null : Path.of(out).resolve("checkpoints");
   }
 
   private void commit(Message<CommitRequest> message) {
