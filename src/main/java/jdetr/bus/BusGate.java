@@ -9,7 +9,6 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,16 +23,13 @@ import org.slf4j.LoggerFactory;
 public final class BusGate {
   private static final Logger LOG = LoggerFactory.getLogger(BusGate.class);
 
-  private final NetServer server;
-  private final AtomicLong refused;
+  private BusGate() {}
 
-  private BusGate(NetServer server, AtomicLong refused) {
-    this.server = server;
-    this.refused = refused;
-  }
-
-  /** Starts the gate on {@code host:port}, in front of the event bus on {@code 127.0.0.1:busPort}. */
-  public static Future<BusGate> start(Vertx vertx, String host, int port, int busPort, BusTls tls,
+  /**
+   * Starts the gate on {@code host:port}, in front of the event bus on {@code 127.0.0.1:busPort};
+   * it closes with {@code vertx}.
+   */
+  public static Future<Void> start(Vertx vertx, String host, int port, int busPort, BusTls tls,
       int maxFrameBytes) {
     NetServerOptions serverOptions = new NetServerOptions().setHost(host).setPort(port).setSsl(true)
         .setKeyCertOptions(tls.keyCert()).setTrustOptions(tls.trust())
@@ -42,17 +38,16 @@ public final class BusGate {
     NetClient bus = vertx.createNetClient(new NetClientOptions().setSsl(true)
         .setKeyCertOptions(tls.keyCert()).setTrustOptions(tls.trust())
         .setHostnameVerificationAlgorithm("").setConnectTimeout(5000));
-    AtomicLong refused = new AtomicLong();
     NetServer server = vertx.createNetServer(serverOptions)
-        .connectHandler(peer -> accept(peer, bus, busPort, maxFrameBytes, refused));
+        .connectHandler(peer -> accept(peer, bus, busPort, maxFrameBytes));
     return server.listen().map(s -> {
       LOG.info("event bus gate on {}:{} (TLS, client certificates of the cluster CA, frames up to {} bytes)",
           host, s.actualPort(), maxFrameBytes);
-      return new BusGate(s, refused);
+      return null;
     });
   }
 
-  private static void accept(NetSocket peer, NetClient bus, int busPort, int maxFrameBytes, AtomicLong refused) {
+  private static void accept(NetSocket peer, NetClient bus, int busPort, int maxFrameBytes) {
     peer.pause();
     FrameLimit limit = new FrameLimit(maxFrameBytes);
     bus.connect(busPort, "127.0.0.1").onComplete(connected -> {
@@ -67,7 +62,6 @@ public final class BusGate {
         try {
           limit.accept(bytes, 0, bytes.length);
         } catch (FrameLimit.FrameRefusedException e) {
-          refused.incrementAndGet();
           LOG.warn("event bus gate: {} from {}; connection closed", e.getMessage(), peer.remoteAddress());
           peer.close();
           local.close();
@@ -92,19 +86,5 @@ public final class BusGate {
       local.exceptionHandler(e -> local.close());
       peer.resume();
     });
-  }
-
-  /** The port it listens on. */
-  public int port() {
-    return server.actualPort();
-  }
-
-  /** Connections closed because of an over-long frame. */
-  public long refusedFrames() {
-    return refused.get();
-  }
-
-  public Future<Void> close() {
-    return server.close();
   }
 }

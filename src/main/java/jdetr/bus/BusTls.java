@@ -7,9 +7,9 @@ import java.nio.file.Path;
 
 /**
  * The TLS material of the event bus, read from a directory with cert-manager's key names: the
- * node's certificate {@code tls.crt} (PEM, chain allowed), its key {@code tls.key} (PEM, PKCS#8 or
- * PKCS#1/SEC1) and the cluster CA {@code ca.crt}. A node presents its certificate to every peer and
- * accepts only peers whose certificate that CA signed.
+ * node's certificate {@code tls.crt} (PEM, chain allowed), its key {@code tls.key} (PEM, PKCS#8)
+ * and the cluster CA {@code ca.crt}. A node presents its certificate to every peer and accepts
+ * only peers whose certificate that CA signed.
  */
 public record BusTls(Path certificate, Path key, Path ca) {
 

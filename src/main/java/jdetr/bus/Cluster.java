@@ -8,8 +8,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.eventbus.EventBusOptions;
-import io.vertx.core.http.ClientAuth;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -62,31 +60,13 @@ public final class Cluster {
     }
     HazelcastClusterManager manager = new HazelcastClusterManager(config);
     BusTransport bus = options.bus();
-    EventBusOptions eventBus = new EventBusOptions().setPort(bus.port());
-    if (options.host() != null) {
-      eventBus.setHost(options.host()).setClusterPublicHost(options.host());
+    BusTransport.Binding binding;
+    try {
+      binding = bus.bind(options.host());
+    } catch (IOException | IllegalArgumentException e) {
+      return Future.failedFuture(e);
     }
-    int gatePort;
-    int loopbackPort;
-    if (bus.tls() != null) {
-      if (options.host() == null) {
-        return Future.failedFuture(new IllegalArgumentException(
-            "an event bus with TLS needs the host to advertise (--host)"));
-      }
-      try {
-        gatePort = bus.port() != 0 ? bus.port() : FreePort.on(options.host());
-        loopbackPort = FreePort.on("127.0.0.1");
-      } catch (IOException e) {
-        return Future.failedFuture(e);
-      }
-      eventBus.setHost("127.0.0.1").setPort(loopbackPort).setClusterPublicPort(gatePort)
-          .setSsl(true).setKeyCertOptions(bus.tls().keyCert()).setTrustOptions(bus.tls().trust())
-          .setClientAuth(ClientAuth.REQUIRED);
-    } else {
-      gatePort = -1;
-      loopbackPort = -1;
-    }
-    VertxOptions vertxOptions = new VertxOptions().setEventBusOptions(eventBus);
+    VertxOptions vertxOptions = new VertxOptions().setEventBusOptions(binding.eventBus());
     VertxBuilder builder = Vertx.builder().withClusterManager(manager);
     if (options.metrics() != null) {
       // a registry name of its own: Vert.x keeps its metrics backends by name, JVM-wide
@@ -97,8 +77,8 @@ public final class Cluster {
     return builder.with(vertxOptions)
         .buildClustered()
         .compose(vertx -> bus.tls() == null ? Future.succeededFuture(vertx)
-            : BusGate.start(vertx, options.host(), gatePort, loopbackPort, bus.tls(), bus.maxFrameBytes())
-                .map(gate -> vertx)
+            : BusGate.start(vertx, options.host(), binding.gatePort(), binding.loopbackPort(), bus.tls(),
+                bus.maxFrameBytes()).map(v -> vertx)
                 .recover(e -> vertx.close().transform(v -> Future.failedFuture(e))))
         .map(vertx -> {
           MessageCodecs.registerAll(vertx.eventBus());

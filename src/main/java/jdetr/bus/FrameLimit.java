@@ -15,15 +15,8 @@ public final class FrameLimit {
 
   /** A frame announced a length it may not have. */
   public static final class FrameRefusedException extends Exception {
-    private final long claimed;
-
     FrameRefusedException(long claimed, int max) {
       super("event-bus frame of " + claimed + " bytes refused (the limit is " + max + " bytes)");
-      this.claimed = claimed;
-    }
-
-    public long claimed() {
-      return claimed;
     }
   }
 

@@ -18,8 +18,9 @@ import java.util.function.BooleanSupplier;
 /**
  * The probes and metrics of a {@code jdetr node}: {@code GET /health/live} (the event loop
  * answers), {@code GET /health/ready} (this node is a cluster member, the Hazelcast partitions are
- * safe — Vert.x's cluster-health procedure — and its stages are deployed; a stage that loads a
- * model, such as the detector, completes its deployment only once the model is loaded) and
+ * safe — Vert.x's cluster-health procedure — and its stages are deployed; the trainer and eval
+ * stages build their models when their work starts, and {@code jdetr serve} has readiness of its
+ * own that waits for its model) and
  * {@code GET /metrics} (Prometheus: Vert.x and JVM meters, and for a trainer the last step and
  * loss it reported). Answers 200 when every check is UP, 503 otherwise, with the checks as JSON.
  */
