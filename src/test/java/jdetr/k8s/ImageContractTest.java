@@ -80,7 +80,7 @@ class ImageContractTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"cpu", "gpu", "serving"})
+  @ValueSource(strings = {"cpu", "gpu", "serving", "cpu-api"})
   void manifestsUseTheImageAsDeclared(String overlay) throws Exception {
     RenderedManifests r = RenderedManifests.render(overlay);
     Image cpu = Image.of(Path.of("Dockerfile"));

@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ManifestsTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {"cpu", "gpu", "serving"})
+  @ValueSource(strings = {"cpu", "gpu", "serving", "cpu-api"})
   void renderedObjectsParseStrictlyAndFitTogether(String overlay, @TempDir Path tmp) throws Exception {
     RenderedManifests r = RenderedManifests.render(overlay);
     List<String> problems = new ArrayList<>();
@@ -165,8 +165,13 @@ class ManifestsTest {
     assertThat(nodePods).containsExactlyInAnyOrder("jdetr-trainer", "jdetr-data", "jdetr-matcher", "jdetr-eval");
     String clusterXml = r.ofKind("ConfigMap").stream().filter(c -> name(c).startsWith("jdetr-cluster"))
         .findFirst().orElseThrow().path("data").path("cluster.xml").asText();
-    assertThat(clusterXml).contains("<service-dns>" + name(headless) + "</service-dns>")
-        .contains("<kubernetes enabled=\"true\">").contains("<tcp-ip enabled=\"false\"/>");
+    assertThat(clusterXml).contains("<kubernetes enabled=\"true\">").contains("<tcp-ip enabled=\"false\"/>");
+    if (r.overlay().endsWith("-api")) {
+      checkApiDiscovery(r, clusterXml, name(headless));
+    } else {
+      assertThat(clusterXml).contains("<service-dns>" + name(headless) + "</service-dns>");
+      assertThat(r.ofKind("Role", "RoleBinding", "ServiceAccount")).as("DNS lookup needs no API permissions").isEmpty();
+    }
 
     ObjectNode policy = r.get("NetworkPolicy", "jdetr-cluster-members");
     JsonNode peers = policy.path("spec").path("ingress").get(0);
@@ -214,6 +219,22 @@ class ManifestsTest {
     assertThat(StrictModel.problems(deployment)).singleElement().asString().contains("replicas");
     assertThat(StrictModel.problems(RenderedManifests.YAML.readTree("{apiVersion: v1, kind: Pdo}")))
         .containsExactly("Pdo : no schema for v1/Pdo");
+  }
+
+  /** API mode: cluster.xml names the Service; every member pod runs as a ServiceAccount bound to a Role that may read endpoints. */
+  private static void checkApiDiscovery(RenderedManifests r, String clusterXml, String service) {
+    assertThat(clusterXml).contains("<service-name>" + service + "</service-name>").doesNotContain("<service-dns>");
+    ObjectNode binding = r.ofKind("RoleBinding").get(0);
+    ObjectNode role = r.get("Role", binding.path("roleRef").path("name").asText());
+    assertThat(role.path("rules").toString()).contains("\"endpoints\"", "\"list\"", "\"get\"");
+    String account = binding.path("subjects").get(0).path("name").asText();
+    r.get("ServiceAccount", account);
+    for (ObjectNode w : r.workloads()) {
+      JsonNode pod = w.path("spec").path("template");
+      if (pod.path("metadata").path("labels").has("jdetr.io/cluster-member")) {
+        assertThat(pod.path("spec").path("serviceAccountName").asText()).as(id(w)).isEqualTo(account);
+      }
+    }
   }
 
   static List<String> args(JsonNode container) {

@@ -7,11 +7,14 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -30,16 +33,19 @@ import java.util.Set;
 final class StrictModel {
   private static final ObjectMapper MAPPER = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
-  private static final Map<String, Class<?>> TYPES = Map.of(
-      "v1/ConfigMap", ConfigMap.class,
-      "v1/Secret", Secret.class,
-      "v1/Service", Service.class,
-      "v1/PersistentVolumeClaim", PersistentVolumeClaim.class,
-      "apps/v1/Deployment", Deployment.class,
-      "apps/v1/StatefulSet", StatefulSet.class,
-      "autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class,
-      "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class,
-      "networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class);
+  private static final Map<String, Class<?>> TYPES = Map.ofEntries(
+      Map.entry("v1/ServiceAccount", ServiceAccount.class),
+      Map.entry("rbac.authorization.k8s.io/v1/Role", Role.class),
+      Map.entry("rbac.authorization.k8s.io/v1/RoleBinding", RoleBinding.class),
+      Map.entry("v1/ConfigMap", ConfigMap.class),
+      Map.entry("v1/Secret", Secret.class),
+      Map.entry("v1/Service", Service.class),
+      Map.entry("v1/PersistentVolumeClaim", PersistentVolumeClaim.class),
+      Map.entry("apps/v1/Deployment", Deployment.class),
+      Map.entry("apps/v1/StatefulSet", StatefulSet.class),
+      Map.entry("autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class),
+      Map.entry("policy/v1/PodDisruptionBudget", PodDisruptionBudget.class),
+      Map.entry("networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class));
   private static final Map<String, Set<String>> CERT_MANAGER_SPEC = Map.of(
       "cert-manager.io/v1/Issuer", Set.of("ca", "selfSigned", "acme", "vault", "venafi"),
       "cert-manager.io/v1/Certificate", Set.of("secretName", "commonName", "dnsNames", "ipAddresses",
