@@ -27,8 +27,8 @@ import java.util.regex.Pattern;
  * expanded from that env as the kubelet does. What differs from a container, and why: the JVM
  * flags of the ENTRYPOINT run the test classpath instead of /app/jdetr.jar (the shaded jar is not
  * built by the tests); the container's memory limit is given to the JVM as {@code -XX:MaxRAM}
- * (what it would read from its cgroup); the process runs as root (the test classpath lives in
- * root's home). The process is the JVM itself (every launcher execs), so SIGKILL kills the pod.
+ * (what it would read from its cgroup) and C1 compilation only (start-up on a shared machine);
+ * the process runs as root (the test classpath lives in root's home). The process is the JVM itself (every launcher execs), so SIGKILL kills the pod.
  */
 final class EmulatedPod implements AutoCloseable {
   private static final Pattern VAR = Pattern.compile("\\$\\(([A-Z_][A-Z0-9_]*)\\)");
