@@ -40,15 +40,20 @@ final class EmulatedPod implements AutoCloseable {
   private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
   private final List<String> seen = new ArrayList<>();
 
-  private EmulatedPod(String name, String ip, Process process, Path stderr) {
+  private EmulatedPod(String name, String ip, Process process, Path stderr, Path stdout) {
     this.name = name;
     this.ip = ip;
     this.process = process;
     this.stderr = stderr;
     Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+          var copy = Files.newBufferedWriter(stdout, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+              java.nio.file.StandardOpenOption.APPEND)) {
         for (String l; (l = r.readLine()) != null; ) {
           lines.add(l);
+          copy.write(l);
+          copy.newLine();
+          copy.flush();
         }
       } catch (IOException ignored) {
         // the pod died
@@ -104,7 +109,7 @@ final class EmulatedPod implements AutoCloseable {
     Path err = logs.resolve(name + ".err.log");
     pb.redirectError(ProcessBuilder.Redirect.appendTo(err.toFile()));
     Files.writeString(logs.resolve(name + ".cmd"), String.join(" ", cmd) + "\n" + env + "\n");
-    return new EmulatedPod(name, ip, pb.start(), err);
+    return new EmulatedPod(name, ip, pb.start(), err, logs.resolve(name + ".out.log"));
   }
 
   /** The mounts of the container, then the ENTRYPOINT in /app (passed as the script's arguments). */

@@ -170,10 +170,23 @@ class RenderedPodsTest {
         assertThat(new JsonObject(r.body()).getJsonArray("detections")).as(r.body()).isNotNull();
       }
       CompletableFuture<JsonObject> answer = new CompletableFuture<>();
-      WebSocket ws = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(1 << 20))
-          .connect(new WebSocketConnectOptions().setHost(servers.get(1).ip()).setPort(8080).setURI("/v1/stream")
-              .setAllowOriginHeader(false)) // not a browser: no Origin, as the access policy expects of non-browsers
-          .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      WebSocket ws = null;
+      // a connection closed before the upgrade (no request reached the server) was seen once in six
+      // runs here, cause not found: three attempts, each logged
+      for (int attempt = 1; ws == null; attempt++) {
+        try {
+          ws = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(1 << 20))
+              .connect(new WebSocketConnectOptions().setHost(servers.get(1).ip()).setPort(8080).setURI("/v1/stream")
+                  .setAllowOriginHeader(false)) // not a browser: no Origin, as the access policy expects
+              .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+          System.out.println("WebSocket attempt " + attempt + " to " + servers.get(1).name() + ": " + e.getCause());
+          if (attempt == 3) {
+            throw e;
+          }
+          Thread.sleep(1000);
+        }
+      }
       ws.textMessageHandler(t -> answer.complete(new JsonObject(t)));
       ws.writeBinaryMessage(Buffer.buffer().appendLong(42).appendBytes(image));
       JsonObject result = answer.get(60, TimeUnit.SECONDS);
