@@ -15,6 +15,7 @@ import jdetr.model.DetectionTransformer;
 import jdetr.model.Detr;
 import jdetr.model.DetrConfig;
 import jdetr.model.DetrOutput;
+import jdetr.model.ModelBuilder;
 import jdetr.model.NoGrad;
 import jdetr.model.deformable.DeformableDetr;
 
@@ -46,7 +47,7 @@ public record InferBenchRun(DetrConfig config, int height, int width, int batch,
         NoGrad g = NoGrad.enter()) {
       Engine.getInstance().setRandomSeed(0);
       long t0 = System.nanoTime();
-      DetectionTransformer detr = DetectionTransformer.create(config, model);
+      DetectionTransformer detr = ModelBuilder.build(config, model);
       double buildMs = (System.nanoTime() - t0) / 1e6;
       for (int i = -warmup; i < iterations && !work.stopRequested(); i++) {
         try (NDManager step = model.newSubManager()) {

@@ -13,6 +13,7 @@ import java.util.SortedMap;
 import jdetr.data.transforms.AugmentationConfig;
 import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
+import jdetr.model.ModelBuilder;
 import jdetr.model.StateDict;
 
 /**
@@ -167,7 +168,7 @@ public final class DetrWeights implements AutoCloseable {
    * @throws IOException naming the weights and every key that does not fit
    */
   public DetectionTransformer build(NDManager manager) throws IOException {
-    DetectionTransformer detr = DetectionTransformer.create(config, manager);
+    DetectionTransformer detr = ModelBuilder.build(config, manager);
     loadInto(detr, false);
     return detr;
   }

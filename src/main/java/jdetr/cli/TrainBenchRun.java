@@ -15,8 +15,8 @@ import jdetr.engine.EngineRandom;
 import jdetr.engine.IntraOpThreads;
 import jdetr.engine.MatchingSource;
 import jdetr.engine.ParameterGroups;
-import jdetr.engine.TrainStep;
 import jdetr.engine.TorchWork;
+import jdetr.engine.TrainStep;
 import jdetr.engine.TrainableParameters;
 import jdetr.loss.CriterionConfig;
 import jdetr.loss.SetCriterion;
@@ -24,6 +24,7 @@ import jdetr.matcher.HungarianMatcher;
 import jdetr.matcher.MatcherConfig;
 import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
+import jdetr.model.ModelBuilder;
 import jdetr.train.BatchSource;
 import jdetr.train.StepTimer;
 import jdetr.train.TrainConfig;
@@ -146,7 +147,7 @@ final class TrainBenchRun {
       MatchingSource matching, NDManager manager) {
     DetrConfig model = config.model();
     DetectionTransformer detr = EngineRandom.seeded((int) c.seed(),
-        () -> DetectionTransformer.create(model, manager));
+        () -> ModelBuilder.build(model, manager));
     AdamW optimizer = new AdamW(ParameterGroups.reference(model.isDeformable(),
         TrainableParameters.of(detr), c.lr(), c.lrBackbone()),
         new AdamWConfig(0.9, 0.999, 1e-8, c.weightDecay()), manager);

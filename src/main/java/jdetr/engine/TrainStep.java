@@ -28,6 +28,7 @@ import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
 import jdetr.model.DetrOutput;
 import jdetr.model.ModelInput;
+import jdetr.model.deformable.DeformableDetr;
 import jdetr.model.deformable.DenoisingQueries;
 
 /**
@@ -59,6 +60,8 @@ public final class TrainStep {
   private final int microBatches;
   private final NDManager manager;
   private final Denoising denoising;
+  /** The model as the Deformable DETR that takes denoising queries, or null without denoising. */
+  private final DeformableDetr denoised;
   private final DenoisingLoss denoisingLoss;
   /** The weight of every logged loss term, denoising terms included. */
   private final Map<String, Double> weights;
@@ -90,6 +93,7 @@ public final class TrainStep {
     DetrConfig c = detr.config();
     denoising = c.isDeformable() ? c.deformable().denoising() : Denoising.off();
     denoisingLoss = denoising.enabled() ? new DenoisingLoss(criterion, denoising.groups()) : null;
+    denoised = denoising.enabled() ? (DeformableDetr) detr : null;
     Map<String, Double> w = new LinkedHashMap<>(
         criterion.weightDict(c.decLayers(), supervisesProposals()));
     if (denoisingLoss != null) {
@@ -217,8 +221,8 @@ public final class TrainStep {
     NDArray mask = input.mask().get(rows); // [b, H, W]
     images.attach(scope);
     mask.attach(scope);
-    DetrOutput out = detr.forward(images, mask,
-        dn == null ? null : dn.images(range[0], range[1]));
+    DetrOutput out = dn == null ? detr.forward(images, mask, true)
+        : denoised.forward(images, mask, dn.images(range[0], range[1]));
     List<Target> targets = batch.targets().subList(range[0], range[1]);
     int layers = out.numLayers();
     List<LayerPrediction> predictions = new ArrayList<>(layers);

@@ -1,28 +1,16 @@
 package jdetr.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import java.util.Map;
-import jdetr.model.deformable.DeformableDetr;
-import jdetr.model.deformable.DenoisingQueries;
 import jdetr.model.nn.TorchBlock;
 
 /**
  * A set-prediction detector of the DETR family: images and padding mask in, per decoder layer a
- * fixed set of class logits and normalised boxes out. {@link Detr} and {@link DeformableDetr}; the
- * training, evaluation and serving code works on this type, the config tells which one it is.
+ * fixed set of class logits and normalised boxes out. {@link Detr} and Deformable DETR, built by
+ * {@link ModelBuilder}; the training, evaluation and serving code works on this type, the config
+ * tells which one it is.
  */
 public abstract class DetectionTransformer extends TorchBlock {
-
-  /**
-   * Builds the model {@code config.architecture()} names with the reference's random
-   * initialisation (seed it with {@code Engine.getInstance().setRandomSeed}); the arrays belong to
-   * {@code manager}.
-   */
-  public static DetectionTransformer create(DetrConfig config, NDManager manager) {
-    return config.isDeformable() ? DeformableDetr.create(config, manager)
-        : Detr.create(config, manager);
-  }
 
   public abstract DetrConfig config();
 
@@ -33,19 +21,6 @@ public abstract class DetectionTransformer extends TorchBlock {
    * @return every decoder layer's logits [L, B, Q, K] and boxes [L, B, Q, 4]
    */
   public abstract DetrOutput forward(NDArray images, NDArray mask, boolean training);
-
-  /**
-   * A training forward that also runs denoising queries; only two-stage Deformable DETR built with
-   * {@code denoising} takes them. Without queries (null, or none because no image has a target)
-   * this is {@code forward(images, mask, true)}.
-   */
-  public DetrOutput forward(NDArray images, NDArray mask, DenoisingQueries dn) {
-    if (dn != null && dn.perImage() > 0) {
-      throw new UnsupportedOperationException(
-          "denoising queries need two-stage Deformable DETR with denoising");
-    }
-    return forward(images, mask, true);
-  }
 
   /**
    * Loads a reference-named state dict (an official checkpoint's {@code model} entry, or our own

@@ -14,6 +14,7 @@ import jdetr.engine.EngineRandom;
 import jdetr.eval.EvalResult;
 import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
+import jdetr.model.ModelBuilder;
 
 /**
  * COCO evaluation of saved training checkpoints on the val split of their recipe, in a model of
@@ -77,7 +78,7 @@ public final class CheckpointEvaluation implements AutoCloseable {
       }
       modelScope = manager.newSubManager();
       // building draws initial weights from libtorch's shared generator: not during a train step
-      detr = EngineRandom.exclusive(() -> DetectionTransformer.create(config, modelScope));
+      detr = EngineRandom.exclusive(() -> ModelBuilder.build(config, modelScope));
     }
     return detr;
   }

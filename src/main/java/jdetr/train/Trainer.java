@@ -45,6 +45,7 @@ import jdetr.matcher.HungarianMatcher;
 import jdetr.matcher.MatcherConfig;
 import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
+import jdetr.model.ModelBuilder;
 import jdetr.model.StateDict;
 
 /**
@@ -135,7 +136,7 @@ public final class Trainer {
     try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
       DetectionTransformer detr = config.weights() == null
           ? EngineRandom.seeded((int) config.seed(),
-              () -> DetectionTransformer.create(recipeModel, manager))
+              () -> ModelBuilder.build(recipeModel, manager))
           : startFrom(config.weights(), recipeModel, manager);
       DetrConfig modelConfig = detr.config();
       TrainConfig resolved = config.withModel(modelConfig);
@@ -333,7 +334,7 @@ public final class Trainer {
             weights, String.join(", ", architecture.changes()));
       }
       DetectionTransformer detr = EngineRandom.seeded((int) config.seed(),
-          () -> DetectionTransformer.create(architecture.config(), manager));
+          () -> ModelBuilder.build(architecture.config(), manager));
       StateDict.LoadReport report;
       try {
         report = EngineRandom.exclusive(() -> {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
+import jdetr.model.ModelBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,9 +74,9 @@ class DetrWeightsTest {
     try (NDManager m = NDManager.newBaseManager("PyTorch");
         DetrWeights w = DetrWeights.read(PTH, DetrConfig.defaults(), m)) {
       DetrConfig twoClasses = w.config().toBuilder().numClasses(2).build();
-      assertThatThrownBy(() -> w.loadInto(DetectionTransformer.create(twoClasses, m), false))
+      assertThatThrownBy(() -> w.loadInto(ModelBuilder.build(twoClasses, m), false))
           .isInstanceOf(IOException.class).hasMessageContaining(PTH.toString());
-      assertThat(w.loadInto(DetectionTransformer.create(twoClasses, m), true).headReset()).isTrue();
+      assertThat(w.loadInto(ModelBuilder.build(twoClasses, m), true).headReset()).isTrue();
     }
   }
 

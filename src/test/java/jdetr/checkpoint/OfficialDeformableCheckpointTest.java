@@ -6,8 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDManager;
 import jdetr.model.DeformableOptions;
 import jdetr.model.DetectionTransformer;
-import jdetr.model.DetrConfig;
 import jdetr.model.DetrConfig.PositionEmbeddingKind;
+import jdetr.model.DetrConfig;
+import jdetr.model.ModelBuilder;
 import org.junit.jupiter.api.Test;
 
 /** The architecture of a Deformable DETR state dict, read off its names and shapes. */
@@ -28,7 +29,7 @@ class OfficialDeformableCheckpointTest {
         SMALL.toBuilder().deformable(new DeformableOptions(1, 2, 3, false, false)).build()};
     for (DetrConfig config : configs) {
       try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-        DetectionTransformer model = DetectionTransformer.create(config, m);
+        DetectionTransformer model = ModelBuilder.build(config, m);
         // a DETR base (as the CLI passes) with the heads that shapes cannot tell
         DetrConfig base = DetrConfig.defaults().toBuilder().nheads(2).build();
         assertThat(OfficialCheckpoint.inferConfig(model.stateDict(), base)).isEqualTo(config);
@@ -39,7 +40,7 @@ class OfficialDeformableCheckpointTest {
   @Test
   void headsThatDoNotDivideThePointsAreNamed() {
     try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-      DetectionTransformer model = DetectionTransformer.create(SMALL, m); // 2 heads x 4 levels x 4
+      DetectionTransformer model = ModelBuilder.build(SMALL, m); // 2 heads x 4 levels x 4
       DetrConfig base = DetrConfig.defaults().toBuilder().nheads(32).build();
       assertThatThrownBy(() -> OfficialCheckpoint.inferConfig(model.stateDict(), base))
           .hasMessageContaining("attention_weights").hasMessageContaining("32 heads");

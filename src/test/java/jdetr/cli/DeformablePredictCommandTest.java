@@ -15,8 +15,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import jdetr.checkpoint.ModelWeights;
-import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
+import jdetr.model.ModelBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -31,7 +31,7 @@ class DeformablePredictCommandTest {
         .dimFeedforward(32).numQueries(5).numClasses(4).build();
     Path weights = dir.resolve("weights");
     try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-      ModelWeights.save(weights, DetectionTransformer.create(config, m),
+      ModelWeights.save(weights, ModelBuilder.build(config, m),
           Map.of(1, "square", 2, "disc", 3, "triangle"));
     }
     BufferedImage img = new BufferedImage(120, 90, BufferedImage.TYPE_INT_RGB);

@@ -16,6 +16,7 @@ import jdetr.model.DeformableOptions;
 import jdetr.model.Denoising;
 import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
+import jdetr.model.ModelBuilder;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
@@ -36,8 +37,8 @@ class DenoisingStepTest {
     try (NDManager m = NDManager.newBaseManager("PyTorch")) {
       Engine.getInstance().setRandomSeed(21);
       Batch batch = TrainStepTest.batch(new Random(9), 4);
-      DetectionTransformer full = DetectionTransformer.create(TWO_STAGE_DN, m);
-      DetectionTransformer split = DetectionTransformer.create(TWO_STAGE_DN, m);
+      DetectionTransformer full = ModelBuilder.build(TWO_STAGE_DN, m);
+      DetectionTransformer split = ModelBuilder.build(TWO_STAGE_DN, m);
       split.loadStateDict(full.stateDict(), false);
       NDArray labelEnc = full.stateDict().get("label_enc.weight").duplicate();
       TrainStep a = step(full, 1, m);

@@ -13,6 +13,7 @@ import jdetr.matcher.MatcherConfig;
 import jdetr.model.DeformableOptions;
 import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
+import jdetr.model.ModelBuilder;
 import jdetr.model.ModelInput;
 import jdetr.model.Norm2d;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,7 @@ class StepArraysTest {
       MatcherConfig matcher) {
     try (NDManager m = NDManager.newBaseManager("PyTorch")) {
       Engine.getInstance().setRandomSeed(21);
-      DetectionTransformer detr = DetectionTransformer.create(config, m);
+      DetectionTransformer detr = ModelBuilder.build(config, m);
       AdamW adamw = new AdamW(ParameterGroups.reference(config.isDeformable(),
           TrainableParameters.of(detr), 1e-4, 1e-5), AdamWConfig.DETR, m);
       TrainStep step = new TrainStep(detr,

@@ -34,6 +34,7 @@ import jdetr.matcher.MatcherConfig;
 import jdetr.model.DeformableOptions;
 import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
+import jdetr.model.ModelBuilder;
 import jdetr.model.deformable.DeformableDetr;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,7 +89,7 @@ class DeformableTrainerTest {
       DetrConfig config = DetrConfig.builder(DetrConfig.Architecture.DEFORMABLE_DETR)
           .backbone("resnet18").hiddenDim(32).nheads(2).encLayers(1).decLayers(1)
           .dimFeedforward(32).numQueries(4).numClasses(3).build();
-      DetectionTransformer model = DetectionTransformer.create(config, m);
+      DetectionTransformer model = ModelBuilder.build(config, m);
       List<ParamGroup> groups = ParameterGroups.reference(true, TrainableParameters.of(model),
           2e-4, 2e-5);
       assertThat(groups).extracting(ParamGroup::lr).containsExactly(2e-4, 2e-5, 2e-4 * 0.1);
@@ -139,7 +140,7 @@ class DeformableTrainerTest {
       Engine.getInstance().setRandomSeed(5);
       DetrConfig model = config.modelFor(train.numClasses());
       assertThat(model.deformable().twoStage()).isTrue();
-      DetectionTransformer detr = DetectionTransformer.create(model, m);
+      DetectionTransformer detr = ModelBuilder.build(model, m);
       AdamW adamw = new AdamW(ParameterGroups.reference(true, TrainableParameters.of(detr), 1e-3,
           1e-4), AdamWConfig.DETR, m);
       SetCriterion criterion = new SetCriterion(CriterionConfig.deformableDetr(),
@@ -168,7 +169,7 @@ class DeformableTrainerTest {
     try (NDManager m = NDManager.newBaseManager("PyTorch")) {
       Engine.getInstance().setRandomSeed(3);
       DetrConfig model = config.modelFor(train.numClasses());
-      DetectionTransformer detr = DetectionTransformer.create(model, m);
+      DetectionTransformer detr = ModelBuilder.build(model, m);
       AdamW adamw = new AdamW(ParameterGroups.reference(true, TrainableParameters.of(detr), 1e-3,
           1e-4), AdamWConfig.DETR, m);
       TrainStep step = new TrainStep(detr,

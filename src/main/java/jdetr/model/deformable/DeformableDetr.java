@@ -208,9 +208,9 @@ public final class DeformableDetr extends DetectionTransformer {
   /**
    * A training forward with denoising queries (the config's {@code denoising}): the matching
    * queries' predictions, which the denoising queries cannot change, and the denoising queries'
-   * own in {@link DetrOutput#dnLogits()} and {@link DetrOutput#dnBoxes()}.
+   * own in {@link DetrOutput#dnLogits()} and {@link DetrOutput#dnBoxes()}. Without queries (null,
+   * or none because no image has a target) this is {@code forward(images, mask, true)}.
    */
-  @Override
   public DetrOutput forward(NDArray images, NDArray mask, DenoisingQueries dn) {
     if (dn == null || dn.perImage() == 0) {
       return forward(images, mask, true);

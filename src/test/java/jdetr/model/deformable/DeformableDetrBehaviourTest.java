@@ -22,9 +22,9 @@ import jdetr.autograd.CollectedJavaMemory;
 import jdetr.engine.NamedParameter;
 import jdetr.engine.TrainableParameters;
 import jdetr.model.DeformableOptions;
-import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
 import jdetr.model.DetrOutput;
+import jdetr.model.ModelBuilder;
 import jdetr.model.NoGrad;
 import org.junit.jupiter.api.Test;
 
@@ -152,7 +152,7 @@ class DeformableDetrBehaviourTest {
       DetrOutput out = mine.forward(m.randomNormal(new Shape(1, 3, 64, 64)),
           m.zeros(new Shape(1, 64, 64), ai.djl.ndarray.types.DataType.BOOLEAN), false);
       assertThat(out.logits().getShape()).isEqualTo(new Shape(2, 1, 6, 5));
-      assertThat(DetectionTransformer.create(twoStage, m)).isInstanceOf(DeformableDetr.class);
+      assertThat(ModelBuilder.build(twoStage, m)).isInstanceOf(DeformableDetr.class);
     }
   }
 
