@@ -9,25 +9,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import jdetr.bench.ProcessMemory;
 import jdetr.bus.CreditedRequester;
-import jdetr.engine.AdamW;
-import jdetr.engine.AdamWConfig;
-import jdetr.engine.EngineRandom;
 import jdetr.engine.IntraOpThreads;
-import jdetr.engine.MatchingSource;
-import jdetr.engine.ParameterGroups;
 import jdetr.engine.TorchWork;
 import jdetr.engine.TrainStep;
-import jdetr.engine.TrainableParameters;
-import jdetr.loss.CriterionConfig;
-import jdetr.loss.SetCriterion;
-import jdetr.matcher.HungarianMatcher;
-import jdetr.matcher.MatcherConfig;
-import jdetr.model.DetectionTransformer;
-import jdetr.model.DetrConfig;
-import jdetr.model.ModelBuilder;
 import jdetr.train.BatchSource;
 import jdetr.train.StepTimer;
-import jdetr.train.TrainConfig;
+import jdetr.train.TrainAssembly;
 import jdetr.train.TrainData;
 
 /**
@@ -75,9 +62,6 @@ final class TrainBenchRun {
       BatchSource batches = sequential
           ? (e, s) -> CompletableFuture.completedFuture(data.batch(e, s))
           : pipeline.batches();
-      MatcherConfig matcher = MatcherConfig.defaults(config.model().classLoss());
-      MatchingSource matching = sequential
-          ? MatchingSource.local(new HungarianMatcher(matcher)) : pipeline.matching(matcher);
       if (warmup == 0 && pipeline != null) {
         childCpuAtStart.set(pipeline.childCpuNs());
       }
@@ -87,7 +71,10 @@ final class TrainBenchRun {
         // the JVM's exit (Ctrl-C, SIGTERM) waits for the running step, then the bench stops
         try (TorchWork.Scope work = TorchWork.enter("benchmark");
             NDManager manager = NDManager.newBaseManager("PyTorch")) {
-          TrainStep trainStep = trainStep(config.train(), config, matching, manager);
+          TrainAssembly run = TrainAssembly.build(config.train(), config.model(), manager,
+              System.err);
+          TrainStep trainStep = run.trainStep(
+              sequential ? run.localMatching() : pipeline.matching(run.matcher()));
           new StepTimer(trainStep, batches, data.stepsPerEpoch(), config.train().seed(),
               BenchTrainCommand.PROCESS_CPU_NS)
               .run(warmup + steps, work::stopRequested, t -> {
@@ -142,22 +129,6 @@ final class TrainBenchRun {
     }
   }
 
-  /** The step as {@link jdetr.train.Trainer} builds it. */
-  private static TrainStep trainStep(TrainConfig c, TrainBenchConfig config,
-      MatchingSource matching, NDManager manager) {
-    DetrConfig model = config.model();
-    DetectionTransformer detr = EngineRandom.seeded((int) c.seed(),
-        () -> ModelBuilder.build(model, manager));
-    AdamW optimizer = new AdamW(ParameterGroups.reference(model.isDeformable(),
-        TrainableParameters.of(detr), c.lr(), c.lrBackbone()),
-        new AdamWConfig(0.9, 0.999, 1e-8, c.weightDecay()), manager);
-    SetCriterion criterion = new SetCriterion(
-        CriterionConfig.defaults(model.classLoss()).withAuxLoss(model.auxLoss()),
-        model.numClasses());
-    return new TrainStep(detr, criterion, matching, optimizer, c.clipMaxNorm(), c.microBatches(),
-        manager);
-  }
-
   private ObjectNode memoryLine(TrainBenchReport report, long step, NDManager manager) {
     ProcessMemory m = ProcessMemory.now();
     ObjectNode n = report.base().put("what", "memory").put("step", step);
@@ -171,8 +142,14 @@ final class TrainBenchRun {
     return n;
   }
 
+  /** What runs on the model's owner thread. */
+  @FunctionalInterface
+  private interface Body {
+    void run() throws Exception;
+  }
+
   /** Runs {@code body} on a new platform thread (the model's owner) and waits for it. */
-  private static void onOwnThread(Runnable body) throws Exception {
+  private static void onOwnThread(Body body) throws Exception {
     Throwable[] failure = new Throwable[1];
     Thread t = new Thread(() -> {
       try {

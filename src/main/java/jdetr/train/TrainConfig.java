@@ -29,6 +29,7 @@ import jdetr.model.DetrConfig;
  * @param lrBackbone learning rate of the backbone (1e-5)
  * @param weightDecay AdamW decoupled weight decay (1e-4)
  * @param clipMaxNorm global gradient norm bound (0.1)
+ * @param losses matcher costs and loss coefficients ({@code set_cost_class} … {@code eos_coef})
  * @param epochs epochs to train (300)
  * @param lrDrop StepLR period in epochs, gamma 0.1 (200)
  * @param batchSize images per optimisation step (2)
@@ -53,6 +54,7 @@ public record TrainConfig(
     double lrBackbone,
     double weightDecay,
     double clipMaxNorm,
+    LossCoefficients losses,
     int epochs,
     int lrDrop,
     int batchSize,
@@ -120,6 +122,7 @@ public record TrainConfig(
     d.put("lr_backbone", deformable ? 2e-5 : 1e-5);
     d.put("weight_decay", 1e-4);
     d.put("clip_max_norm", 0.1);
+    putLosses(d, deformable ? LossCoefficients.DEFORMABLE_DETR : LossCoefficients.DETR);
     d.put("epochs", deformable ? 50 : 300);
     d.put("lr_drop", deformable ? 40 : 200);
     d.put("batch_size", 2);
@@ -205,7 +208,9 @@ public record TrainConfig(
     }
     d.set("model", m);
     d.put("lr", lr).put("lr_backbone", lrBackbone).put("weight_decay", weightDecay)
-        .put("clip_max_norm", clipMaxNorm).put("epochs", epochs).put("lr_drop", lrDrop)
+        .put("clip_max_norm", clipMaxNorm);
+    putLosses(d, losses);
+    d.put("epochs", epochs).put("lr_drop", lrDrop)
         .put("batch_size", batchSize).put("micro_batches", microBatches).put("seed", seed);
     ObjectNode data = (ObjectNode) d.get("data");
     data.put("root", dataRoot.toString());
@@ -225,10 +230,15 @@ public record TrainConfig(
     return d;
   }
 
-  /** This run with {@code resolved} as its model (e.g. the architecture of the initial weights). */
+  /**
+   * This run with {@code resolved} as its model (e.g. the architecture of the initial weights);
+   * coefficients left at the defaults of the recipe's class loss become those of the model's.
+   */
   public TrainConfig withModel(DetrConfig resolved) {
+    LossCoefficients l = losses.equals(LossCoefficients.defaults(model.classLoss()))
+        ? LossCoefficients.defaults(resolved.classLoss()) : losses;
     return new TrainConfig(resolved, numClassesFromData, lr, lrBackbone, weightDecay, clipMaxNorm,
-        epochs, lrDrop, batchSize, microBatches, seed, dataRoot, synth, augmentation, evalEvery,
+        l, epochs, lrDrop, batchSize, microBatches, seed, dataRoot, synth, augmentation, evalEvery,
         checkpointEvery, checkpointEverySteps, keepCheckpoints, maxStepsPerEpoch, outputDir,
         weights);
   }
@@ -270,12 +280,22 @@ public record TrainConfig(
     JsonNode w = t.get("weights");
     return new TrainConfig(DetrConfig.fromJson(model), fromData, num(t, "lr"),
         num(t, "lr_backbone"), num(t, "weight_decay"), num(t, "clip_max_norm"),
+        new LossCoefficients(num(t, "set_cost_class"), num(t, "set_cost_bbox"),
+            num(t, "set_cost_giou"), num(t, "cls_loss_coef"), num(t, "bbox_loss_coef"),
+            num(t, "giou_loss_coef"), num(t, "eos_coef")),
         integer(t, "epochs"), integer(t, "lr_drop"), integer(t, "batch_size"),
         integer(t, "micro_batches"), t.get("seed").asLong(), Path.of(data.get("root").asText()),
         synth, aug, integer(t, "eval_every"), integer(t, "checkpoint_every"),
         integer(t, "checkpoint_every_steps"), integer(t, "keep_checkpoints"),
         integer(t, "max_steps_per_epoch"),
         Path.of(t.get("output_dir").asText()), w == null || w.isNull() ? null : Path.of(w.asText()));
+  }
+
+  private static void putLosses(ObjectNode d, LossCoefficients l) {
+    d.put("set_cost_class", l.setCostClass()).put("set_cost_bbox", l.setCostBbox())
+        .put("set_cost_giou", l.setCostGiou()).put("cls_loss_coef", l.clsLossCoef())
+        .put("bbox_loss_coef", l.bboxLossCoef()).put("giou_loss_coef", l.giouLossCoef())
+        .put("eos_coef", l.eosCoef());
   }
 
   private static double num(JsonNode t, String key) {

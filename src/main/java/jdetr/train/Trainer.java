@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -17,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import jdetr.checkpoint.CheckpointException;
 import jdetr.checkpoint.CheckpointNote;
 import jdetr.checkpoint.CheckpointStore;
@@ -27,7 +27,6 @@ import jdetr.data.CocoPaths;
 import jdetr.data.transforms.TrainTransform;
 import jdetr.data.transforms.ValTransform;
 import jdetr.engine.AdamW;
-import jdetr.engine.AdamWConfig;
 import jdetr.engine.EngineRandom;
 import jdetr.engine.IntraOpThreads;
 import jdetr.engine.MatchingSource;
@@ -39,14 +38,9 @@ import jdetr.engine.TorchWork;
 import jdetr.engine.TrainStep;
 import jdetr.engine.TrainableParameters;
 import jdetr.eval.EvalResult;
-import jdetr.loss.CriterionConfig;
-import jdetr.loss.SetCriterion;
-import jdetr.matcher.HungarianMatcher;
 import jdetr.matcher.MatcherConfig;
 import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
-import jdetr.model.ModelBuilder;
-import jdetr.model.StateDict;
 
 /**
  * The training loop (the reference's {@code main.py}), run on the calling thread, which owns the
@@ -68,7 +62,7 @@ public final class Trainer {
   private final TrainConfig config;
   private final PrintStream progress;
   private BatchSource batches;
-  private MatchingSource matching;
+  private Function<MatcherConfig, MatchingSource> matching;
   private CheckpointHandoff checkpoints;
   private Consumer<StepMetrics> steps;
   private volatile String stopReason;
@@ -82,9 +76,10 @@ public final class Trainer {
 
   /**
    * Takes batches and matchings from the given sources (the data and matcher stages) instead of
-   * the local loader thread and the local matcher.
+   * the local loader thread and the local matcher; {@code matching} gets the run's matcher costs.
    */
-  public Trainer withSources(BatchSource batches, MatchingSource matching) {
+  public Trainer withSources(BatchSource batches,
+      Function<MatcherConfig, MatchingSource> matching) {
     this.batches = batches;
     this.matching = matching;
     return this;
@@ -134,23 +129,14 @@ public final class Trainer {
       return t;
     });
     try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-      DetectionTransformer detr = config.weights() == null
-          ? EngineRandom.seeded((int) config.seed(),
-              () -> ModelBuilder.build(recipeModel, manager))
-          : startFrom(config.weights(), recipeModel, manager);
+      TrainAssembly run = TrainAssembly.build(config, recipeModel, manager, progress);
+      DetectionTransformer detr = run.detr();
       DetrConfig modelConfig = detr.config();
-      TrainConfig resolved = config.withModel(modelConfig);
-      AdamW optimizer = new AdamW(ParameterGroups.reference(modelConfig.isDeformable(),
-          TrainableParameters.of(detr), config.lr(), config.lrBackbone()),
-          new AdamWConfig(0.9, 0.999, 1e-8, config.weightDecay()), manager);
-      StepLR scheduler = new StepLR(optimizer, config.lrDrop(), 0.1);
-      SetCriterion criterion = new SetCriterion(
-          CriterionConfig.defaults(modelConfig.classLoss()).withAuxLoss(modelConfig.auxLoss()),
-          modelConfig.numClasses());
-      TrainStep trainStep = new TrainStep(detr, criterion,
-          matching != null ? matching : MatchingSource.local(
-              new HungarianMatcher(MatcherConfig.defaults(modelConfig.classLoss()))),
-          optimizer, config.clipMaxNorm(), config.microBatches(), manager);
+      TrainConfig resolved = run.config();
+      AdamW optimizer = run.optimizer();
+      StepLR scheduler = run.scheduler();
+      TrainStep trainStep = run.trainStep(
+          matching != null ? matching.apply(run.matcher()) : run.localMatching());
       TrainData data = new TrainData(train, new TrainTransform(config.augmentation()),
           config.batchSize(), config.seed());
       ValEvaluation val = checkpoints.evaluatesCheckpoints() ? null
@@ -318,37 +304,6 @@ public final class Trainer {
           4, 0.5, out.resolve("predictions"));
     } catch (IOException | RuntimeException e) {
       progress.println("warning: could not draw the run's figures: " + e);
-    }
-  }
-
-  /**
-   * The model built from {@code weights} (an official {@code .pth} or a jdetr weights directory):
-   * the checkpoint's architecture, the recipe's class count (see {@link InitialWeights}).
-   */
-  private DetectionTransformer startFrom(Path weights, DetrConfig recipeModel, NDManager manager)
-      throws IOException {
-    try (InitialWeights initial = InitialWeights.read(weights, recipeModel, manager)) {
-      InitialWeights.Architecture architecture = initial.architecture(recipeModel);
-      if (!architecture.changes().isEmpty()) {
-        progress.printf("weights %s: model from the checkpoint, the recipe differs in %s%n",
-            weights, String.join(", ", architecture.changes()));
-      }
-      DetectionTransformer detr = EngineRandom.seeded((int) config.seed(),
-          () -> ModelBuilder.build(architecture.config(), manager));
-      StateDict.LoadReport report;
-      try {
-        report = EngineRandom.exclusive(() -> {
-          try {
-            return initial.loadInto(detr);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        });
-      } catch (UncheckedIOException e) {
-        throw e.getCause();
-      }
-      progress.println(initial.describe(report, detr.config()));
-      return detr;
     }
   }
 

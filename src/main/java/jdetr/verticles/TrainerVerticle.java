@@ -21,7 +21,6 @@ import jdetr.eval.EvalResult;
 import jdetr.matcher.HungarianMatchSolver;
 import jdetr.matcher.MatchReply;
 import jdetr.matcher.MatchRequest;
-import jdetr.matcher.MatcherConfig;
 import jdetr.train.BusBatchSource;
 import jdetr.train.BusCheckpoints;
 import jdetr.train.BusMatchingSource;
@@ -111,8 +110,7 @@ public final class TrainerVerticle extends VerticleBase {
       LOG.info("trainer {}: recipe {}, batches from {} and matchings from {} (local when none answers)",
           c.outputDir(), RecipeFingerprint.shortForm(fingerprint), b, m);
       Trainer t = new Trainer(c, System.out)
-          .withSources(new BusBatchSource(b, fingerprint), new BusMatchingSource(m,
-              MatcherConfig.defaults(c.model().classLoss())))
+          .withSources(new BusBatchSource(b, fingerprint), costs -> new BusMatchingSource(m, costs))
           .withStages(checkpoints, metrics -> {
             vertx.eventBus().publish(Addresses.TRAIN_METRICS, metrics);
             vertx.eventBus().publish(Addresses.PIPELINE_EVENTS, stepEvent(metrics, b.stats(), m.stats()),
