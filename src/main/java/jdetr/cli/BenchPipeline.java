@@ -13,7 +13,6 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -144,24 +143,13 @@ final class BenchPipeline implements AutoCloseable {
     }
   }
 
-  /** The data and matcher stages of a role; the data stage gets the run's recipe. */
+  /** The data and matcher stages of a role, as {@code train} and {@code node} deploy them. */
   private static List<StageDescriptor> select(List<StageDescriptor> all, String role,
       TrainConfig config) {
-    JsonObject recipe = new JsonObject(config.toJson().toString());
-    List<StageDescriptor> out = new ArrayList<>();
-    for (StageDescriptor d : StageDescriptors.forRole(all, role)) {
-      if (!d.verticle().equals(DataVerticle.class.getName())
-          && !d.verticle().equals(MatcherVerticle.class.getName())) {
-        continue;
-      }
-      JsonObject c = d.config().copy();
-      if (d.verticle().equals(DataVerticle.class.getName())) {
-        c.put("recipe", recipe);
-      }
-      out.add(new StageDescriptor(d.file(), d.name(), d.verticle(), d.threadingModel(),
-          d.instances(), d.workerPoolName(), d.workerPoolSize(), d.roles(), c));
-    }
-    return out;
+    return StageDescriptors.forRun(all, role, config, false).stream()
+        .filter(d -> d.verticle().equals(DataVerticle.class.getName())
+            || d.verticle().equals(MatcherVerticle.class.getName()))
+        .toList();
   }
 
   private static void deploy(Vertx vertx, List<StageDescriptor> stages) throws Exception {
@@ -172,8 +160,7 @@ final class BenchPipeline implements AutoCloseable {
       List<StageDescriptor> all, TrainConfig config) throws Exception {
     String fingerprint = RecipeFingerprint.of(config,
         TrainData.openOrGenerate(config.dataRoot(), config.synth())[0]);
-    JsonObject trainer = all.stream()
-        .filter(d -> d.verticle().equals(TrainerVerticle.class.getName()))
+    JsonObject trainer = all.stream().filter(StageDescriptors::isTrainer)
         .map(StageDescriptor::config).findFirst().orElse(new JsonObject());
     Duration timeout = Duration.ofSeconds(trainer.getLong("timeoutSeconds", 120L));
     Context context = workerContext(vertx);

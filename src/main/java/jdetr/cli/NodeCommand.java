@@ -11,7 +11,6 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -27,7 +26,6 @@ import jdetr.verticles.NodeHealthServer;
 import jdetr.verticles.StageDeployer;
 import jdetr.verticles.StageDescriptor;
 import jdetr.verticles.StageDescriptors;
-import jdetr.verticles.TrainerVerticle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -96,19 +94,26 @@ final class NodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<StageDescriptor> stages;
-    JsonObject recipeJson = null;
+    List<StageDescriptor> deploy;
     BusTransport transport;
     try {
       transport = bus.transport();
-      stages = StageDescriptors.forRole(StageDescriptors.load(verticlesDir), role);
+      List<StageDescriptor> all = StageDescriptors.load(verticlesDir);
+      StageDescriptors.forRole(all, role); // an unknown role is named before the recipe is read
+      TrainConfig run = null;
       if (recipe != null) {
-        recipeJson = new JsonObject(TrainConfig.load(recipe, overrides).toJson().toString());
+        run = TrainConfig.load(recipe, overrides);
       } else if (!overrides.isEmpty() || resume) {
         throw new IllegalArgumentException("--set and --resume need a RECIPE");
       }
       if (evalWait != null && evalWait < 0) {
         throw new IllegalArgumentException("--eval-wait must be 0 or more seconds, got " + evalWait);
+      }
+      deploy = StageDescriptors.forRun(all, role, run, resume);
+      if (evalWait != null) {
+        JsonObject wait = new JsonObject().put("evalWaitSeconds", evalWait);
+        deploy = deploy.stream()
+            .map(d -> StageDescriptors.isTrainer(d) ? d.withConfig(wait) : d).toList();
       }
     } catch (IllegalArgumentException | IOException e) {
       System.err.println("jdetr node: " + e.getMessage());
@@ -158,21 +163,6 @@ final class NodeCommand implements Callable<Integer> {
         });
     events.completion().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
 
-    List<StageDescriptor> deploy = new ArrayList<>();
-    for (StageDescriptor d : stages) {
-      JsonObject c = d.config().copy();
-      if (recipeJson != null) {
-        c.put("recipe", recipeJson).put("resume", resume);
-      }
-      if (evalWait != null && d.verticle().equals(TrainerVerticle.class.getName())) {
-        c.put("evalWaitSeconds", evalWait);
-      }
-      deploy.add(new StageDescriptor(d.file(), d.name(), d.verticle(), d.threadingModel(),
-          d.instances(), d.workerPoolName(), d.workerPoolSize(), d.roles(), c));
-    }
-    // The trainer last: the stages it talks to listen when it starts, and leaving undeploys it
-    // first, so that its last step and the commit in flight still reach them.
-    deploy.sort(Comparator.comparing(d -> d.verticle().equals(TrainerVerticle.class.getName())));
     try {
       deployed = StageDeployer.deploy(node.vertx(), deploy)
           .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);

@@ -5,7 +5,6 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -16,8 +15,6 @@ import jdetr.bus.Cluster;
 import jdetr.engine.StepMetrics;
 import jdetr.train.TrainConfig;
 import jdetr.train.TrainProgress;
-import jdetr.verticles.DataVerticle;
-import jdetr.verticles.EvalVerticle;
 import jdetr.verticles.StageDeployer;
 import jdetr.verticles.StageDescriptor;
 import jdetr.verticles.StageDescriptors;
@@ -50,29 +47,13 @@ final class TrainPipeline {
     PrintStream err = System.err;
     Vertx vertx = Cluster.local();
     try {
-      JsonObject recipe = new JsonObject(config.toJson().toString());
-      List<StageDescriptor> others = new ArrayList<>();
-      List<StageDescriptor> trainers = new ArrayList<>();
-      for (StageDescriptor d : StageDescriptors.forRole(StageDescriptors.load(stages), "train")) {
-        boolean trainer = d.verticle().equals(TrainerVerticle.class.getName());
-        boolean needsRecipe = trainer || d.verticle().equals(DataVerticle.class.getName());
-        JsonObject c = d.config().copy();
-        if (needsRecipe) {
-          c.put("recipe", recipe).put("resume", resume);
-        }
-        if (d.verticle().equals(EvalVerticle.class.getName())) {
-          c.put(EvalVerticle.BESIDE_TRAINER, true);
-        }
-        (trainer ? trainers : others).add(new StageDescriptor(d.file(), d.name(), d.verticle(),
-            d.threadingModel(), d.instances(), d.workerPoolName(), d.workerPoolSize(), d.roles(), c));
-      }
-      if (trainers.isEmpty()) {
+      List<StageDescriptor> deploy = StageDescriptors.forRun(StageDescriptors.load(stages),
+          "train", config, resume);
+      if (deploy.stream().noneMatch(StageDescriptors::isTrainer)) {
         err.println("jdetr train: no stage descriptor in " + stages + " deploys "
             + TrainerVerticle.class.getSimpleName());
         return 2;
       }
-      List<StageDescriptor> deploy = new ArrayList<>(others);
-      deploy.addAll(trainers);
       CompletableFuture<JsonObject> end = new CompletableFuture<>();
       MessageConsumer<JsonObject> events = vertx.eventBus().consumer(Addresses.PIPELINE_EVENTS,
           m -> {

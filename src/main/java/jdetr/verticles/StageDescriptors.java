@@ -17,6 +17,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
+import jdetr.train.TrainConfig;
 
 /**
  * Reads the {@code verticles/*.json} stage descriptors, in file-name (data-flow) order. The
@@ -91,6 +92,39 @@ public final class StageDescriptors {
           + all.stream().map(StageDescriptor::file).toList() + ")");
     }
     return mine;
+  }
+
+  /**
+   * The stages a node of {@code role} deploys for a training run, in deployment order: the role's
+   * descriptors, each given the run's recipe (none when {@code recipe} is null) and the resume flag;
+   * an eval stage deployed with a trainer is told it runs beside it
+   * ({@link EvalVerticle#BESIDE_TRAINER}). The trainer comes last: the stages it talks to listen
+   * when it starts, and undeploying in reverse order stops it first, so that its last step and the
+   * commit in flight still reach them.
+   */
+  public static List<StageDescriptor> forRun(List<StageDescriptor> all, String role,
+      TrainConfig recipe, boolean resume) {
+    List<StageDescriptor> mine = forRole(all, role);
+    boolean withTrainer = mine.stream().anyMatch(StageDescriptors::isTrainer);
+    JsonObject extra = new JsonObject();
+    if (recipe != null) {
+      extra.put("recipe", new JsonObject(recipe.toJson().toString())).put("resume", resume);
+    }
+    List<StageDescriptor> out = new ArrayList<>();
+    for (StageDescriptor d : mine) {
+      JsonObject c = extra.copy();
+      if (withTrainer && d.verticle().equals(EvalVerticle.class.getName())) {
+        c.put(EvalVerticle.BESIDE_TRAINER, true);
+      }
+      out.add(d.withConfig(c));
+    }
+    out.sort(Comparator.comparing(StageDescriptors::isTrainer));
+    return out;
+  }
+
+  /** Whether {@code d} deploys the {@link TrainerVerticle}. */
+  public static boolean isTrainer(StageDescriptor d) {
+    return d.verticle().equals(TrainerVerticle.class.getName());
   }
 
   /** Parses one descriptor; {@code file} names it in errors. */

@@ -3,6 +3,7 @@ package jdetr.verticles;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.ThreadingModel;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import jdetr.train.TrainConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,6 +83,28 @@ class StageDescriptorsTest {
         assertThat(MatcherVerticle.instantiate(d.config().getString("solver"))).isNotNull();
       }
     }
+  }
+
+  @Test
+  void aRunsStagesCarryTheRecipeWithTheTrainerLast() throws Exception {
+    List<StageDescriptor> all = StageDescriptors.load(Path.of("verticles"));
+    TrainConfig recipe = TrainConfig.resolve(new ObjectMapper().createObjectNode(),
+        List.of("lr=3e-4"), "test");
+    List<StageDescriptor> train = StageDescriptors.forRun(all, "train", recipe, true);
+    assertThat(train.stream().map(StageDescriptor::name))
+        .containsExactly("data", "matcher", "checkpoint", "eval", "trainer");
+    for (StageDescriptor d : train) {
+      assertThat(d.config().getJsonObject("recipe").getDouble("lr")).as(d.name()).isEqualTo(3e-4);
+      assertThat(d.config().getBoolean("resume")).as(d.name()).isTrue();
+    }
+    assertThat(train.get(3).config().getBoolean(EvalVerticle.BESIDE_TRAINER)).isTrue();
+    assertThat(train.get(4).config().getInteger("matchCredits")).as("descriptor config kept")
+        .isEqualTo(16);
+
+    List<StageDescriptor> eval = StageDescriptors.forRun(all, "eval", null, false);
+    assertThat(eval).hasSize(1);
+    assertThat(eval.get(0).config().containsKey("recipe")).isFalse();
+    assertThat(eval.get(0).config().containsKey(EvalVerticle.BESIDE_TRAINER)).isFalse();
   }
 
   @Test
