@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 import jdetr.engine.StageTimes;
-import jdetr.train.StepTimer;
+import jdetr.train.TimedStep;
 
 /**
  * The JSON lines of {@code bench train} for one (config, mode): a line per step, and a summary of
@@ -20,7 +20,7 @@ final class TrainBenchReport {
   private final String config;
   private final String mode;
   private final boolean bus;
-  private final List<StepTimer.Timed> measured = new ArrayList<>();
+  private final List<TimedStep> measured = new ArrayList<>();
 
   /**
    * @param bus the mode's matching goes over the event bus (its send time is event-bus time)
@@ -37,7 +37,7 @@ final class TrainBenchReport {
   }
 
   /** The line of one step; measured steps are kept for the summary. */
-  ObjectNode step(StepTimer.Timed t, boolean warmup) {
+  ObjectNode step(TimedStep t, boolean warmup) {
     if (!warmup) {
       measured.add(t);
     }
@@ -70,11 +70,11 @@ final class TrainBenchReport {
   }
 
   /** Trainer-thread time handing matchings to the event bus (0 for the local matcher). */
-  private long busNs(StepTimer.Timed t) {
+  private long busNs(TimedStep t) {
     return bus ? t.stages().matchSendNs() : 0;
   }
 
-  List<StepTimer.Timed> measured() {
+  List<TimedStep> measured() {
     return measured;
   }
 
@@ -109,7 +109,7 @@ final class TrainBenchReport {
         .put("backward_cpu_ms_mean", ms(mean(t -> t.log().cpuTimes().backwardNs())))
         .put("optimizer_cpu_ms_mean", ms(mean(t -> t.log().cpuTimes().optimizerNs())));
     double compute = sum(t -> t.stages().computeNs());
-    double wall = sum(StepTimer.Timed::stepNs);
+    double wall = sum(TimedStep::stepNs);
     n.put("efficiency", round(compute / wall, 4))
         .put("mean_height", round(mean(t -> t.height()), 1))
         .put("mean_width", round(mean(t -> t.width()), 1))
@@ -149,17 +149,17 @@ final class TrainBenchReport {
     }
   }
 
-  private double median(ToDoubleFunction<StepTimer.Timed> ns) {
+  private double median(ToDoubleFunction<TimedStep> ns) {
     double[] v = measured.stream().mapToDouble(ns).sorted().toArray();
     double m = v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     return ms(m);
   }
 
-  private double sum(ToDoubleFunction<StepTimer.Timed> f) {
+  private double sum(ToDoubleFunction<TimedStep> f) {
     return measured.stream().mapToDouble(f).sum();
   }
 
-  private double mean(ToDoubleFunction<StepTimer.Timed> f) {
+  private double mean(ToDoubleFunction<TimedStep> f) {
     return sum(f) / measured.size();
   }
 

@@ -13,14 +13,15 @@ import jdetr.engine.IntraOpThreads;
 import jdetr.engine.TorchWork;
 import jdetr.engine.TrainStep;
 import jdetr.train.BatchSource;
-import jdetr.train.StepTimer;
+import jdetr.train.TrainOneEpoch;
 import jdetr.train.TrainAssembly;
 import jdetr.train.TrainData;
 
 /**
- * One mode of one config: a fresh model (the recipe's seed) on a dedicated platform thread that
- * owns it, {@code warmup + steps} steps through {@link StepTimer}, a JSON line per step, memory
- * lines, and the summary.
+ * One mode of one config: the run's parts built by {@link TrainAssembly} as {@code train} builds
+ * them, on a dedicated platform thread that owns the model; {@code warmup + steps} steps through
+ * the trainer's epoch loop ({@link TrainOneEpoch}; the learning rate stays constant); a JSON line
+ * per step, memory lines, and the summary.
  */
 final class TrainBenchRun {
 
@@ -75,19 +76,25 @@ final class TrainBenchRun {
               System.err);
           TrainStep trainStep = run.trainStep(
               sequential ? run.localMatching() : pipeline.matching(run.matcher()));
-          new StepTimer(trainStep, batches, data.stepsPerEpoch(), config.train().seed(),
-              BenchTrainCommand.PROCESS_CPU_NS)
-              .run(warmup + steps, work::stopRequested, t -> {
-                System.out.println(report.step(t, t.step() < warmup));
-                if (t.step() == warmup - 1 && pipeline != null) {
-                  childCpuAtStart.set(pipeline.childCpuNs());
-                }
-                if (memoryEvery > 0 && (t.step() + 1) % memoryEvery == 0) {
-                  ObjectNode m = memoryLine(report, t.step() + 1, manager);
-                  memory.add(m);
-                  System.out.println(m);
-                }
-              });
+          TrainOneEpoch epochs = new TrainOneEpoch(trainStep, batches, config.train().seed(),
+              BenchTrainCommand.PROCESS_CPU_NS);
+          TrainOneEpoch.Listener listener = t -> {
+            System.out.println(report.step(t, t.step() < warmup));
+            if (t.step() == warmup - 1 && pipeline != null) {
+              childCpuAtStart.set(pipeline.childCpuNs());
+            }
+            if (memoryEvery > 0 && (t.step() + 1) % memoryEvery == 0) {
+              ObjectNode m = memoryLine(report, t.step() + 1, manager);
+              memory.add(m);
+              System.out.println(m);
+            }
+          };
+          long total = warmup + steps;
+          long step = 0;
+          for (int epoch = 0; step < total && !work.stopRequested(); epoch++) {
+            int end = (int) Math.min(data.stepsPerEpoch(), total - step);
+            step = epochs.run(epoch, 0, end, step, work::stopRequested, listener);
+          }
           trainStep.optimizer().close();
         }
       });

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -20,19 +21,17 @@ import java.util.function.Function;
 import jdetr.checkpoint.CheckpointException;
 import jdetr.checkpoint.CheckpointNote;
 import jdetr.checkpoint.CheckpointStore;
+import jdetr.checkpoint.CheckpointWriter;
 import jdetr.checkpoint.SavedCheckpoint;
-import jdetr.data.Batch;
 import jdetr.data.CocoDataset;
 import jdetr.data.CocoPaths;
 import jdetr.data.transforms.TrainTransform;
 import jdetr.data.transforms.ValTransform;
 import jdetr.engine.AdamW;
-import jdetr.engine.EngineRandom;
 import jdetr.engine.IntraOpThreads;
 import jdetr.engine.MatchingSource;
 import jdetr.engine.ParameterGroups;
 import jdetr.engine.StepLR;
-import jdetr.engine.StepLog;
 import jdetr.engine.StepMetrics;
 import jdetr.engine.TorchWork;
 import jdetr.engine.TrainStep;
@@ -44,9 +43,11 @@ import jdetr.model.DetrConfig;
 
 /**
  * The training loop (the reference's {@code main.py}), run on the calling thread, which owns the
- * model: per epoch, the shuffled batches of the train split through {@link TrainStep} (the next
- * batch is prepared while a step runs), each step reseeding libtorch's generator from
- * (seed, step) and logged to {@code steps.jsonl} and the step listener; a checkpoint every
+ * model, in the reference's parts: set-up ({@link TrainAssembly}: model, criterion, matcher,
+ * AdamW, StepLR; data, val evaluation, checkpoint store), resume, then per epoch the shuffled
+ * batches of the train split through {@link TrainOneEpoch} (the next batch is prepared while a
+ * step runs, each step reseeds libtorch's generator from (seed, step)), each step logged to
+ * {@code steps.jsonl} and the step listener; a checkpoint every
  * {@code checkpoint_every_steps} steps; at the epoch's end StepLR, the train averages, COCO
  * evaluation of the val split and an epoch checkpoint. Where checkpoints and evaluations happen
  * is the {@link CheckpointHandoff}'s business: inline (the sequential loop) or in the checkpoint
@@ -117,65 +118,40 @@ public final class Trainer {
     }
   }
 
+  /**
+   * What the run works with, built once before its first epoch: the assembly (model, criterion,
+   * matcher, AdamW, StepLR), the step, the train batches, the val evaluation (null when the eval
+   * stage evaluates checkpoints), the checkpoint store and the dataset's category names.
+   */
+  private record Setup(TrainAssembly parts, TrainStep trainStep, TrainData data, ValEvaluation val,
+      CheckpointStore store, TreeMap<Integer, String> categories, long nParameters,
+      NDManager manager) {}
+
+  /** Where the first epoch starts, and what a resumed run carries over. */
+  private record Start(TrainPosition position, EpochMeter epochSoFar, List<RunLog.Unlogged> unlogged) {
+    static final Start FRESH = new Start(TrainPosition.START, null, List.of());
+  }
+
   private Result train(boolean resume) throws IOException {
     CocoPaths[] splits = TrainData.openOrGenerate(config.dataRoot(), config.synth());
     CocoDataset train = CocoDataset.open(splits[0]);
     DetrConfig recipeModel = config.modelFor(train.numClasses());
-    Path out = config.outputDir();
-    Files.createDirectories(out);
+    Files.createDirectories(config.outputDir());
     ExecutorService loader = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "jdetr-batches");
       t.setDaemon(true);
       return t;
     });
     try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-      TrainAssembly run = TrainAssembly.build(config, recipeModel, manager, progress);
-      DetectionTransformer detr = run.detr();
-      DetrConfig modelConfig = detr.config();
-      TrainConfig resolved = run.config();
-      AdamW optimizer = run.optimizer();
-      StepLR scheduler = run.scheduler();
-      TrainStep trainStep = run.trainStep(
-          matching != null ? matching.apply(run.matcher()) : run.localMatching());
-      TrainData data = new TrainData(train, new TrainTransform(config.augmentation()),
-          config.batchSize(), config.seed());
-      ValEvaluation val = checkpoints.evaluatesCheckpoints() ? null
-          : new ValEvaluation(splits[1], new ValTransform(config.augmentation()), config.batchSize());
-      CheckpointStore store = new CheckpointStore(out.resolve("checkpoints"),
-          config.keepCheckpoints());
-      store.removeLeftovers();
-      TreeMap<Integer, String> categories = new TreeMap<>(train.categoryNames());
-      long nParameters = TrainableParameters.count(detr);
-
-      TrainPosition position = TrainPosition.START;
-      EpochMeter resumedMeter = null;
-      List<RunLog.Unlogged> unlogged = List.of();
-      if (resume) {
-        Optional<TrainCheckpoint.Resumed> r =
-            TrainCheckpoint.restore(store, detr, optimizer, scheduler, manager);
-        if (r.isPresent()) {
-          position = r.get().position();
-          resumedMeter = r.get().epochSoFar();
-          unlogged = r.get().unlogged();
-          r.get().rejected().forEach(m -> progress.println("checkpoint rejected: " + m));
-          progress.printf("resumed from %s: %d epochs done, step %d%s%n", r.get().dir(),
-              position.epochsDone(), position.step(), position.midEpoch() ? " (continuing epoch "
-                  + position.epoch() + " at its step " + position.epochStep() + ")" : "");
-          if (r.get().savedSeed() != config.seed()) {
-            progress.printf("warning: the checkpoint was trained with seed %d, this recipe has %d:"
-                + " the data order and augmentation change from here on%n", r.get().savedSeed(),
-                config.seed());
-          }
-          honourNewRates(r.get().savedConfig(), optimizer, scheduler);
-        } else {
-          progress.println("no checkpoint in " + store.root() + ": starting from scratch");
-        }
-      }
-      RunLog log = RunLog.open(out, position.epoch(), nParameters, progress);
-      checkpoints.open(store, log);
+      Setup run = setUp(train, recipeModel, splits[1], manager);
+      Start start = resume ? resume(run) : Start.FRESH;
+      TrainPosition position = start.position();
+      RunLog log = RunLog.open(config.outputDir(), position.epoch(), run.nParameters(), progress);
+      checkpoints.open(run.store(), log);
       int perEpoch = config.maxStepsPerEpoch() > 0
-          ? Math.min(config.maxStepsPerEpoch(), data.stepsPerEpoch()) : data.stepsPerEpoch();
-      for (RunLog.Unlogged u : unlogged) {
+          ? Math.min(config.maxStepsPerEpoch(), run.data().stepsPerEpoch())
+          : run.data().stepsPerEpoch();
+      for (RunLog.Unlogged u : start.unlogged()) {
         if (u.epoch() < position.epoch() && !log.has(u.epoch())) {
           log.restore(u);
           if (u.evaluate()) {
@@ -183,88 +159,151 @@ public final class Trainer {
           }
         }
       }
+      DetrConfig model = run.parts().detr().config();
       progress.printf("training %s %s: %d train / %d val images, %d classes, %d parameters, "
-              + "%d steps per epoch%n", modelConfig.architecture().jsonName(),
-          modelConfig.backbone(), train.size(),
-          CocoDataset.open(splits[1]).size(), modelConfig.numClasses(), nParameters, perEpoch);
+              + "%d steps per epoch%n", model.architecture().jsonName(), model.backbone(),
+          train.size(), CocoDataset.open(splits[1]).size(), model.numClasses(), run.nParameters(),
+          perEpoch);
 
       BatchSource source = batches != null ? batches
-          : (e, s) -> CompletableFuture.supplyAsync(() -> data.batch(e, s), loader);
+          : (e, s) -> CompletableFuture.supplyAsync(() -> run.data().batch(e, s), loader);
+      TrainOneEpoch epochs = new TrainOneEpoch(run.trainStep(), source, config.seed(), () -> 0L);
       long step = position.step();
-      try (StepLines stepLines = StepLines.open(out, step)) {
+      try (StepLines stepLines = StepLines.open(config.outputDir(), step)) {
         for (int epoch = position.epoch(); epoch < config.epochs(); epoch++) {
           boolean resumedEpoch = epoch == position.epoch() && position.midEpoch();
-          EpochMeter meter = resumedEpoch && resumedMeter != null ? resumedMeter : new EpochMeter();
+          EpochMeter meter = resumedEpoch && start.epochSoFar() != null ? start.epochSoFar()
+              : new EpochMeter();
           int first = epoch == position.epoch() ? Math.min(position.epochStep(), perEpoch) : 0;
           long started = System.nanoTime();
-          final int e = epoch;
-          CompletableFuture<Batch> next = first < perEpoch ? source.batch(e, first) : null;
-          for (int s = first; s < perEpoch; s++) {
-            if (stopReason != null) {
-              return stopped(epoch, step, store, log);
-            }
-            Batch batch = next.join();
-            next = s + 1 < perEpoch ? source.batch(e, s + 1) : null;
-            long t0 = System.nanoTime();
-            final long current = step;
-            StepLog stepLog = EngineRandom.forStep(config.seed(), current,
-                () -> trainStep.run(batch, current));
-            step++;
-            meter.add(stepLog);
-            StepMetrics m = new StepMetrics(current, epoch, s + 1, perEpoch,
-                (System.nanoTime() - t0) / 1e9, stepLog.values());
-            stepLines.append(m);
-            steps.accept(m);
-            if (stepCheckpointDue(step) && s + 1 < perEpoch) {
-              TrainPosition at = new TrainPosition(epoch, s + 1, step);
-              checkpoints.save(TrainCheckpoint.writer(detr, optimizer, scheduler,
-                      new TrainCheckpoint.RunState(at, meter, log.unlogged(), stepLog.values()),
-                      resolved, categories, manager),
-                  new CheckpointNote(step, epoch, s + 1, perEpoch, false, false));
-            }
+          try {
+            step = epochs.run(epoch, first, perEpoch, step, () -> stopReason != null,
+                t -> afterStep(t, perEpoch, meter, stepLines, run, log));
+          } catch (UncheckedIOException stepLineFailed) {
+            throw stepLineFailed.getCause();
           }
           if (stopReason != null) {
-            return stopped(epoch, step, store, log);
+            return stopped(epoch, step, run.store(), log);
           }
-          scheduler.step();
-          boolean last = epoch + 1 == config.epochs();
-          boolean evaluate = (epoch + 1) % config.evalEvery() == 0 || last;
-          boolean staged = evaluate && checkpoints.evaluatesCheckpoints();
-          Map<String, Double> averages = meter.averages();
-          log.train(epoch, step, averages, evaluate);
-          if (evaluate && !checkpoints.evaluatesCheckpoints()) {
-            long t0 = System.nanoTime();
-            double[] stats;
-            try {
-              stats = val.run(detr, () -> stopReason != null);
-            } catch (CancellationException stoppedDuringEval) {
-              return stopped(epoch, step, store, log);
-            }
-            log.eval(new EvalResult(store.root().resolve(CheckpointStore.dirName(step)).toString(),
-                step, epoch, stats, (System.nanoTime() - t0) / 1e9, ""));
-          }
-          progress.printf("epoch %d done in %.1f s: loss %.4f%n", epoch,
-              (System.nanoTime() - started) / 1e9, averages.getOrDefault("loss", Double.NaN));
-          if ((epoch + 1) % config.checkpointEvery() == 0 || last || staged || stepCheckpointDue(step)) {
-            Map<String, Object> metrics = new LinkedHashMap<>();
-            averages.forEach((k, v) -> metrics.put("train_" + k, v));
-            checkpoints.save(TrainCheckpoint.writer(detr, optimizer, scheduler,
-                    new TrainCheckpoint.RunState(new TrainPosition(epoch + 1, 0, step), null,
-                        log.unlogged(), metrics), resolved, categories, manager),
-                new CheckpointNote(step, epoch, perEpoch, perEpoch, true, staged));
+          if (!endEpoch(epoch, step, perEpoch, meter, started, run, log)) {
+            return stopped(epoch, step, run.store(), log);
           }
         }
       }
       Path lastCheckpoint = checkpoints.drain();
       if (!log.finish(checkpoints.evalWait(), () -> stopReason != null)) {
-        return stopped(config.epochs(), step, store, log);
+        return stopped(config.epochs(), step, run.store(), log);
       }
-      predictions(out, detr, categories);
-      optimizer.close();
+      predictions(config.outputDir(), run.parts().detr(), run.categories());
+      run.parts().optimizer().close();
       return new Result(config.epochs(), step, log.lastLine(), lastCheckpoint, null);
     } finally {
       loader.shutdownNow();
     }
+  }
+
+  /** The run's parts (the reference's {@code main.py} before its loop). */
+  private Setup setUp(CocoDataset train, DetrConfig recipeModel, CocoPaths val,
+      NDManager manager) throws IOException {
+    TrainAssembly parts = TrainAssembly.build(config, recipeModel, manager, progress);
+    TrainStep trainStep = parts.trainStep(
+        matching != null ? matching.apply(parts.matcher()) : parts.localMatching());
+    TrainData data = new TrainData(train, new TrainTransform(config.augmentation()),
+        config.batchSize(), config.seed());
+    ValEvaluation evaluation = checkpoints.evaluatesCheckpoints() ? null
+        : new ValEvaluation(val, new ValTransform(config.augmentation()), config.batchSize());
+    CheckpointStore store = new CheckpointStore(config.outputDir().resolve("checkpoints"),
+        config.keepCheckpoints());
+    store.removeLeftovers();
+    return new Setup(parts, trainStep, data, evaluation, store,
+        new TreeMap<>(train.categoryNames()), TrainableParameters.count(parts.detr()), manager);
+  }
+
+  /** The newest good checkpoint restored into the run (the reference's {@code --resume}). */
+  private Start resume(Setup run) throws IOException {
+    TrainAssembly parts = run.parts();
+    Optional<TrainCheckpoint.Resumed> r = TrainCheckpoint.restore(run.store(), parts.detr(),
+        parts.optimizer(), parts.scheduler(), run.manager());
+    if (r.isEmpty()) {
+      progress.println("no checkpoint in " + run.store().root() + ": starting from scratch");
+      return Start.FRESH;
+    }
+    TrainPosition position = r.get().position();
+    r.get().rejected().forEach(m -> progress.println("checkpoint rejected: " + m));
+    progress.printf("resumed from %s: %d epochs done, step %d%s%n", r.get().dir(),
+        position.epochsDone(), position.step(), position.midEpoch() ? " (continuing epoch "
+            + position.epoch() + " at its step " + position.epochStep() + ")" : "");
+    if (r.get().savedSeed() != config.seed()) {
+      progress.printf("warning: the checkpoint was trained with seed %d, this recipe has %d:"
+          + " the data order and augmentation change from here on%n", r.get().savedSeed(),
+          config.seed());
+    }
+    honourNewRates(r.get().savedConfig(), parts.optimizer(), parts.scheduler());
+    return new Start(position, r.get().epochSoFar(), r.get().unlogged());
+  }
+
+  /** A step's bookkeeping: epoch meter, step line, listener, and a step checkpoint when due. */
+  private void afterStep(TimedStep t, int perEpoch, EpochMeter meter, StepLines stepLines,
+      Setup run, RunLog log) {
+    meter.add(t.log());
+    StepMetrics m = new StepMetrics(t.step(), t.epoch(), t.epochStep() + 1, perEpoch,
+        t.trainNs() / 1e9, t.log().values());
+    try {
+      stepLines.append(m);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    steps.accept(m);
+    long done = t.step() + 1;
+    if (stepCheckpointDue(done) && t.epochStep() + 1 < perEpoch) {
+      TrainPosition at = new TrainPosition(t.epoch(), t.epochStep() + 1, done);
+      checkpoints.save(writer(run, new TrainCheckpoint.RunState(at, meter, log.unlogged(),
+              t.log().values())),
+          new CheckpointNote(done, t.epoch(), t.epochStep() + 1, perEpoch, false, false));
+    }
+  }
+
+  /**
+   * The end of an epoch: StepLR, the train averages, the val evaluation when due (inline, or
+   * handed to the eval stage with the checkpoint) and the epoch checkpoint.
+   *
+   * @return false when the run was stopped during the evaluation
+   */
+  private boolean endEpoch(int epoch, long step, int perEpoch, EpochMeter meter, long started,
+      Setup run, RunLog log) throws IOException {
+    run.parts().scheduler().step();
+    boolean last = epoch + 1 == config.epochs();
+    boolean evaluate = (epoch + 1) % config.evalEvery() == 0 || last;
+    boolean staged = evaluate && checkpoints.evaluatesCheckpoints();
+    Map<String, Double> averages = meter.averages();
+    log.train(epoch, step, averages, evaluate);
+    if (evaluate && !checkpoints.evaluatesCheckpoints()) {
+      long t0 = System.nanoTime();
+      double[] stats;
+      try {
+        stats = run.val().run(run.parts().detr(), () -> stopReason != null);
+      } catch (CancellationException stoppedDuringEval) {
+        return false;
+      }
+      log.eval(new EvalResult(run.store().root().resolve(CheckpointStore.dirName(step)).toString(),
+          step, epoch, stats, (System.nanoTime() - t0) / 1e9, ""));
+    }
+    progress.printf("epoch %d done in %.1f s: loss %.4f%n", epoch,
+        (System.nanoTime() - started) / 1e9, averages.getOrDefault("loss", Double.NaN));
+    if ((epoch + 1) % config.checkpointEvery() == 0 || last || staged || stepCheckpointDue(step)) {
+      Map<String, Object> metrics = new LinkedHashMap<>();
+      averages.forEach((k, v) -> metrics.put("train_" + k, v));
+      checkpoints.save(writer(run, new TrainCheckpoint.RunState(
+              new TrainPosition(epoch + 1, 0, step), null, log.unlogged(), metrics)),
+          new CheckpointNote(step, epoch, perEpoch, perEpoch, true, staged));
+    }
+    return true;
+  }
+
+  private CheckpointWriter writer(Setup run, TrainCheckpoint.RunState state) {
+    TrainAssembly parts = run.parts();
+    return TrainCheckpoint.writer(parts.detr(), parts.optimizer(), parts.scheduler(), state,
+        parts.config(), run.categories(), run.manager());
   }
 
   /**
