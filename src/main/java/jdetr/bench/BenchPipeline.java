@@ -1,4 +1,4 @@
-package jdetr.cli;
+package jdetr.bench;
 
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
@@ -19,7 +19,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import jdetr.bench.MatcherNodes;
 import jdetr.bus.Addresses;
 import jdetr.bus.Cluster;
 import jdetr.bus.ClusterNode;

@@ -1,4 +1,4 @@
-package jdetr.cli;
+package jdetr.bench;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
-import jdetr.bench.ProcessMemory;
 import jdetr.bus.CreditedRequester;
 import jdetr.engine.IntraOpThreads;
 import jdetr.engine.TorchWork;
@@ -52,7 +51,7 @@ final class TrainBenchRun {
 
   /** Runs the mode; returns its summary line (the step and memory lines are printed). */
   ObjectNode run() throws Exception {
-    double[] loadBefore = BenchTrainCommand.loadAverage();
+    double[] loadBefore = TrainBench.loadAverage();
     boolean sequential = mode.equals("sequential");
     TrainBenchReport report = new TrainBenchReport(config.name(), mode, !sequential);
     List<ObjectNode> memory = new ArrayList<>();
@@ -77,7 +76,7 @@ final class TrainBenchRun {
           TrainStep trainStep = run.trainStep(
               sequential ? run.localMatching() : pipeline.matching(run.matcher()));
           TrainOneEpoch epochs = new TrainOneEpoch(trainStep, batches, config.train().seed(),
-              BenchTrainCommand.PROCESS_CPU_NS);
+              TrainBench.PROCESS_CPU_NS);
           TrainOneEpoch.Listener listener = t -> {
             System.out.println(report.step(t, t.step() < warmup));
             if (t.step() == warmup - 1 && pipeline != null) {
@@ -129,7 +128,7 @@ final class TrainBenchRun {
         load.add(v);
       }
       load = summary.putArray("load_avg_after");
-      for (double v : BenchTrainCommand.loadAverage()) {
+      for (double v : TrainBench.loadAverage()) {
         load.add(v);
       }
       return summary;

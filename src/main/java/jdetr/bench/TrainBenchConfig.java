@@ -1,4 +1,4 @@
-package jdetr.cli;
+package jdetr.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -29,7 +29,7 @@ import jdetr.train.TrainData;
 record TrainBenchConfig(String name, TrainConfig train, DetrConfig model, TrainData data) {
 
   /** DETR-R50 (reference defaults, 91 classes), batch 2, 512x512 synthetic images. */
-  static final String R50_512 = "detr-r50-512";
+  static final String R50_512 = TrainBench.R50_512;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -1,4 +1,4 @@
-package jdetr.cli;
+package jdetr.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
