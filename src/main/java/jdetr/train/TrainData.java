@@ -37,14 +37,20 @@ public final class TrainData {
   private final ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
 
   public TrainData(CocoDataset dataset, TrainTransform transform, int batchSize, long seed) {
-    if (dataset.size() < batchSize) {
-      throw new IllegalArgumentException(dataset.groundTruth().source() + ": " + dataset.size()
-          + " train images, fewer than one batch of " + batchSize);
-    }
+    stepsPerEpoch(dataset, batchSize);
     this.dataset = dataset;
     this.transform = transform;
     this.batchSize = batchSize;
     this.seed = seed;
+  }
+
+  /** Full batches of {@code dataset} per epoch; a split smaller than one batch is refused. */
+  public static int stepsPerEpoch(CocoDataset dataset, int batchSize) {
+    if (dataset.size() < batchSize) {
+      throw new IllegalArgumentException(dataset.groundTruth().source() + ": " + dataset.size()
+          + " train images, fewer than one batch of " + batchSize);
+    }
+    return dataset.size() / batchSize;
   }
 
   private static final ObjectMapper JSON = new ObjectMapper();

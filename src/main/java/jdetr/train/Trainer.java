@@ -120,12 +120,13 @@ public final class Trainer {
 
   /**
    * What the run works with, built once before its first epoch: the assembly (model, criterion,
-   * matcher, AdamW, StepLR), the step, the train batches, the val evaluation (null when the eval
-   * stage evaluates checkpoints), the checkpoint store and the dataset's category names.
+   * matcher, AdamW, StepLR), the step, the train batches (null when they come from the data
+   * stages), the val evaluation (null when the eval stage evaluates checkpoints), the checkpoint
+   * store and the dataset's category names.
    */
-  private record Setup(TrainAssembly parts, TrainStep trainStep, TrainData data, ValEvaluation val,
-      CheckpointStore store, TreeMap<Integer, String> categories, long nParameters,
-      NDManager manager) {}
+  private record Setup(TrainAssembly parts, TrainStep trainStep, TrainData data,
+      int stepsPerEpoch, ValEvaluation val, CheckpointStore store,
+      TreeMap<Integer, String> categories, long nParameters, NDManager manager) {}
 
   /** Where the first epoch starts, and what a resumed run carries over. */
   private record Start(TrainPosition position, EpochMeter epochSoFar, List<RunLog.Unlogged> unlogged) {
@@ -149,8 +150,7 @@ public final class Trainer {
       RunLog log = RunLog.open(config.outputDir(), position.epoch(), run.nParameters(), progress);
       checkpoints.open(run.store(), log);
       int perEpoch = config.maxStepsPerEpoch() > 0
-          ? Math.min(config.maxStepsPerEpoch(), run.data().stepsPerEpoch())
-          : run.data().stepsPerEpoch();
+          ? Math.min(config.maxStepsPerEpoch(), run.stepsPerEpoch()) : run.stepsPerEpoch();
       for (RunLog.Unlogged u : start.unlogged()) {
         if (u.epoch() < position.epoch() && !log.has(u.epoch())) {
           log.restore(u);
@@ -208,14 +208,15 @@ public final class Trainer {
     TrainAssembly parts = TrainAssembly.build(config, recipeModel, manager, progress);
     TrainStep trainStep = parts.trainStep(
         matching != null ? matching.apply(parts.matcher()) : parts.localMatching());
-    TrainData data = new TrainData(train, new TrainTransform(config.augmentation()),
-        config.batchSize(), config.seed());
+    int stepsPerEpoch = TrainData.stepsPerEpoch(train, config.batchSize());
+    TrainData data = batches != null ? null : new TrainData(train,
+        new TrainTransform(config.augmentation()), config.batchSize(), config.seed());
     ValEvaluation evaluation = checkpoints.evaluatesCheckpoints() ? null
         : new ValEvaluation(val, new ValTransform(config.augmentation()), config.batchSize());
     CheckpointStore store = new CheckpointStore(config.outputDir().resolve("checkpoints"),
         config.keepCheckpoints());
     store.removeLeftovers();
-    return new Setup(parts, trainStep, data, evaluation, store,
+    return new Setup(parts, trainStep, data, stepsPerEpoch, evaluation, store,
         new TreeMap<>(train.categoryNames()), TrainableParameters.count(parts.detr()), manager);
   }
 
