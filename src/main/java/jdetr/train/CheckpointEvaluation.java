@@ -87,7 +87,8 @@ public final class CheckpointEvaluation implements AutoCloseable {
     String key = recipe.dataRoot().toAbsolutePath() + "|" + recipe.augmentation().valSize() + "|"
         + recipe.augmentation().maxSize() + "|" + recipe.batchSize();
     if (val == null || !key.equals(valKey)) {
-      CocoPaths paths = CocoPaths.resolve(recipe.dataRoot(), "val");
+      // an eval node of a synthetic recipe makes the dataset itself, as trainer and data nodes do
+      CocoPaths paths = TrainData.openOrGenerate(recipe.dataRoot(), recipe.synth())[1];
       val = new ValEvaluation(paths, new ValTransform(recipe.augmentation()), recipe.batchSize());
       valKey = key;
     }

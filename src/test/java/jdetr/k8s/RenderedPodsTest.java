@@ -123,6 +123,12 @@ class RenderedPodsTest {
             .as("weights after the pods' run (trainer killed after step %d) equal the one-JVM run's", killedAfter)
             .isEqualTo(ModelWeights.readInfo(tmp.resolve("ref-run/checkpoints").resolve(step)).sha256());
         assertThat(eval.isAlive() && data.isAlive()).isTrue();
+        List<String> logLines = java.nio.file.Files.readAllLines(volumes.get("jdetr-run").resolve("log.jsonl"));
+        assertThat(logLines).as("one log line per epoch").hasSize(2);
+        for (String line : logLines) {
+          assertThat(new JsonObject(line).getJsonArray("test_coco_eval_bbox"))
+              .as("epoch evaluated by the eval pod: %s", line).isNotNull().hasSize(12);
+        }
         for (EmulatedPod p : pods) {
           if (p.isAlive()) {
             p.terminate(Duration.ofSeconds(60));
