@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -48,6 +49,13 @@ import picocli.CommandLine.Parameters;
     description = "Join a cluster and deploy the pipeline stages of one role.")
 final class NodeCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(NodeCommand.class);
+
+  /** Roles that read the dataset: they check it before joining. */
+  private static final Set<String> CHECKS_DATA = Set.of("train", "trainer", "data");
+
+  @Option(names = "--skip-validation", description = "Trainer and data nodes: join without checking"
+      + " the dataset first (errors otherwise end the node with exit code 2 before it joins).")
+  boolean skipValidation;
 
   @Option(names = "--role", required = true,
       description = "Stages to deploy: trainer, data, matcher, eval or serve (train = all in one JVM).")
@@ -96,11 +104,11 @@ final class NodeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     List<StageDescriptor> deploy;
     BusTransport transport;
+    TrainConfig run = null;
     try {
       transport = bus.transport();
       List<StageDescriptor> all = StageDescriptors.load(verticlesDir);
       StageDescriptors.forRole(all, role); // an unknown role is named before the recipe is read
-      TrainConfig run = null;
       if (recipe != null) {
         run = TrainConfig.load(recipe, overrides);
       } else if (!overrides.isEmpty() || resume) {
@@ -117,6 +125,10 @@ final class NodeCommand implements Callable<Integer> {
       }
     } catch (IllegalArgumentException | IOException e) {
       System.err.println("jdetr node: " + e.getMessage());
+      return 2;
+    }
+    if (run != null && CHECKS_DATA.contains(role) && !skipValidation
+        && !PreFlight.passes(run, "jdetr node")) {
       return 2;
     }
     http.configureLogging();

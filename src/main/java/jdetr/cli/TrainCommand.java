@@ -57,6 +57,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--print-config", description = "Print the resolved recipe as JSON and exit.")
   boolean printConfig;
 
+  @Option(names = "--skip-validation", description = "Train without checking the dataset first"
+      + " (annotations and image headers; errors stop the run before step 0 with exit code 2).")
+  boolean skipValidation;
+
   @Override
   public Integer call() {
     TrainConfig config;
@@ -75,6 +79,9 @@ final class TrainCommand implements Callable<Integer> {
     if (printConfig) {
       System.out.println(config.toJson().toPrettyString());
       return 0;
+    }
+    if (!skipValidation && !PreFlight.passes(config, "jdetr train")) {
+      return 2;
     }
     PrintStream stdout = System.out;
     TrainProgress progress = new TrainProgress(TrainProgress.detect(), stdout, logEvery);

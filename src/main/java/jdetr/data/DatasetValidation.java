@@ -65,6 +65,7 @@ public final class DatasetValidation {
       byte d = im.defects()[i];
       String who = (d & CocoImages.MISSING_ID) == 0 ? Long.toString(im.ids()[i]) : "images[" + i + "]";
       if (d != 0) add(ValidationRule.V2, who + ": " + CocoImages.describe(d));
+      if ((d & CocoImages.MISSING_ID) == 0 && im.ids()[i] <= 0) add(ValidationRule.V20, "image " + who);
       boolean sized = (d & (CocoImages.MISSING_WIDTH | CocoImages.MISSING_HEIGHT)) == 0;
       if (sized && (im.widths()[i] <= 0 || im.heights()[i] <= 0)) {
         add(ValidationRule.V15, who + ": " + im.widths()[i] + "x" + im.heights()[i]);
@@ -110,6 +111,7 @@ public final class DatasetValidation {
         continue;
       }
       if ((d & CocoAnnotations.BAD_ISCROWD) != 0) add(ValidationRule.V17, who);
+      if ((d & CocoAnnotations.MISSING_ID) == 0 && a.ids()[k] <= 0) add(ValidationRule.V20, "annotation " + who);
       double area = a.areas()[k];
       if ((d & CocoAnnotations.MISSING_AREA) != 0 || !(area >= 0) || Double.isInfinite(area)) {
         add(ValidationRule.V16, who);
@@ -126,7 +128,11 @@ public final class DatasetValidation {
         add(ValidationRule.V11, who);
         continue;
       }
-      if (w <= 0 || h <= 0) {
+      if (w < 0 || h < 0) {
+        add(ValidationRule.V19, who + ": " + w + "x" + h);
+        continue;
+      }
+      if (w == 0 || h == 0) {
         add(ValidationRule.V12, who + ": " + w + "x" + h);
         continue;
       }

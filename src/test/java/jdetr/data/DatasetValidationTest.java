@@ -103,6 +103,8 @@ class DatasetValidationTest {
         Arguments.of(ValidationRule.V16, json(r -> ann(r, 0).remove("area"))),
         Arguments.of(ValidationRule.V17, json(r -> ann(r, 0).put("iscrowd", 2))),
         Arguments.of(ValidationRule.V18, json(r -> image(r, 0).put("file_name", "../1.jpg"))),
+        Arguments.of(ValidationRule.V19, json(r -> ((ArrayNode) ann(r, 0).get("bbox")).set(3, -2))),
+        Arguments.of(ValidationRule.V20, json(r -> ann(r, 0).put("id", 0))),
         Arguments.of(ValidationRule.F1, files(images -> Files.delete(images.resolve("1.jpg")))),
         Arguments.of(ValidationRule.F2, files(images ->
             Files.writeString(images.resolve("2.png"), "<html>not an image</html>"))),
@@ -189,7 +191,7 @@ class DatasetValidationTest {
       }
     }));
     ValidationFinding f = DatasetValidation.validate(dataset, ValidationOptions.DEFAULT)
-        .finding(ValidationRule.V12).orElseThrow();
+        .finding(ValidationRule.V19).orElseThrow();
     assertThat(f.count()).isEqualTo(25);
     assertThat(f.examples()).hasSize(10).first().asString().startsWith("100:");
   }
