@@ -1,5 +1,6 @@
 package jdetr.cli;
 
+import jdetr.io.JsonLimits;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -37,6 +38,7 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    JsonLimits.installAsDefault();
     System.exit(new CommandLine(new Main()).execute(args));
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import java.io.FileNotFoundException;
@@ -15,6 +16,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import jdetr.io.JsonLimits;
 
 /**
  * Streams a COCO annotations file (instances_train2017.json is 450 MB) into compact tables,
@@ -26,7 +28,7 @@ import java.util.Map;
  */
 public final class CocoAnnotationReader {
   // FastDoubleParser rounds correctly, as Double.parseDouble and Python's float() do
-  private static final JsonFactory JSON = JsonFactory.builder()
+  private static final JsonFactory JSON = JsonLimits.factoryBuilder()
       .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
       .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
       .build();
@@ -44,7 +46,11 @@ public final class CocoAnnotationReader {
   /** Parses the file (every call reads it again). */
   public static CocoAnnotationFile read(Path file) throws IOException {
     try (InputStream in = Files.newInputStream(file); JsonParser p = JSON.createParser(in)) {
-      return new CocoAnnotationReader(p).parse(file);
+      try {
+        return new CocoAnnotationReader(p).parse(file);
+      } catch (StreamConstraintsException e) {
+        throw new CocoFormatException(file + ": " + JsonLimits.refusal(p, e), e);
+      }
     } catch (NoSuchFileException e) {
       throw new FileNotFoundException("COCO annotations file not found: " + file);
     } catch (StreamReadException e) {

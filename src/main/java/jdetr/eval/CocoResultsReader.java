@@ -5,11 +5,13 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import jdetr.data.CocoFormatException;
+import jdetr.io.JsonLimits;
 
 /**
  * Reads a COCO results file ({@code [{image_id, category_id, bbox, score}]}) with a streaming
@@ -19,7 +21,7 @@ import jdetr.data.CocoFormatException;
 public final class CocoResultsReader {
   // FastDoubleParser rounds correctly, as Double.parseDouble and Python's float() do
   private static final JsonFactory JSON =
-      JsonFactory.builder().enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
+      JsonLimits.factoryBuilder().enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
 
   private final Path file;
   private final JsonParser p;
@@ -32,7 +34,11 @@ public final class CocoResultsReader {
   /** Reads a COCO results file (a JSON array; an empty array is no detection at all). */
   public static List<CocoResult> read(Path file) throws IOException {
     try (JsonParser p = JSON.createParser(file.toFile())) {
-      return new CocoResultsReader(file, p).results();
+      try {
+        return new CocoResultsReader(file, p).results();
+      } catch (StreamConstraintsException e) {
+        throw new CocoFormatException(file + ": " + JsonLimits.refusal(p, e), e);
+      }
     } catch (JsonProcessingException e) {
       throw malformed(file, e);
     } catch (CocoFormatException e) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import jdetr.data.CocoFormatException;
 import jdetr.data.SegmentationJson;
+import jdetr.io.JsonLimits;
 import jdetr.mask.Rle;
 import jdetr.mask.Segmentation;
 
@@ -28,7 +30,7 @@ import jdetr.mask.Segmentation;
  */
 public final class CocoSegmReader {
   // NaN and Infinity are read (as Python's json does) and refused by name
-  private static final JsonFactory JSON = JsonFactory.builder()
+  private static final JsonFactory JSON = JsonLimits.factoryBuilder()
       .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
       .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
       .build();
@@ -54,7 +56,11 @@ public final class CocoSegmReader {
 
   private static <T> T parse(Path file, Body<T> body) throws IOException {
     try (JsonParser p = JSON.createParser(file.toFile())) {
-      return body.read(new CocoSegmReader(file, p));
+      try {
+        return body.read(new CocoSegmReader(file, p));
+      } catch (StreamConstraintsException e) {
+        throw new CocoFormatException(file + ": " + JsonLimits.refusal(p, e), e);
+      }
     } catch (JsonProcessingException e) {
       String at = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
       throw new CocoFormatException(

@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import jdetr.data.transforms.AugmentationConfig;
+import jdetr.io.JsonLimits;
 import jdetr.model.DetrConfig;
 
 /**
@@ -153,7 +154,7 @@ public record TrainConfig(
   public static TrainConfig load(Path recipe, List<String> overrides) throws IOException {
     JsonNode tree;
     try {
-      tree = JSON.readTree(Files.readString(recipe));
+      tree = JsonLimits.readTree(recipe);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(recipe + ": not valid JSON: " + e.getOriginalMessage(), e);
     }
