@@ -174,6 +174,11 @@ class NodeClusterTest {
           }
         }
 
+        // Recovery budgets of test-matrix row C1 (membership removal 12 s, work resumed within
+        // 30 s), with room for a loaded 2-core machine; measured here 0.5 s and 1.0 s.
+        assertThat(seconds(killedAt, removedAt.get())).as("member removal, s").isLessThanOrEqualTo(15.0);
+        assertThat(seconds(0, longestStall)).as("longest pause after the kill, s").isLessThanOrEqualTo(30.0);
+
         // 3. No matcher left: the requester computes locally.
         b.kill();
         CreditedRequester<MatchRequest, MatchReply> withFallback = new CreditedRequester<>(

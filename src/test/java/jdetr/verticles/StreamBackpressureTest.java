@@ -154,6 +154,10 @@ class StreamBackpressureTest {
       assertThat(Servers.counter(server, "jdetr.ws.closed", "code", "1008") - closed0).isEqualTo(1);
       assertThat(fullForMs).isGreaterThanOrEqualTo(SLOW_READER_SECONDS * 1000 - 50);
       assertThat(servedWhileFull).as("other streams kept being served").isPositive();
+      // test-matrix row W3: the other streams' p99 stays within budget while the queue is full
+      // (measured here 53 ms before, 82 ms during; the bound allows a loaded 2-core machine)
+      assertThat(during[1]).as("p99 of the other streams while the slow reader's queue was full, ms")
+          .isLessThanOrEqualTo(Math.max(1000.0, 5 * before[1]));
     } finally {
       stop.set(true);
       for (Thread t : others) {
