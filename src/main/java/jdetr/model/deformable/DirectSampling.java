@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Semantics are grid_sample's (bilinear, zero padding, align_corners=False), with the source
  * coordinate computed in the same float operations as its CPU kernel: g = 2 * loc - 1, pixel =
  * (g + 1) * size / 2 - 0.5; a corner off the map reads 0. The inner loop runs over the D channels
- * of a head, which are contiguous in [N, S, M, D], so the JIT vectorises it.
+ * of a head, which are contiguous in [N, S, M, D]; for D = 32 (d_model 256, 8 heads) it is written
+ * so that the JIT vectorises it ({@link Problem#accumulate32}).
  *
  * <p>The (image, query) rows are shared in chunks among as many threads as libtorch's intra-op
  * count of the calling thread: the caller and helpers from a pool of daemon threads, each taking
@@ -48,10 +49,13 @@ final class DirectSampling {
 
   /** Whether this kernel can sample these arrays: {@link #supports}, sizes indexable by int. */
   static boolean supports(NDArray value, NDArray locations, NDArray attention) {
+    Shape ls = locations.getShape();
+    long outputs = ls.get(0) * ls.get(1) * ls.get(2) * value.getShape().get(3); // N * Lq * M * D
     return supports(value.getDataType(), value.getDevice())
         && locations.getDataType() == DataType.FLOAT32
         && attention.getDataType() == DataType.FLOAT32
-        && value.size() < Integer.MAX_VALUE && locations.size() < Integer.MAX_VALUE;
+        && value.size() < Integer.MAX_VALUE && locations.size() < Integer.MAX_VALUE
+        && outputs < Integer.MAX_VALUE;
   }
 
   /**
@@ -70,7 +74,8 @@ final class DirectSampling {
     float[] out = new float[problem.rows * problem.heads * problem.channels];
     run(problem, out, JniUtils.getNumThreads());
     NDManager manager = value.getManager();
-    Shape shape = new Shape(problem.images, problem.queries, (long) problem.heads * problem.channels);
+    Shape shape =
+        new Shape(problem.images, problem.queries, (long) problem.heads * problem.channels);
     // a copy in libtorch memory: the result may outlive the Java buffer a create() wraps
     try (NDArray javaOwned = manager.create(out, shape)) {
       return javaOwned.duplicate();
@@ -156,7 +161,7 @@ final class DirectSampling {
           for (int l = 0; l < levelCount; l++) {
             int w = widths[l];
             int ht = heights[l];
-            // value index of cell (y, x) of this level, head h: ((image*S + start + y*W + x)*M + h)*D
+            // value index of cell (y, x), head h: ((image * S + start + y * W + x) * M + h) * D
             int levelBase = (image * tokens + starts[l]) * heads + h;
             for (int p = 0; p < points; p++, sample++) {
               float gx = locations[2 * sample] * 2f - 1f;

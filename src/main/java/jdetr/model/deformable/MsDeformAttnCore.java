@@ -37,9 +37,9 @@ import jdetr.autograd.GraphSafe;
  *
  * <p>Without autograd recording (inference), float32 values on the CPU are sampled by
  * {@link DirectSampling}, which reads the corners straight from the value map in Java
- * ({@value #DIRECT}). Other values take the lookups above, summed with a batched matrix product
- * (the faster forward alone) over chunks of queries ({@link #INFERENCE_GATHER_LIMIT}) ({@value
- * #GATHER}).
+ * ({@value #DIRECT}). Other values take the lookups above ({@value #GATHER}), summed with a
+ * batched matrix product (the faster forward alone) over chunks of queries
+ * ({@link #INFERENCE_GATHER_LIMIT}).
  */
 public final class MsDeformAttnCore {
 

@@ -75,7 +75,8 @@ class MsDeformAttnCoreParityTest {
         ParityFixture.assertClose("sampling output, inference",
             MsDeformAttnCore.sample(value, levels, locations, attention), ref.get("output"), 1e-5);
         ParityFixture.assertClose("sampling output, inference gather in chunks",
-            MsDeformAttnCore.gather(value, levels, locations, attention, 1), ref.get("output"), 1e-5);
+            MsDeformAttnCore.gather(value, levels, locations, attention, 1), ref.get("output"),
+            1e-5);
       }
     }
   }
