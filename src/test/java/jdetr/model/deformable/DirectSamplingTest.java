@@ -69,7 +69,8 @@ class DirectSamplingTest {
       NDArray attention = mgr.randomUniform(0, 1, new Shape(n, lq, m, l, p))
           .reshape(n, lq, m, (long) l * p).softmax(-1).reshape(n, lq, m, l, p);
       try (NoGrad off = NoGrad.enter()) {
-        NDArray direct = MsDeformAttnCore.sample(value, levels, locations, attention);
+        assertThat(DirectSampling.supports(value, locations, attention)).isTrue();
+        NDArray direct = DirectSampling.sample(value, levels, locations, attention);
         NDArray gather = MsDeformAttnCore.gather(value, levels, locations, attention,
             MsDeformAttnCore.INFERENCE_GATHER_LIMIT);
         assertThat(direct.getShape()).isEqualTo(new Shape(n, lq, (long) m * d));
