@@ -1,5 +1,6 @@
 package jdetr.bench;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -18,10 +19,12 @@ import jdetr.model.DetrOutput;
 import jdetr.model.ModelBuilder;
 import jdetr.model.NoGrad;
 import jdetr.model.deformable.DeformableDetr;
+import jdetr.model.deformable.MsDeformAttnCore;
 
 /**
  * Inference speed of DETR or Deformable DETR (random weights) on the CPU: one JSON line per timed
- * forward pass and a summary line with the median ms per image, the threads and the peak RSS.
+ * forward pass and a summary line with the median ms per image, the threads and the peak RSS (and,
+ * for Deformable DETR, the sampler its attention ran: {@code java-direct} or {@code gather}).
  *
  * @param config the model (its reference defaults, the backbone and dilation chosen)
  * @param height image height
@@ -114,6 +117,9 @@ public record InferBenchRun(DetrConfig config, int height, int width, int batch,
             + config.backbone().replace("resnet", "r") + (config.dilation() ? "-dc5" : ""))
         .put("height", height).put("width", width).put("batch", batch)
         .put("threads", IntraOpThreads.onThisThread()).put("requested_threads", threads);
+    if (config.isDeformable()) { // the model is float32 on the CPU
+      n.put("sampler", MsDeformAttnCore.inferenceSampler(DataType.FLOAT32, Device.cpu()));
+    }
     return n;
   }
 

@@ -33,8 +33,12 @@ import jdetr.autograd.GraphSafe;
  * reduction: for these tiny per-query matrices its forward and backward are several times faster
  * than a batched matrix product's. Everything is differentiable with respect to the values, the
  * locations and the attention weights (gradients equal grid_sample's: corners in the padding read
- * 0); the integer indices carry no gradient. Without autograd recording the sum is a batched
- * matrix product (the faster forward alone), and long query sequences are sampled in chunks
+ * 0); the integer indices carry no gradient.
+ *
+ * <p>Without autograd recording (inference), float32 values on the CPU are sampled by
+ * {@link DirectSampling}, which reads the corners straight from the value map in Java
+ * ({@value #DIRECT}). Other values take the lookups above ({@value #GATHER}), summed with a
+ * batched matrix product (the faster forward alone) over chunks of queries
  * ({@link #INFERENCE_GATHER_LIMIT}).
  */
 public final class MsDeformAttnCore {
@@ -46,7 +50,21 @@ public final class MsDeformAttnCore {
    */
   static final long INFERENCE_GATHER_LIMIT = 1L << 24;
 
+  /** The name of the inference sampler that reads the value map in Java. */
+  public static final String DIRECT = "java-direct";
+
+  /** The name of the row-lookup sampler (training, and inference it does not support). */
+  public static final String GATHER = "gather";
+
   private MsDeformAttnCore() {}
+
+  /**
+   * The sampler inference (no autograd recording) uses for values of this type on this device:
+   * {@link #DIRECT} or {@link #GATHER}.
+   */
+  public static String inferenceSampler(DataType type, Device device) {
+    return DirectSampling.supports(type, device) ? DIRECT : GATHER;
+  }
 
   /**
    * @param value [N, S, M, D] per-head values of every level, flattened as {@code levels}
@@ -57,30 +75,28 @@ public final class MsDeformAttnCore {
    */
   public static NDArray sample(NDArray value, FeatureLevels levels, NDArray locations,
       NDArray attention) {
-    return sample(value, levels, locations, attention, INFERENCE_GATHER_LIMIT);
+    checkShapes(value, levels, locations, attention);
+    if (!JniUtils.isGradMode() && DirectSampling.supports(value, locations, attention)) {
+      return DirectSampling.sample(value, levels, locations, attention);
+    }
+    return gather(value, levels, locations, attention, INFERENCE_GATHER_LIMIT);
   }
 
-  /** {@link #sample} with another chunk limit for inference. */
-  static NDArray sample(NDArray value, FeatureLevels levels, NDArray locations,
+  /**
+   * {@link #sample} with the row lookups, whatever the grad mode; without autograd recording,
+   * in chunks of at most {@code inferenceGatherLimit} gathered values.
+   */
+  static NDArray gather(NDArray value, FeatureLevels levels, NDArray locations,
       NDArray attention, long inferenceGatherLimit) {
+    checkShapes(value, levels, locations, attention);
     Shape vs = value.getShape();
     Shape ls = locations.getShape();
     long n = vs.get(0);
-    long s = vs.get(1);
     long m = vs.get(2);
     long d = vs.get(3);
     long lq = ls.get(1);
     int l = levels.count();
     long p = ls.get(4);
-    if (s != levels.size() || ls.dimension() != 6 || ls.get(0) != n || ls.get(2) != m
-        || ls.get(3) != l || ls.get(5) != 2) {
-      throw new IllegalArgumentException("deformable sampling: value " + vs + " over levels "
-          + levels + " (S = " + levels.size() + ") does not fit locations " + ls);
-    }
-    if (!attention.getShape().equals(ls.slice(0, 5))) {
-      throw new IllegalArgumentException("deformable sampling: attention " + attention.getShape()
-          + " does not fit locations " + ls);
-    }
     NDManager scope = NDManager.subManagerOf(value);
     try (scope) {
       value.tempAttach(scope);
@@ -105,6 +121,25 @@ public final class MsDeformAttnCore {
         }
       }
       return scope.ret(NDArrays.concat(parts, 1));
+    }
+  }
+
+  private static void checkShapes(NDArray value, FeatureLevels levels, NDArray locations,
+      NDArray attention) {
+    Shape vs = value.getShape();
+    Shape ls = locations.getShape();
+    long n = vs.get(0);
+    long s = vs.get(1);
+    long m = vs.get(2);
+    int l = levels.count();
+    if (s != levels.size() || ls.dimension() != 6 || ls.get(0) != n || ls.get(2) != m
+        || ls.get(3) != l || ls.get(5) != 2) {
+      throw new IllegalArgumentException("deformable sampling: value " + vs + " over levels "
+          + levels + " (S = " + levels.size() + ") does not fit locations " + ls);
+    }
+    if (!attention.getShape().equals(ls.slice(0, 5))) {
+      throw new IllegalArgumentException("deformable sampling: attention " + attention.getShape()
+          + " does not fit locations " + ls);
     }
   }
 

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * four levels: the output, and the gradients of sum(output * w) with respect to the values, the
  * sampling locations and the attention weights, within 1e-5. The backward runs after a garbage
  * collection that overwrites freed Java memory, so a constant the graph kept in Java memory would
- * show. Without autograd (inference), the output is checked again, whole and one query at a time.
+ * show. Without autograd (inference), the output is checked again: sampled in Java, and looked up
+ * one query at a time.
  */
 class MsDeformAttnCoreParityTest {
 
@@ -66,12 +67,16 @@ class MsDeformAttnCoreParityTest {
       ParityFixture.assertClose("sampling grad attention", attention.getGradient(),
           ref.get("grad_attention"), 1e-5);
       assertThat(locations.getGradient().abs().sum().getFloat()).isGreaterThan(1f);
-      // inference sums the corners with a batched product instead, in chunks of queries
+      // inference samples in Java (float32 on the CPU), or sums the looked-up corners with a
+      // batched product, in chunks of queries
       try (NoGrad off = NoGrad.enter()) {
+        assertThat(MsDeformAttnCore.inferenceSampler(value.getDataType(), value.getDevice()))
+            .isEqualTo(MsDeformAttnCore.DIRECT);
         ParityFixture.assertClose("sampling output, inference",
             MsDeformAttnCore.sample(value, levels, locations, attention), ref.get("output"), 1e-5);
-        ParityFixture.assertClose("sampling output, inference in chunks",
-            MsDeformAttnCore.sample(value, levels, locations, attention, 1), ref.get("output"), 1e-5);
+        ParityFixture.assertClose("sampling output, inference gather in chunks",
+            MsDeformAttnCore.gather(value, levels, locations, attention, 1), ref.get("output"),
+            1e-5);
       }
     }
   }

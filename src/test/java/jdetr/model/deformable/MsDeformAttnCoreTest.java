@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class MsDeformAttnCoreTest {
   @Test
-  void inferenceInChunksOfQueriesGivesTheWholeSequencesResult() {
+  void inferenceGatherInChunksOfQueriesGivesTheWholeSequencesResult() {
     FeatureLevels levels = new FeatureLevels(new int[] {6, 3}, new int[] {5, 2});
     int n = 2;
     int m = 3;
@@ -22,12 +22,14 @@ class MsDeformAttnCoreTest {
       // a quarter of the samples have a corner off the map
       NDArray locations = mgr.randomUniform(-0.25f, 1.25f, new Shape(n, lq, m, 2, 3, 2));
       NDArray attention = mgr.randomUniform(0, 1, new Shape(n, lq, m, 2, 3));
-      NDArray whole = MsDeformAttnCore.sample(value, levels, locations, attention);
+      NDArray whole = MsDeformAttnCore.gather(value, levels, locations, attention,
+          MsDeformAttnCore.INFERENCE_GATHER_LIMIT);
       long perQuery = (long) n * m * 2 * 3 * 4 * d;
       try (NoGrad off = NoGrad.enter()) {
-        NDArray oneChunk = MsDeformAttnCore.sample(value, levels, locations, attention);
-        NDArray chunks = MsDeformAttnCore.sample(value, levels, locations, attention, 4 * perQuery);
-        NDArray single = MsDeformAttnCore.sample(value, levels, locations, attention, 1);
+        NDArray oneChunk = MsDeformAttnCore.gather(value, levels, locations, attention,
+            MsDeformAttnCore.INFERENCE_GATHER_LIMIT);
+        NDArray chunks = MsDeformAttnCore.gather(value, levels, locations, attention, 4 * perQuery);
+        NDArray single = MsDeformAttnCore.gather(value, levels, locations, attention, 1);
         assertThat(whole.getShape()).isEqualTo(new Shape(n, lq, m * d));
         assertThat(chunks.getShape()).isEqualTo(whole.getShape());
         assertThat(oneChunk.toFloatArray()).containsExactly(whole.toFloatArray());
