@@ -1,16 +1,11 @@
 package jdetr.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import jdetr.checkpoint.DetrWeights;
 import jdetr.serve.Detector;
 import jdetr.serve.DetectorChoice;
 import jdetr.serve.ServeConfig;
@@ -32,8 +27,6 @@ import picocli.CommandLine.Model.CommandSpec;
         + "/health/ready, /metrics.",
         "Prints JSON lines {\"event\":\"listening\",...} and {\"event\":\"ready\",...} on stdout; stops on SIGTERM/SIGINT."})
 final class ServeCommand implements Callable<Integer> {
-
-  static final Path DEFAULT_CONF = Path.of("conf", "serve.json");
 
   @Spec
   CommandSpec spec;
@@ -94,46 +87,13 @@ final class ServeCommand implements Callable<Integer> {
     return 0;
   }
 
-  /**
-   * Defaults, then the config file, then --set, then --port. A jdetr training checkpoint served
-   * with a file that names no input size is fed at the size its run evaluated at.
-   */
+  /** {@link ServeConfig#resolve}, its errors reported as picocli's usage errors. */
   static ServeConfig resolve(CommandSpec spec, Path conf, Path weights, List<String> settings,
       Integer port) {
     try {
-      ServeConfig config;
-      Path file = conf != null ? conf : Files.isRegularFile(DEFAULT_CONF) ? DEFAULT_CONF : null;
-      if (conf != null && !Files.isRegularFile(conf)) {
-        throw new ParameterException(spec.commandLine(), "--conf " + conf + ": no such file");
-      }
-      config = file != null ? ServeConfig.load(file) : ServeConfig.defaults();
-      Optional<DetrWeights.ValSize> trained = weights == null || namesInputSize(file)
-          ? Optional.empty() : DetrWeights.valSize(weights);
-      if (trained.isPresent()) {
-        config = config.withSetting("inputSize", Integer.toString(trained.get().size()))
-            .withSetting("maxInputSize", Integer.toString(trained.get().maxSize()));
-      }
-      for (String s : settings) {
-        int eq = s.indexOf('=');
-        if (eq <= 0) {
-          throw new ParameterException(spec.commandLine(), "--set " + s + ": expected key=value");
-        }
-        config = config.withSetting(s.substring(0, eq), s.substring(eq + 1));
-      }
-      if (port != null) {
-        config = config.withSetting("port", Integer.toString(port));
-      }
-      return config;
+      return ServeConfig.resolve(conf, weights, settings, port);
     } catch (IllegalArgumentException | IOException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
-  }
-
-  private static boolean namesInputSize(Path file) throws IOException {
-    if (file == null) {
-      return false;
-    }
-    JsonNode json = new ObjectMapper().readTree(file.toFile());
-    return json.has("inputSize") || json.has("maxInputSize");
   }
 }

@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import jdetr.checkpoint.DetrWeights;
 
 /**
  * Settings of `jdetr serve`, read once at start. A configuration file is a small JSON object that
@@ -80,6 +81,9 @@ public record ServeConfig(
     int maxJsonDepth,
     int maxJsonStringLength,
     int maxJsonNumberLength) {
+
+  /** The config file read when none is given, if it exists. */
+  private static final Path DEFAULT_FILE = Path.of("conf", "serve.json");
 
   private static final ObjectMapper MAPPER =
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
@@ -181,6 +185,46 @@ public record ServeConfig(
       throw new IllegalArgumentException("serve config " + file + ": " + e.getMessage(), e);
     }
     return defaults().with(node, file.toString());
+  }
+
+  /**
+   * The settings of `jdetr serve`: the defaults, then the config file ({@code conf}, else
+   * conf/serve.json if it exists), then the {@code key=value} settings, then {@code port}. A jdetr
+   * training checkpoint served with a file that names no input size is fed at the size its run
+   * evaluated at. Bad input is an IllegalArgumentException naming the option or file.
+   */
+  public static ServeConfig resolve(Path conf, Path weights, List<String> settings, Integer port)
+      throws IOException {
+    Path file = conf != null ? conf : Files.isRegularFile(DEFAULT_FILE) ? DEFAULT_FILE : null;
+    if (conf != null && !Files.isRegularFile(conf)) {
+      throw new IllegalArgumentException("--conf " + conf + ": no such file");
+    }
+    ServeConfig config = file != null ? load(file) : defaults();
+    Optional<DetrWeights.ValSize> trained = weights == null || namesInputSize(file)
+        ? Optional.empty() : DetrWeights.valSize(weights);
+    if (trained.isPresent()) {
+      config = config.withSetting("inputSize", Integer.toString(trained.get().size()))
+          .withSetting("maxInputSize", Integer.toString(trained.get().maxSize()));
+    }
+    for (String s : settings) {
+      int eq = s.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("--set " + s + ": expected key=value");
+      }
+      config = config.withSetting(s.substring(0, eq), s.substring(eq + 1));
+    }
+    if (port != null) {
+      config = config.withSetting("port", Integer.toString(port));
+    }
+    return config;
+  }
+
+  private static boolean namesInputSize(Path file) throws IOException {
+    if (file == null) {
+      return false;
+    }
+    JsonNode json = MAPPER.readTree(file.toFile());
+    return json.has("inputSize") || json.has("maxInputSize");
   }
 
   /** The defaults with the fields of a JSON object's text replaced; {@code source} names it in errors. */
