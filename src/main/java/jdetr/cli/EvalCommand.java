@@ -1,25 +1,17 @@
 package jdetr.cli;
 
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import jdetr.data.CocoFormatException;
-import jdetr.eval.CocoCategory;
 import jdetr.eval.CocoEvaluation;
 import jdetr.eval.CocoEvaluator;
-import jdetr.eval.CocoGroundTruth;
 import jdetr.eval.CocoParams;
 import jdetr.eval.CocoResult;
 import jdetr.eval.CocoResultsReader;
 import jdetr.eval.CocoSegmReader;
-import jdetr.eval.CocoSummary;
 import jdetr.eval.EvalResult;
 import jdetr.eval.EvaluationReport;
 import jdetr.eval.GroundTruthSet;
@@ -97,7 +89,7 @@ final class EvalCommand implements Callable<Integer> {
       GroundTruthSet truth = GroundTruthSet.read(gt);
       SegmInput segm = masks ? CocoSegmReader.read(gt, dt) : null;
       List<CocoResult> results = masks ? segm.results() : CocoResultsReader.read(dt);
-      warnAboutDroppedEntries(truth, results);
+      EvaluationReport.warnAboutDroppedEntries(truth, results, System.err);
       int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
       CocoEvaluation eval;
       try {
@@ -131,36 +123,7 @@ final class EvalCommand implements Callable<Integer> {
       System.err.println("jdetr eval: " + r.error());
       return 1;
     }
-    if (json) {
-      System.out.println(new JsonObject().put("checkpoint", checkpoint.toString())
-          .put("stats", new JsonArray(Arrays.stream(r.stats()).boxed().toList()))
-          .put("seconds", r.seconds()).encode());
-    } else {
-      CocoSummary.lines(CocoParams.bbox(), r.stats()).forEach(System.out::println);
-    }
+    EvaluationReport.printCheckpoint(checkpoint, r, json, System.out);
     return 0;
-  }
-
-  /** pycocotools silently leaves these out; say so on stderr. */
-  private static void warnAboutDroppedEntries(GroundTruthSet truth, List<CocoResult> results) {
-    Set<Long> images = new HashSet<>(truth.imageIds());
-    Set<Long> cats = new HashSet<>();
-    for (CocoCategory c : truth.categories()) {
-      cats.add(c.id());
-    }
-    long annotations = truth.annotations().stream()
-        .filter(a -> !images.contains(a.imageId()) || !cats.contains(a.categoryId())).count();
-    if (annotations > 0) {
-      CocoGroundTruth first = truth.annotations().stream()
-          .filter(a -> !images.contains(a.imageId()) || !cats.contains(a.categoryId()))
-          .findFirst().orElseThrow();
-      System.err.printf("warning: %d annotations refer to an unknown image or category and are not"
-          + " evaluated (first: id %d)%n", annotations, first.id());
-    }
-    long detections = results.stream().filter(r -> !cats.contains(r.categoryId())).count();
-    if (detections > 0) {
-      System.err.printf("warning: %d detections have a category_id that is not among the"
-          + " categories and are not evaluated%n", detections);
-    }
   }
 }

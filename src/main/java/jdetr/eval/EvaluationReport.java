@@ -6,9 +6,17 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
-/** What {@code jdetr eval} prints of an evaluation besides pycocotools' summary lines. */
+/**
+ * What {@code jdetr eval} prints of an evaluation besides pycocotools' summary lines, and of a
+ * training checkpoint's evaluation.
+ */
 public final class EvaluationReport {
 
   private EvaluationReport() {}
@@ -80,6 +88,59 @@ public final class EvaluationReport {
       g.writeRaw('\n');
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The numbers of a training checkpoint's evaluation: pycocotools' summary lines, or with
+   * {@code json} one line {@code {"checkpoint":…,"stats":[12 numbers],"seconds":…}}.
+   */
+  public static void printCheckpoint(Path checkpoint, EvalResult r, boolean json, PrintStream out) {
+    if (!json) {
+      CocoSummary.lines(CocoParams.bbox(), r.stats()).forEach(out::println);
+      return;
+    }
+    StringWriter line = new StringWriter();
+    try (JsonGenerator g = new JsonFactory().createGenerator(line)) {
+      g.writeStartObject();
+      g.writeStringField("checkpoint", checkpoint.toString());
+      g.writeArrayFieldStart("stats");
+      for (double v : r.stats()) {
+        g.writeNumber(v);
+      }
+      g.writeEndArray();
+      g.writeNumberField("seconds", r.seconds());
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    out.println(line);
+  }
+
+  /**
+   * Warns on {@code err} about what pycocotools silently leaves out: annotations of an unknown
+   * image or category, detections of an unknown category.
+   */
+  public static void warnAboutDroppedEntries(GroundTruthSet truth, List<CocoResult> results,
+      PrintStream err) {
+    Set<Long> images = new HashSet<>(truth.imageIds());
+    Set<Long> cats = new HashSet<>();
+    for (CocoCategory c : truth.categories()) {
+      cats.add(c.id());
+    }
+    long annotations = truth.annotations().stream()
+        .filter(a -> !images.contains(a.imageId()) || !cats.contains(a.categoryId())).count();
+    if (annotations > 0) {
+      CocoGroundTruth first = truth.annotations().stream()
+          .filter(a -> !images.contains(a.imageId()) || !cats.contains(a.categoryId()))
+          .findFirst().orElseThrow();
+      err.printf("warning: %d annotations refer to an unknown image or category and are not"
+          + " evaluated (first: id %d)%n", annotations, first.id());
+    }
+    long detections = results.stream().filter(r -> !cats.contains(r.categoryId())).count();
+    if (detections > 0) {
+      err.printf("warning: %d detections have a category_id that is not among the"
+          + " categories and are not evaluated%n", detections);
     }
   }
 }
