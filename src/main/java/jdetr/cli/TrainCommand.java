@@ -13,6 +13,7 @@ import jdetr.loss.NonFiniteLossException;
 import jdetr.train.TrainConfig;
 import jdetr.train.TrainProgress;
 import jdetr.train.Trainer;
+import jdetr.verticles.TrainPipeline;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

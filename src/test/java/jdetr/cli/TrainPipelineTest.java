@@ -17,6 +17,7 @@ import jdetr.train.TrainCheckpoint;
 import jdetr.train.TrainConfig;
 import jdetr.train.TrainProgress;
 import jdetr.train.Trainer;
+import jdetr.verticles.TrainPipeline;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

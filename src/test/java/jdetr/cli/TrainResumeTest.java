@@ -33,6 +33,7 @@ import jdetr.train.TrainConfig;
 import jdetr.train.TrainProgress;
 import jdetr.train.Trainer;
 import jdetr.testing.ChildJvm;
+import jdetr.verticles.TrainPipeline;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

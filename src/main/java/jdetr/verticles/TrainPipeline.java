@@ -1,4 +1,4 @@
-package jdetr.cli;
+package jdetr.verticles;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -15,10 +15,6 @@ import jdetr.bus.Cluster;
 import jdetr.engine.StepMetrics;
 import jdetr.train.TrainConfig;
 import jdetr.train.TrainProgress;
-import jdetr.verticles.StageDeployer;
-import jdetr.verticles.StageDescriptor;
-import jdetr.verticles.StageDescriptors;
-import jdetr.verticles.TrainerVerticle;
 
 /**
  * {@code jdetr train} (the default): deploys the "train" role's stages (data, matcher, trainer,
@@ -28,7 +24,7 @@ import jdetr.verticles.TrainerVerticle;
  * starts. On SIGTERM or SIGINT the trainer stops before its next step and the eval stage before
  * its next batch ({@link jdetr.engine.TorchWork}); the JVM exits once both have left libtorch.
  */
-final class TrainPipeline {
+public final class TrainPipeline {
   /** Opening a large annotations file is part of the data stage's start. */
   private static final int DEPLOY_MINUTES = 10;
   private final TrainConfig config;
@@ -36,14 +32,15 @@ final class TrainPipeline {
   private final boolean resume;
   private final TrainProgress progress;
 
-  TrainPipeline(TrainConfig config, Path stages, boolean resume, TrainProgress progress) {
+  public TrainPipeline(TrainConfig config, Path stages, boolean resume, TrainProgress progress) {
     this.config = config;
     this.stages = stages;
     this.resume = resume;
     this.progress = progress;
   }
 
-  int run() {
+  /** Runs the stages to the trainer's end; the exit status of {@code jdetr train}. */
+  public int run() {
     PrintStream err = System.err;
     Vertx vertx = Cluster.local();
     try {
