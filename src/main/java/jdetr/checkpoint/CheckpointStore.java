@@ -35,10 +35,10 @@ import org.slf4j.LoggerFactory;
  * <p>A save writes into a hidden temp directory, fsyncs every file and the directory, renames it
  * to {@code step-N}, then replaces {@code LATEST} atomically ({@link AtomicFiles}). A crash at
  * any point leaves {@code LATEST} naming a complete checkpoint, old or new; the leftovers are
- * removed by the next save. Only the newest {@code keepLast} checkpoints are kept. A save may be
- * split in two: {@link #stage} (the writer runs into the temp directory, for example on the
- * training thread) and {@link #commit} (fsync, manifest, rename, {@code LATEST}, pruning; for
- * example in the checkpoint stage while training goes on).
+ * removed by the next save. Only the newest {@code keepLast} checkpoints are kept
+ * ({@link CheckpointRetention}). A save may be split in two: {@link #stage} (the writer runs into
+ * the temp directory, for example on the training thread) and {@link #commit} (fsync, manifest,
+ * rename, {@code LATEST}, pruning; for example in the checkpoint stage while training goes on).
  *
  * <p>Load follows {@code LATEST}, verifies every file against the manifest's SHA-256 and, if
  * anything is wrong, falls back to the newest older checkpoint that verifies, reporting what was
@@ -345,36 +345,11 @@ public final class CheckpointStore {
       if (replaced != null) {
         deleteTree(replaced);
       }
-      prune(step, pinned);
+      CheckpointRetention.prune(root, steps(), step, keepLast, pinned);
     } catch (IOException | UncheckedIOException e) {
       LOG.warn("checkpoint {} saved, but removing older checkpoints in {} failed: {}",
           dirName(step), root, e.toString());
     }
-  }
-
-  /**
-   * Deletes checkpoints newer than {@code saved} (an abandoned run) and all but the newest kept;
-   * pinned older ones stay and do not count.
-   */
-  private void prune(long saved, LongPredicate pinned) throws IOException {
-    List<Long> older = new ArrayList<>();
-    for (long s : steps()) {
-      if (s > saved) {
-        discard(s);
-      } else if (s < saved && !pinned.test(s)) {
-        older.add(s);
-      }
-    }
-    for (int i = 0; i < older.size() - (keepLast - 1); i++) {
-      discard(older.get(i));
-    }
-  }
-
-  /** Renames a checkpoint out of the step namespace first, so a crash never leaves half of one. */
-  private void discard(long step) throws IOException {
-    Path trash = root.resolve(TEMP_PREFIX + "del-" + dirName(step) + "-" + UUID.randomUUID());
-    Files.move(root.resolve(dirName(step)), trash, StandardCopyOption.ATOMIC_MOVE);
-    deleteTree(trash);
   }
 
   /**
