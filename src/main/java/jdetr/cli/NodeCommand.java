@@ -1,11 +1,7 @@
 package jdetr.cli;
 
-import com.hazelcast.cluster.MembershipEvent;
-import com.hazelcast.cluster.MembershipListener;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.Future;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -17,18 +13,15 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import jdetr.bus.Addresses;
 import jdetr.bus.BusTransport;
 import jdetr.bus.Cluster;
 import jdetr.bus.ClusterNode;
-import jdetr.engine.TorchWork;
 import jdetr.train.TrainConfig;
 import jdetr.verticles.NodeHealthServer;
+import jdetr.verticles.NodeLifecycle;
 import jdetr.verticles.StageDeployer;
 import jdetr.verticles.StageDescriptor;
 import jdetr.verticles.StageDescriptors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -48,8 +41,6 @@ import picocli.CommandLine.Parameters;
 @Command(name = "node", mixinStandardHelpOptions = true,
     description = "Join a cluster and deploy the pipeline stages of one role.")
 final class NodeCommand implements Callable<Integer> {
-  private static final Logger LOG = LoggerFactory.getLogger(NodeCommand.class);
-
   /** Roles that read the dataset: they check it before joining. */
   private static final Set<String> CHECKS_DATA = Set.of("train", "trainer", "data");
 
@@ -98,7 +89,7 @@ final class NodeCommand implements Callable<Integer> {
   private ClusterNode node;
   private NodeHealthServer health;
   private volatile List<StageDeployer.Deployed> deployed;
-  private CompletableFuture<Void> left;
+  private NodeLifecycle lifecycle;
 
   @Override
   public Integer call() throws Exception {
@@ -142,48 +133,27 @@ final class NodeCommand implements Callable<Integer> {
               () -> node.members().contains(node.nodeId()), () -> deployed != null)
           .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
-    node.manager().getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
-      @Override
-      public void memberAdded(MembershipEvent e) {
-        printMembers("joined", e);
-      }
-
-      @Override
-      public void memberRemoved(MembershipEvent e) {
-        printMembers("left", e);
-      }
-    });
+    lifecycle = new NodeLifecycle(node, () -> deployed);
+    lifecycle.printMembershipChanges();
     CompletableFuture<Integer> ended = new CompletableFuture<>();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      leave();
+      lifecycle.leave();
       ended.complete(0);
     }, "jdetr-node-shutdown"));
 
-    // A trainer on this node reports its steps and its end here (local consumer only).
-    MessageConsumer<JsonObject> events = node.vertx().eventBus().localConsumer(
-        Addresses.PIPELINE_EVENTS, m -> {
-          printLine(m.body());
-          if (health != null) {
-            health.onPipelineEvent(m.body());
-          }
-          String event = m.body().getString("event");
-          if ("finished".equals(event) || "failed".equals(event)) {
-            ended.complete("finished".equals(event) ? 0 : 1);
-          } else if ("stopped".equals(event)) {
-            ended.complete(m.body().getInteger("exitCode", 1));
-          }
-        });
-    events.completion().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    // A trainer on this node reports its steps and its end here.
+    lifecycle.endOnPipelineEvents(health, ended)
+        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
 
     try {
       deployed = StageDeployer.deploy(node.vertx(), deploy)
           .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       System.err.println("jdetr node: " + e.getCause().getMessage());
-      leave();
+      lifecycle.leave();
       return 1;
     }
-    printLine(new JsonObject()
+    NodeLifecycle.printLine(new JsonObject()
         .put("event", "ready")
         .put("role", role)
         .put("node", node.nodeId())
@@ -194,36 +164,7 @@ final class NodeCommand implements Callable<Integer> {
         .put("joinMs", (joined - start) / 1_000_000)
         .put("deployMs", (System.nanoTime() - joined) / 1_000_000));
     int code = ended.get();
-    leave();
+    lifecycle.leave();
     return code;
-  }
-
-  private static void printMembers(String change, MembershipEvent e) {
-    printLine(new JsonObject().put("event", "members").put("change", change)
-        .put("member", e.getMember().getUuid().toString()).put("members", e.getMembers().size()));
-  }
-
-  private static void printLine(JsonObject event) {
-    System.out.println(event.encode());
-    System.out.flush();
-  }
-
-  /**
-   * Undeploys the stages in the reverse order of their deployment (a trainer first: it stops after
-   * its running step), then leaves the cluster, once.
-   */
-  private synchronized void leave() {
-    if (left == null) {
-      LOG.info("leaving the cluster");
-      List<StageDeployer.Deployed> stages = deployed;
-      Future<Void> undeployed = stages == null ? Future.succeededFuture()
-          : StageDeployer.undeploy(node.vertx(), stages);
-      left = undeployed.eventually(() -> node.close()).toCompletionStage().toCompletableFuture();
-    }
-    try {
-      left.get(TorchWork.EXIT_WAIT.toSeconds() + 30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      LOG.warn("leaving the cluster did not complete: {}", e.toString());
-    }
   }
 }
