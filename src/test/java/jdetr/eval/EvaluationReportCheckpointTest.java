@@ -1,0 +1,44 @@
+package jdetr.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/** {@code jdetr eval --checkpoint DIR [--json]}: what is printed of the checkpoint's evaluation. */
+class EvaluationReportCheckpointTest {
+  private static final double[] STATS = {0.4213376, 0.6, 1e-5, -1.0, 0.0, 1.0,
+      0.1 + 0.2, 0.33333333333333331, 0.5, 0.25, 0.125, 7.0E-12};
+
+  @Test
+  void theJsonLineIsTheCheckpointItsTwelveNumbersAndSeconds() {
+    Path dir = Path.of("runs/a \"b\"\tü/checkpoints/step-000010");
+    EvalResult r = new EvalResult(dir.toString(), 10, 1, STATS, 12.5, "");
+    String expected = new JsonObject().put("checkpoint", dir.toString())
+        .put("stats", new JsonArray(Arrays.stream(STATS).boxed().toList()))
+        .put("seconds", 12.5).encode() + System.lineSeparator();
+    assertThat(print(dir, r, true)).isEqualTo(expected)
+        .startsWith("{\"checkpoint\":\"runs/a \\\"b\\\"\\tü/checkpoints/step-000010\",\"stats\":[0.4213376,");
+  }
+
+  @Test
+  void theTextIsPycocotoolsSummary() {
+    EvalResult r = new EvalResult("c", 10, 1, STATS, 1, "");
+    String text = print(Path.of("c"), r, false);
+    assertThat(text.split("\n")).hasSize(12);
+    assertThat(text).startsWith(" Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.421");
+  }
+
+  private static String print(Path dir, EvalResult r, boolean json) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    EvaluationReport.printCheckpoint(dir, r, json, out);
+    return bytes.toString(StandardCharsets.UTF_8);
+  }
+}
