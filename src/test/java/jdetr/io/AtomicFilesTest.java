@@ -51,7 +51,7 @@ class AtomicFilesTest {
     assertThatThrownBy(() -> AtomicFiles.writeStream(target, out -> {
       out.write("partial".getBytes(StandardCharsets.US_ASCII));
       throw new IOException("disk full");
-    })).hasMessage("disk full");
+    })).hasMessageStartingWith(target.toString()).hasMessageEndingWith(": disk full");
     assertThat(Files.readString(target)).isEqualTo("kept");
     assertThat(names()).containsExactly("c.txt");
   }
