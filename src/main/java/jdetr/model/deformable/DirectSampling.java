@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.atomic.AtomicInteger;
+import jdetr.autograd.GraphSafe;
 
 /**
  * The multi-scale deformable attention sum of {@link MsDeformAttnCore} without autograd, computed
@@ -77,9 +78,7 @@ final class DirectSampling {
     Shape shape =
         new Shape(problem.images, problem.queries, (long) problem.heads * problem.channels);
     // a copy in libtorch memory: the result may outlive the Java buffer a create() wraps
-    try (NDArray javaOwned = manager.create(out, shape)) {
-      return javaOwned.duplicate();
-    }
+    return GraphSafe.create(manager, out, shape);
   }
 
   /** Fills {@code out} ([N, Lq, M, D]) using up to {@code threads} threads. */
