@@ -1,5 +1,7 @@
 package jdetr.data;
 
+import static jdetr.data.CocoFormatException.describe;
+
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
@@ -99,7 +101,7 @@ public final class CocoAnnotationReader {
   /** False (entry skipped) when the entry is not an object. */
   private boolean isObject() throws IOException {
     if (p.currentToken() == JsonToken.START_OBJECT) return true;
-    malformed(CocoAnnotationFile.ENTRY, "expected an object, got " + describe());
+    malformed(CocoAnnotationFile.ENTRY, "expected an object, got " + describe(p));
     p.skipChildren();
     return false;
   }
@@ -130,7 +132,7 @@ public final class CocoAnnotationReader {
             fileName = p.getText();
             defect &= ~CocoImages.MISSING_FILE_NAME;
           } else {
-            malformed(field, "field 'file_name' must be a non-empty string, got " + describe());
+            malformed(field, "field 'file_name' must be a non-empty string, got " + describe(p));
             p.skipChildren();
           }
         }
@@ -202,7 +204,7 @@ public final class CocoAnnotationReader {
             area = p.getDoubleValue();
             defect &= ~CocoAnnotations.MISSING_AREA;
           } else {
-            malformed(field, "field 'area' must be a number, got " + describe());
+            malformed(field, "field 'area' must be a number, got " + describe(p));
             p.skipChildren();
           }
         }
@@ -216,7 +218,7 @@ public final class CocoAnnotationReader {
               malformed(field, "field 'iscrowd' is not a finite number: " + p.getText());
             }
           } else {
-            malformed(field, "field 'iscrowd' must be a number, got " + describe());
+            malformed(field, "field 'iscrowd' must be a number, got " + describe(p));
             p.skipChildren();
             v = Double.NaN;
           }
@@ -253,7 +255,7 @@ public final class CocoAnnotationReader {
             name = p.getText();
             defect &= ~CocoCategories.MISSING_NAME;
           } else {
-            malformed(field, "field 'name' must be a string, got " + describe());
+            malformed(field, "field 'name' must be a string, got " + describe(p));
             p.skipChildren();
           }
         }
@@ -270,7 +272,7 @@ public final class CocoAnnotationReader {
   /** Reads [x, y, w, h]: exactly four numbers (NaN/Infinity accepted here, flagged later). */
   private boolean readBox(JsonToken t, double[] box) throws IOException {
     if (t != JsonToken.START_ARRAY) {
-      malformed("bbox", "field 'bbox' must be an array [x, y, w, h], got " + describe());
+      malformed("bbox", "field 'bbox' must be an array [x, y, w, h], got " + describe(p));
       p.skipChildren();
       return false;
     }
@@ -282,7 +284,7 @@ public final class CocoAnnotationReader {
       } else if (ok) {
         ok = false;
         malformed("bbox", n >= 4 ? "field 'bbox' has more than 4 numbers"
-            : "field 'bbox[" + n + "]' must be a number, got " + describe());
+            : "field 'bbox[" + n + "]' must be a number, got " + describe(p));
       }
       p.skipChildren();
       n++;
@@ -315,7 +317,7 @@ public final class CocoAnnotationReader {
       double d = p.getDoubleValue();
       if (Double.isFinite(d) && d == Math.rint(d) && Math.abs(d) < 0x1p53) return (long) d;
     }
-    malformed(field, "field '" + field + "' must be an integer, got " + describe());
+    malformed(field, "field '" + field + "' must be an integer, got " + describe(p));
     p.skipChildren();
     return ABSENT;
   }
@@ -335,20 +337,6 @@ public final class CocoAnnotationReader {
           problem + " (line " + p.currentLocation().getLineNr() + ")"));
     }
   }
-
-  /** The current value, for messages: {@code an array}, {@code the string "x"}, {@code null}. */
-  private String describe() throws IOException {
-    JsonToken t = p.currentToken();
-    if (t == null) return "end of file";
-    return switch (t) {
-      case START_ARRAY -> "an array";
-      case START_OBJECT -> "an object";
-      case VALUE_STRING -> "the string \"" + p.getText() + "\"";
-      case VALUE_NULL -> "null";
-      default -> p.getText();
-    };
-  }
-
   private void requireArray(Path file, JsonToken t) throws CocoFormatException {
     if (t != JsonToken.START_ARRAY) {
       throw error(file, "\"" + section + "\" must be an array, found " + t);

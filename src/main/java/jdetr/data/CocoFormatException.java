@@ -1,5 +1,7 @@
 package jdetr.data;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -18,5 +20,23 @@ public final class CocoFormatException extends IOException {
 
   public CocoFormatException(String message, Throwable cause) {
     super(message, cause);
+  }
+
+  /**
+   * The parser's current value as a message names it: {@code an array}, {@code an object},
+   * {@code the string "x"}, {@code null}, a number's text, or {@code end of file}.
+   */
+  public static String describe(JsonParser p) throws IOException {
+    JsonToken t = p.currentToken();
+    if (t == null) {
+      return "end of file";
+    }
+    return switch (t) {
+      case START_ARRAY -> "an array";
+      case START_OBJECT -> "an object";
+      case VALUE_STRING -> "the string \"" + p.getText() + "\"";
+      case VALUE_NULL -> "null";
+      default -> p.getText();
+    };
   }
 }

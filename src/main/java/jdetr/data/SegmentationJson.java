@@ -1,5 +1,7 @@
 package jdetr.data;
 
+import static jdetr.data.CocoFormatException.describe;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
@@ -172,20 +174,6 @@ public final class SegmentationJson {
       }
     }
     throw error(p, where, field, "must be a non-negative integer, got " + describe(p));
-  }
-
-  private static String describe(JsonParser p) throws IOException {
-    JsonToken t = p.currentToken();
-    if (t == null) {
-      return "end of file";
-    }
-    return switch (t) {
-      case START_ARRAY -> "an array";
-      case START_OBJECT -> "an object";
-      case VALUE_STRING -> "the string \"" + p.getText() + "\"";
-      case VALUE_NULL -> "null";
-      default -> p.getText();
-    };
   }
 
   private static CocoFormatException error(JsonParser p, String where, String field,

@@ -1,5 +1,7 @@
 package jdetr.eval;
 
+import static jdetr.data.CocoFormatException.describe;
+
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -95,7 +97,7 @@ public final class CocoResultsReader {
         return (long) v;
       }
     }
-    throw error(where, "field '" + field + "' must be an integer, got " + describe());
+    throw error(where, "field '" + field + "' must be an integer, got " + describe(p));
   }
 
   private double number(String where, String field) throws IOException {
@@ -107,13 +109,13 @@ public final class CocoResultsReader {
       }
       return v;
     }
-    throw error(where, "field '" + field + "' must be a number, got " + describe());
+    throw error(where, "field '" + field + "' must be a number, got " + describe(p));
   }
 
 
   private double[] bbox(String where) throws IOException {
     if (p.currentToken() != JsonToken.START_ARRAY) {
-      throw error(where, "field 'bbox' must be an array [x, y, w, h], got " + describe());
+      throw error(where, "field 'bbox' must be an array [x, y, w, h], got " + describe(p));
     }
     double[] b = new double[4];
     int n = 0;
@@ -131,7 +133,7 @@ public final class CocoResultsReader {
 
   private void expectObject(String where) throws IOException {
     if (p.currentToken() != JsonToken.START_OBJECT) {
-      throw error(where, "expected an object, got " + describe());
+      throw error(where, "expected an object, got " + describe(p));
     }
   }
 
@@ -145,20 +147,6 @@ public final class CocoResultsReader {
       throw error(where, "missing field '" + field + "'");
     }
     return value;
-  }
-
-  private String describe() throws IOException {
-    JsonToken t = p.currentToken();
-    if (t == null) {
-      return "end of file";
-    }
-    return switch (t) {
-      case START_ARRAY -> "an array";
-      case START_OBJECT -> "an object";
-      case VALUE_STRING -> "the string \"" + p.getText() + "\"";
-      case VALUE_NULL -> "null";
-      default -> p.getText();
-    };
   }
 
   private CocoFormatException error(String where, String problem) {

@@ -1,6 +1,6 @@
 package jdetr.io;
 
-import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -48,9 +48,8 @@ public final class JsonLimits {
   }
 
   /** A factory builder with these limits, for readers that set more features. */
-  public static com.fasterxml.jackson.core.JsonFactoryBuilder factoryBuilder() {
-    return (com.fasterxml.jackson.core.JsonFactoryBuilder) JsonFactory.builder()
-        .streamReadConstraints(CONSTRAINTS);
+  public static JsonFactoryBuilder factoryBuilder() {
+    return new JsonFactoryBuilder().streamReadConstraints(CONSTRAINTS);
   }
 
   /** Reads a whole JSON file into a tree, under the limits. */
