@@ -16,6 +16,8 @@ import jdetr.eval.EvalResult;
 import jdetr.eval.EvaluationReport;
 import jdetr.eval.GroundTruthSet;
 import jdetr.eval.SegmInput;
+import jdetr.eval.panoptic.PanopticQuality;
+import jdetr.eval.panoptic.PanopticResult;
 import jdetr.train.CheckpointEvaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,7 +28,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
     description = "COCO bounding-box or mask evaluation (pycocotools' numbers) of a detections"
-        + " file, or of a training checkpoint on its recipe's val split.")
+        + " file, panoptic quality (panopticapi's numbers) of panoptic predictions, or a training"
+        + " checkpoint on its recipe's val split.")
 final class EvalCommand implements Callable<Integer> {
   @Option(names = "--gt", paramLabel = "FILE",
       description = "COCO annotation file (images, categories, annotations).")
@@ -47,6 +50,19 @@ final class EvalCommand implements Callable<Integer> {
           + " segmentation (polygons or RLE), as pycocotools' iouType \"segm\".")
   String iouType;
 
+  @Option(names = "--panoptic", description = "Panoptic quality (PQ, SQ, RQ) of COCO panoptic"
+      + " predictions (--dt JSON + --dt-folder PNGs) against a COCO panoptic ground truth (--gt"
+      + " JSON + --gt-folder PNGs), as panopticapi's pq_compute.")
+  boolean panoptic;
+
+  @Option(names = "--gt-folder", paramLabel = "DIR",
+      description = "With --panoptic: the ground truth's PNGs (default: --gt without .json).")
+  Path gtFolder;
+
+  @Option(names = "--dt-folder", paramLabel = "DIR",
+      description = "With --panoptic: the predictions' PNGs (default: --dt without .json).")
+  Path dtFolder;
+
   @Option(names = "--json", description = "Print the numbers as JSON with full precision, per-class AP included.")
   boolean json;
 
@@ -58,7 +74,8 @@ final class EvalCommand implements Callable<Integer> {
   double scoreThreshold;
 
   @Option(names = "--threads", paramLabel = "N",
-      description = "Categories evaluated in parallel (default: all cores).")
+      description = "Categories (images with --panoptic) evaluated in parallel (default: all"
+          + " cores).")
   Integer threads;
 
   @Override
@@ -68,6 +85,13 @@ final class EvalCommand implements Callable<Integer> {
       return 2;
     }
     boolean masks = iouType.equals("segm");
+    if (panoptic) {
+      return evaluatePanoptic(masks);
+    }
+    if (gtFolder != null || dtFolder != null) {
+      System.err.println("jdetr eval: --gt-folder and --dt-folder go with --panoptic");
+      return 2;
+    }
     if (checkpoint != null) {
       if (masks) {
         System.err.println("jdetr eval: --checkpoint evaluates boxes only; --iou-type segm takes"
@@ -106,6 +130,35 @@ final class EvalCommand implements Callable<Integer> {
         if (perClass) {
           EvaluationReport.printTable(eval, scoreThreshold, System.out);
         }
+      }
+      return 0;
+    } catch (IOException | UncheckedIOException e) {
+      System.err.println("jdetr eval: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private int evaluatePanoptic(boolean masks) {
+    if (checkpoint != null || masks) {
+      System.err.println("jdetr eval: --panoptic takes --gt, --dt and their folders, not"
+          + (masks ? " --iou-type segm" : " --checkpoint"));
+      return 2;
+    }
+    if (gt == null || dt == null) {
+      System.err.println("jdetr eval: --panoptic needs --gt FILE and --dt FILE");
+      return 2;
+    }
+    // panopticapi's default: the folder is the JSON's path without ".json"
+    Path gtPngs = gtFolder != null ? gtFolder : Path.of(gt.toString().replace(".json", ""));
+    Path dtPngs = dtFolder != null ? dtFolder : Path.of(dt.toString().replace(".json", ""));
+    try {
+      int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+      PanopticResult result = PanopticQuality.compute(gt, gtPngs, dt, dtPngs, n);
+      if (json) {
+        result.writeJson(System.out);
+        System.out.flush();
+      } else {
+        result.tableLines().forEach(System.out::println);
       }
       return 0;
     } catch (IOException | UncheckedIOException e) {

@@ -1,0 +1,192 @@
+package jdetr.data;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import jdetr.io.JsonLimits;
+
+/**
+ * A COCO panoptic JSON ({@code panoptic_val2017.json}, or a results file in the same format):
+ * {@code annotations} of {@code image_id}, {@code file_name} (the PNG) and {@code segments_info},
+ * {@code categories} with {@code isthing}, and {@code images}. Read strictly: a field missing or of
+ * the wrong type, and a duplicate id (category, image, annotation's image, segment within an
+ * image) are refused with the file, entry and id named.
+ *
+ * @param file where it was read from
+ * @param categories {@code categories} in file order (empty when the section is absent)
+ * @param images {@code images} in file order (empty when absent)
+ * @param annotations {@code annotations} in file order
+ */
+public record PanopticAnnotationFile(
+    Path file, List<Category> categories, List<Image> images, List<ImageAnnotation> annotations) {
+
+  /** A category; {@code isThing} is panopticapi's {@code isthing == 1}. */
+  public record Category(int id, String name, boolean isThing) {}
+
+  /** An entry of {@code images}. */
+  public record Image(long id, String fileName, int width, int height) {}
+
+  /**
+   * One entry of {@code segments_info}.
+   *
+   * @param iscrowd the {@code iscrowd} flag (0 when absent from a results file)
+   * @param area {@code area} from the JSON, -1 when absent (results files may omit it)
+   */
+  public record Segment(long id, int categoryId, int iscrowd, long area) {}
+
+  /** One image's segments: the PNG {@code fileName} and its {@code segments_info}, in order. */
+  public record ImageAnnotation(long imageId, String fileName, List<Segment> segments) {
+    /** The PNG inside {@code folder}; a name reaching outside it is refused. */
+    public Path png(Path folder) throws CocoFormatException {
+      Path base = folder.toAbsolutePath().normalize();
+      Path p = base.resolve(fileName).normalize();
+      if (!p.startsWith(base) || p.equals(base)) {
+        throw new CocoFormatException("image_id " + imageId + ": file_name \"" + fileName
+            + "\" is not a file inside " + folder);
+      }
+      return p;
+    }
+  }
+
+  /**
+   * Reads {@code file}. With {@code groundTruth}, {@code categories} (with {@code isthing}) and
+   * each segment's {@code iscrowd} and {@code area} are required, as panopticapi reads them from
+   * the ground truth; a results file needs only {@code annotations} with segment ids and
+   * {@code category_id}.
+   */
+  public static PanopticAnnotationFile read(Path file, boolean groundTruth) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new FileNotFoundException("panoptic JSON not found: " + file);
+    }
+    JsonNode root;
+    try {
+      root = JsonLimits.readTree(file);
+    } catch (JsonProcessingException e) {
+      var at = e.getLocation();
+      throw new CocoFormatException(file, at == null ? 0 : at.getLineNr(),
+          at == null ? 0 : at.getColumnNr(), "malformed JSON: " + e.getOriginalMessage());
+    }
+    if (root == null || !root.isObject()) {
+      throw new CocoFormatException(file + ": expected a JSON object with annotations");
+    }
+    var fields = new Fields(file);
+    List<Category> categories = new ArrayList<>();
+    JsonNode cats = root.get("categories");
+    if (cats != null || groundTruth) {
+      Set<Integer> seen = new HashSet<>();
+      for (JsonNode c : fields.array(cats, "categories")) {
+        String at = "categories[" + categories.size() + "]";
+        int id = fields.integer(c, "id", at);
+        if (!seen.add(id)) {
+          throw fields.error(at + ": category id " + id + " appears twice");
+        }
+        JsonNode name = c.get("name");
+        boolean isThing = groundTruth
+            ? fields.integer(c, "isthing", at + " (category " + id + ")") == 1
+            : c.path("isthing").asInt(0) == 1;
+        categories.add(new Category(id, name == null ? null : name.asText(), isThing));
+      }
+    }
+    List<Image> images = new ArrayList<>();
+    JsonNode imgs = root.get("images");
+    if (imgs != null) {
+      Set<Long> seen = new HashSet<>();
+      for (JsonNode im : fields.array(imgs, "images")) {
+        String at = "images[" + images.size() + "]";
+        long id = fields.longValue(im, "id", at);
+        if (!seen.add(id)) {
+          throw fields.error(at + ": image id " + id + " appears twice");
+        }
+        images.add(new Image(id, fields.text(im, "file_name", at + " (image " + id + ")"),
+            im.path("width").asInt(-1), im.path("height").asInt(-1)));
+      }
+    }
+    List<ImageAnnotation> annotations = new ArrayList<>();
+    Map<Long, Integer> annotationOf = new HashMap<>();
+    for (JsonNode a : fields.array(root.get("annotations"), "annotations")) {
+      int index = annotations.size();
+      String at = "annotations[" + index + "]";
+      long imageId = fields.longValue(a, "image_id", at);
+      at += " (image_id " + imageId + ")";
+      Integer before = annotationOf.putIfAbsent(imageId, index);
+      if (before != null) {
+        throw fields.error(at + ": image_id " + imageId + " already has annotations[" + before
+            + "]");
+      }
+      String fileName = fields.text(a, "file_name", at);
+      List<Segment> segments = new ArrayList<>();
+      Set<Long> ids = new HashSet<>();
+      for (JsonNode s : fields.array(a.get("segments_info"), at + ".segments_info")) {
+        String sat = at + ".segments_info[" + segments.size() + "]";
+        long id = fields.longValue(s, "id", sat);
+        sat += " (segment " + id + ")";
+        if (!ids.add(id)) {
+          throw fields.error(sat + ": segment id " + id + " appears twice in " + fileName);
+        }
+        int category = fields.integer(s, "category_id", sat);
+        int iscrowd = groundTruth || s.has("iscrowd") ? fields.integer(s, "iscrowd", sat) : 0;
+        long area = groundTruth || s.has("area") ? fields.longValue(s, "area", sat) : -1;
+        segments.add(new Segment(id, category, iscrowd, area));
+      }
+      annotations.add(new ImageAnnotation(imageId, fileName, List.copyOf(segments)));
+    }
+    return new PanopticAnnotationFile(file, List.copyOf(categories), List.copyOf(images),
+        List.copyOf(annotations));
+  }
+
+  /** The categories by id. */
+  public Map<Integer, Category> categoryById() {
+    Map<Integer, Category> m = new HashMap<>();
+    categories.forEach(c -> m.put(c.id(), c));
+    return m;
+  }
+
+  /** Typed field access with errors naming the file, the entry and the field. */
+  private record Fields(Path file) {
+    CocoFormatException error(String message) {
+      return new CocoFormatException(file + ": " + message);
+    }
+
+    Iterable<JsonNode> array(JsonNode n, String name) throws CocoFormatException {
+      if (n == null || !n.isArray()) {
+        throw error(name + " must be an array" + (n == null ? ", it is missing" : ""));
+      }
+      return n;
+    }
+
+    long longValue(JsonNode entry, String field, String at) throws CocoFormatException {
+      JsonNode v = entry.get(field);
+      if (v == null || !v.isIntegralNumber() || !v.canConvertToLong()) {
+        throw error(at + ": " + field + " must be an integer, got "
+            + (v == null ? "nothing" : v.toString()));
+      }
+      return v.longValue();
+    }
+
+    int integer(JsonNode entry, String field, String at) throws CocoFormatException {
+      long v = longValue(entry, field, at);
+      if (v != (int) v) {
+        throw error(at + ": " + field + " " + v + " is out of range");
+      }
+      return (int) v;
+    }
+
+    String text(JsonNode entry, String field, String at) throws CocoFormatException {
+      JsonNode v = entry.get(field);
+      if (v == null || !v.isTextual()) {
+        throw error(at + ": " + field + " must be a string, got "
+            + (v == null ? "nothing" : v.toString()));
+      }
+      return v.asText();
+    }
+  }
+}
