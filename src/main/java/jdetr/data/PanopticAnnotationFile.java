@@ -47,14 +47,22 @@ public record PanopticAnnotationFile(
   public record ImageAnnotation(long imageId, String fileName, List<Segment> segments) {
     /** The PNG inside {@code folder}; a name reaching outside it is refused. */
     public Path png(Path folder) throws CocoFormatException {
-      Path base = folder.toAbsolutePath().normalize();
-      Path p = base.resolve(fileName).normalize();
-      if (!p.startsWith(base) || p.equals(base)) {
-        throw new CocoFormatException("image_id " + imageId + ": file_name \"" + fileName
-            + "\" is not a file inside " + folder);
-      }
-      return p;
+      return inside(folder, fileName, imageId);
     }
+  }
+
+  /**
+   * {@code name} inside {@code folder} (a file of image {@code imageId}); a name reaching outside
+   * it is refused.
+   */
+  public static Path inside(Path folder, String name, long imageId) throws CocoFormatException {
+    Path base = folder.toAbsolutePath().normalize();
+    Path p = base.resolve(name).normalize();
+    if (!p.startsWith(base) || p.equals(base)) {
+      throw new CocoFormatException("image_id " + imageId + ": file_name \"" + name
+          + "\" is not a file inside " + folder);
+    }
+    return p;
   }
 
   /**
