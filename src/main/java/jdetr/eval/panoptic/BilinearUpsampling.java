@@ -42,7 +42,8 @@ public final class BilinearUpsampling {
    */
   public static float[] resize(float[] maps, int n, int h, int w, int outH, int outW) {
     if (maps.length != (long) n * h * w) {
-      throw new IllegalArgumentException(maps.length + " values for " + n + " maps of " + h + "x" + w);
+      throw new IllegalArgumentException(
+          maps.length + " values for " + n + " maps of " + h + "x" + w);
     }
     if (outH <= 0 || outW <= 0 || h <= 0 || w <= 0) {
       throw new IllegalArgumentException("sizes must be positive: " + h + "x" + w + " to " + outH

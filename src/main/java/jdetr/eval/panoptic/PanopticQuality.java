@@ -37,7 +37,10 @@ public final class PanopticQuality {
 
   private PanopticQuality() {}
 
-  /** Evaluates {@code dtJson} (PNGs in {@code dtFolder}) against {@code gtJson} ({@code gtFolder}). */
+  /**
+   * Evaluates {@code dtJson} (PNGs in {@code dtFolder}) against {@code gtJson} (PNGs in
+   * {@code gtFolder}), images on {@code threads} threads.
+   */
   public static PanopticResult compute(Path gtJson, Path gtFolder, Path dtJson, Path dtFolder,
       int threads) throws IOException {
     PanopticAnnotationFile gt = PanopticAnnotationFile.read(gtJson, true);

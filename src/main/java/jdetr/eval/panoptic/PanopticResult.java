@@ -19,7 +19,8 @@ public record PanopticResult(
     PqAverage all, PqAverage things, PqAverage stuff, Map<Integer, PqAverage> perClass) {
 
   /**
-   * {@code {"All":{"pq","sq","rq","n"},"Things":{…},"Stuff":{…},"per_class":{"id":{"pq","sq","rq"}}}}
+   * {@code {"All":{"pq","sq","rq","n"},"Things":{…},"Stuff":{…},
+   * "per_class":{"id":{"pq","sq","rq"}}}}
    * with full precision; an average over no category is null.
    */
   public void writeJson(OutputStream out) throws IOException {

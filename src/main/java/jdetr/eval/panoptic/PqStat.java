@@ -55,7 +55,7 @@ public final class PqStat {
     return new PqAverage(pq / n, sq / n, rq / n, n);
   }
 
-  /** All, Things and Stuff, and the per-class numbers, as panopticapi's {@code pq_compute} returns. */
+  /** All, Things, Stuff and per class, as panopticapi's {@code pq_compute} returns them. */
   public PanopticResult result(List<Category> categories) {
     Map<Integer, PqAverage> perClass = new LinkedHashMap<>();
     PqAverage all = average(categories, null, perClass);
