@@ -18,8 +18,8 @@ import jdetr.io.JsonLimits;
  * A COCO panoptic JSON ({@code panoptic_val2017.json}, or a results file in the same format):
  * {@code annotations} of {@code image_id}, {@code file_name} (the PNG) and {@code segments_info},
  * {@code categories} with {@code isthing}, and {@code images}. Read strictly: a field missing or of
- * the wrong type, and a duplicate id (category, image, annotation's image, segment within an
- * image) are refused with the file, entry and id named.
+ * the wrong type, a duplicate id (category, image, annotation's image, segment within an image)
+ * and a ground-truth segment of id 0 (VOID) are refused with the file, entry and id named.
  *
  * @param file where it was read from
  * @param categories {@code categories} in file order (empty when the section is absent)
@@ -137,6 +137,11 @@ public record PanopticAnnotationFile(
         String sat = at + ".segments_info[" + segments.size() + "]";
         long id = fields.longValue(s, "id", sat);
         sat += " (segment " + id + ")";
+        if (groundTruth && id == 0) {
+          // a ground-truth segment 0 would be VOID as well (panopticapi divides by zero on it);
+          // predictions may use 0, as DETR's post-processing does
+          throw fields.error(sat + ": id 0 is VOID in a panoptic PNG, not a segment");
+        }
         if (!ids.add(id)) {
           throw fields.error(sat + ": segment id " + id + " appears twice in " + fileName);
         }

@@ -30,7 +30,7 @@ import jdetr.data.PanopticPng;
  * <p>panopticapi's refusals are kept, with the file and the ids named: a predicted segment in the
  * PNG and not in the JSON, or in the JSON and not in the PNG; an unknown {@code category_id}; an
  * image without prediction; a missing folder or PNG. The ground truth is held to the same rules
- * (panopticapi does not check them there).
+ * (panopticapi does not check them there), and a ground-truth segment may not have id 0 (VOID).
  */
 public final class PanopticQuality {
   private static final int VOID = 0;

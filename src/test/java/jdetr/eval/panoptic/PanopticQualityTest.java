@@ -101,6 +101,17 @@ class PanopticQualityTest {
   }
 
   @Test
+  void refusesAGroundTruthSegmentZero() throws Exception {
+    write(THINGS_ONLY, new int[] {1, 1, 1, 1, 0, 0, 0, 0},
+        "[{\"id\":1,\"category_id\":1,\"iscrowd\":0,\"area\":4},"
+            + "{\"id\":0,\"category_id\":1,\"iscrowd\":0,\"area\":4}]",
+        new int[] {0, 0, 0, 0, 0, 0, 0, 0}, "[{\"id\":0,\"category_id\":1}]");
+    assertThatThrownBy(this::compute).isInstanceOf(CocoFormatException.class)
+        .hasMessageContaining("gt.json").hasMessageContaining("segments_info[1]")
+        .hasMessageContaining("id 0 is VOID");
+  }
+
+  @Test
   void refusesGroundTruthSegmentsMissingFromTheirPngAndMissingFiles() throws Exception {
     write(THINGS_ONLY, new int[] {1, 1, 1, 1, 1, 1, 1, 1},
         "[{\"id\":1,\"category_id\":1,\"iscrowd\":0,\"area\":8},"
