@@ -88,8 +88,8 @@ public final class PostProcessPanoptic {
     float[] probs = new float[classes1];
     for (int j = 0; j < q; j++) {
       System.arraycopy(logits, (i * q + j) * classes1, probs, 0, classes1);
-      softmax(probs, 0, classes1);
-      int label = argmax(probs, 0, classes1);
+      softmax(probs, classes1);
+      int label = argmax(probs, classes1);
       if (label != classes1 - 1 && probs[label] > threshold) {
         kept.add(j);
         labels.add(label);
@@ -176,8 +176,8 @@ public final class PostProcessPanoptic {
       for (int k = 0; k < n; k++) {
         column[k] = masks[k * pixels + p];
       }
-      softmax(column, 0, n);
-      ids[p] = as[argmax(column, 0, n)];
+      softmax(column, n);
+      ids[p] = as[argmax(column, n)];
     }
     return ids;
   }
@@ -192,31 +192,31 @@ public final class PostProcessPanoptic {
     return area;
   }
 
-  /** In place, as PyTorch's CPU softmax: {@code exp(x - max) * (1 / sum)} in float. */
-  static void softmax(float[] v, int from, int n) {
+  /** Softmax of the first {@code n} values in place: {@code exp(x - max) * (1 / sum)} in float. */
+  static void softmax(float[] v, int n) {
     float max = Float.NEGATIVE_INFINITY;
-    for (int k = from; k < from + n; k++) {
+    for (int k = 0; k < n; k++) {
       max = Math.max(max, v[k]);
     }
     float sum = 0;
-    for (int k = from; k < from + n; k++) {
+    for (int k = 0; k < n; k++) {
       v[k] = (float) Math.exp(v[k] - max);
       sum += v[k];
     }
     float inv = 1f / sum;
-    for (int k = from; k < from + n; k++) {
+    for (int k = 0; k < n; k++) {
       v[k] *= inv;
     }
   }
 
-  /** The first index of the largest value. */
-  static int argmax(float[] v, int from, int n) {
-    int best = from;
-    for (int k = from + 1; k < from + n; k++) {
+  /** The first index of the largest of the first {@code n} values. */
+  static int argmax(float[] v, int n) {
+    int best = 0;
+    for (int k = 1; k < n; k++) {
       if (v[k] > v[best]) {
         best = k;
       }
     }
-    return best - from;
+    return best;
   }
 }
