@@ -1,7 +1,11 @@
 package jdetr.data;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,6 +32,7 @@ import jdetr.io.JsonLimits;
  */
 public record PanopticAnnotationFile(
     Path file, List<Category> categories, List<Image> images, List<ImageAnnotation> annotations) {
+  private static final ObjectMapper MAPPER = new ObjectMapper(JsonLimits.factoryBuilder().build());
 
   /** A category; {@code isThing} is panopticapi's {@code isthing == 1}. */
   public record Category(int id, String name, boolean isThing) {}
@@ -69,58 +74,104 @@ public record PanopticAnnotationFile(
    * Reads {@code file}. With {@code groundTruth}, {@code categories} (with {@code isthing}) and
    * each segment's {@code iscrowd} and {@code area} are required, as panopticapi reads them from
    * the ground truth; a results file needs only {@code annotations} with segment ids and
-   * {@code category_id}.
+   * {@code category_id}. The file streams by one entry at a time (panoptic_train2017.json is
+   * large); other sections are skipped.
    */
   public static PanopticAnnotationFile read(Path file, boolean groundTruth) throws IOException {
     if (!Files.isRegularFile(file)) {
       throw new FileNotFoundException("panoptic JSON not found: " + file);
     }
-    JsonNode root;
-    try {
-      root = JsonLimits.readTree(file);
+    try (JsonParser p = MAPPER.createParser(file.toFile())) {
+      try {
+        return new Sections(file, groundTruth).read(p);
+      } catch (StreamConstraintsException e) {
+        throw new CocoFormatException(file + ": " + JsonLimits.refusal(p, e), e);
+      }
     } catch (JsonProcessingException e) {
       var at = e.getLocation();
       throw new CocoFormatException(file, at == null ? 0 : at.getLineNr(),
           at == null ? 0 : at.getColumnNr(), "malformed JSON: " + e.getOriginalMessage());
     }
-    if (root == null || !root.isObject()) {
-      throw new CocoFormatException(file + ": expected a JSON object with annotations");
+  }
+
+  /** The sections of one file as they stream by. */
+  private static final class Sections {
+    private final Fields fields;
+    private final boolean groundTruth;
+    private final List<Category> categories = new ArrayList<>();
+    private final Set<Integer> categoryIds = new HashSet<>();
+    private final List<Image> images = new ArrayList<>();
+    private final Set<Long> imageIds = new HashSet<>();
+    private final List<ImageAnnotation> annotations = new ArrayList<>();
+    private final Map<Long, Integer> annotationOf = new HashMap<>();
+
+    Sections(Path file, boolean groundTruth) {
+      this.fields = new Fields(file);
+      this.groundTruth = groundTruth;
     }
-    var fields = new Fields(file);
-    List<Category> categories = new ArrayList<>();
-    JsonNode cats = root.get("categories");
-    if (cats != null || groundTruth) {
-      Set<Integer> seen = new HashSet<>();
-      for (JsonNode c : fields.array(cats, "categories")) {
-        String at = "categories[" + categories.size() + "]";
-        int id = fields.integer(c, "id", at);
-        if (!seen.add(id)) {
-          throw fields.error(at + ": category id " + id + " appears twice");
-        }
-        JsonNode name = c.get("name");
-        boolean isThing = groundTruth
-            ? fields.integer(c, "isthing", at + " (category " + id + ")") == 1
-            : c.path("isthing").asInt(0) == 1;
-        categories.add(new Category(id, name == null ? null : name.asText(), isThing));
+
+    PanopticAnnotationFile read(JsonParser p) throws IOException {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw fields.error("expected a JSON object with annotations");
       }
-    }
-    List<Image> images = new ArrayList<>();
-    JsonNode imgs = root.get("images");
-    if (imgs != null) {
-      Set<Long> seen = new HashSet<>();
-      for (JsonNode im : fields.array(imgs, "images")) {
-        String at = "images[" + images.size() + "]";
-        long id = fields.longValue(im, "id", at);
-        if (!seen.add(id)) {
-          throw fields.error(at + ": image id " + id + " appears twice");
+      boolean hasCategories = false, hasAnnotations = false;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String section = p.currentName();
+        JsonToken t = p.nextToken();
+        switch (section) {
+          case "categories", "images", "annotations" -> {
+            if (t != JsonToken.START_ARRAY) {
+              throw fields.error(section + " must be an array, got "
+                  + CocoFormatException.describe(p));
+            }
+            hasCategories |= section.equals("categories");
+            hasAnnotations |= section.equals("annotations");
+            while (p.nextToken() != JsonToken.END_ARRAY) {
+              JsonNode entry = p.readValueAsTree();
+              switch (section) {
+                case "categories" -> category(entry);
+                case "images" -> image(entry);
+                default -> annotation(entry);
+              }
+            }
+          }
+          default -> p.skipChildren();
         }
-        images.add(new Image(id, fields.text(im, "file_name", at + " (image " + id + ")"),
-            im.path("width").asInt(-1), im.path("height").asInt(-1)));
       }
+      if (groundTruth && !hasCategories) {
+        throw fields.error("categories must be an array, it is missing");
+      }
+      if (!hasAnnotations) {
+        throw fields.error("annotations must be an array, it is missing");
+      }
+      return new PanopticAnnotationFile(fields.file(), List.copyOf(categories),
+          List.copyOf(images), List.copyOf(annotations));
     }
-    List<ImageAnnotation> annotations = new ArrayList<>();
-    Map<Long, Integer> annotationOf = new HashMap<>();
-    for (JsonNode a : fields.array(root.get("annotations"), "annotations")) {
+
+    private void category(JsonNode c) throws CocoFormatException {
+      String at = "categories[" + categories.size() + "]";
+      int id = fields.integer(c, "id", at);
+      if (!categoryIds.add(id)) {
+        throw fields.error(at + ": category id " + id + " appears twice");
+      }
+      JsonNode name = c.get("name");
+      boolean isThing = groundTruth
+          ? fields.integer(c, "isthing", at + " (category " + id + ")") == 1
+          : c.path("isthing").asInt(0) == 1;
+      categories.add(new Category(id, name == null ? null : name.asText(), isThing));
+    }
+
+    private void image(JsonNode im) throws CocoFormatException {
+      String at = "images[" + images.size() + "]";
+      long id = fields.longValue(im, "id", at);
+      if (!imageIds.add(id)) {
+        throw fields.error(at + ": image id " + id + " appears twice");
+      }
+      images.add(new Image(id, fields.text(im, "file_name", at + " (image " + id + ")"),
+          im.path("width").asInt(-1), im.path("height").asInt(-1)));
+    }
+
+    private void annotation(JsonNode a) throws CocoFormatException {
       int index = annotations.size();
       String at = "annotations[" + index + "]";
       long imageId = fields.longValue(a, "image_id", at);
@@ -152,8 +203,6 @@ public record PanopticAnnotationFile(
       }
       annotations.add(new ImageAnnotation(imageId, fileName, List.copyOf(segments)));
     }
-    return new PanopticAnnotationFile(file, List.copyOf(categories), List.copyOf(images),
-        List.copyOf(annotations));
   }
 
   /** The categories by id. */

@@ -101,6 +101,22 @@ class PanopticQualityTest {
   }
 
   @Test
+  void refusesMalformedJsonAndFieldsOfTheWrongType() throws Exception {
+    write(THINGS_ONLY, new int[] {1, 1, 1, 1, 1, 1, 1, 1},
+        "[{\"id\":1,\"category_id\":1,\"iscrowd\":0,\"area\":8}]",
+        new int[] {2, 2, 2, 2, 2, 2, 2, 2}, "[{\"id\":2,\"category_id\":1}]");
+    Files.writeString(tmp.resolve("pred.json"), "{\"annotations\":[{\"image_id\":\"x\"}]}");
+    assertThatThrownBy(this::compute).isInstanceOf(CocoFormatException.class)
+        .hasMessageContaining("pred.json: annotations[0]: image_id must be an integer, got \"x\"");
+    Files.writeString(tmp.resolve("pred.json"), "{\"annotations\":[{\"image_id\":1,\n]}");
+    assertThatThrownBy(this::compute).isInstanceOf(CocoFormatException.class)
+        .hasMessageContaining("pred.json:2:").hasMessageContaining("malformed JSON");
+    Files.writeString(tmp.resolve("gt.json"), "{\"annotations\":[]}");
+    assertThatThrownBy(this::compute).isInstanceOf(CocoFormatException.class)
+        .hasMessageContaining("gt.json: categories must be an array, it is missing");
+  }
+
+  @Test
   void refusesAGroundTruthSegmentZero() throws Exception {
     write(THINGS_ONLY, new int[] {1, 1, 1, 1, 0, 0, 0, 0},
         "[{\"id\":1,\"category_id\":1,\"iscrowd\":0,\"area\":4},"
