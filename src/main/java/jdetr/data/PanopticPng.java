@@ -1,6 +1,7 @@
 package jdetr.data;
 
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
@@ -72,6 +73,21 @@ public record PanopticPng(int width, int height, int[] ids) {
       }
     }
     int w = image.getWidth(), h = image.getHeight();
+    int step = image.getType() == BufferedImage.TYPE_3BYTE_BGR ? 3
+        : image.getType() == BufferedImage.TYPE_4BYTE_ABGR ? 4 : 0;
+    if (step > 0 && r.getDataBuffer() instanceof DataBufferByte buffer
+        && buffer.getNumBanks() == 1 && buffer.getSize() == w * h * step
+        && r.getSampleModelTranslateX() == 0 && r.getSampleModelTranslateY() == 0) {
+      // what ImageIO decodes 8-bit RGB and RGBA PNGs to: (A)BGR bytes per pixel, row after row
+      byte[] bytes = buffer.getData();
+      int b = step - 3;
+      int[] ids = new int[w * h];
+      for (int i = 0, o = 0; i < ids.length; i++, o += step) {
+        ids[i] = (bytes[o + b + 2] & 0xff) | (bytes[o + b + 1] & 0xff) << 8
+            | (bytes[o + b] & 0xff) << 16;
+      }
+      return new PanopticPng(w, h, ids);
+    }
     int[] red = r.getSamples(0, 0, w, h, 0, (int[]) null);
     int[] green = r.getSamples(0, 0, w, h, 1, (int[]) null);
     int[] blue = r.getSamples(0, 0, w, h, 2, (int[]) null);
