@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -17,12 +18,14 @@ import jdetr.model.ModelBuilder;
 import jdetr.model.StateDict;
 
 /**
- * Weights read from either source, and what they say about themselves: an official PyTorch
+ * Weights read from any source, and what they say about themselves: an official PyTorch
  * checkpoint ({@code torch.save({'model': state_dict})}, read by the safe reader; the architecture
- * is read off the tensors, the names are COCO's) or a jdetr weights directory ({@code
+ * is read off the tensors, the names are COCO's), a jdetr weights directory ({@code
  * model.safetensors} + {@code model.json}, checked against its digest; a training checkpoint also
- * records in {@code state.json} the val size its run evaluated at). The tensors stay on a
- * sub-manager until {@link #close}.
+ * records in {@code state.json} the val size its run evaluated at) or a Hugging Face transformers
+ * directory ({@code config.json} + {@code model.safetensors} or {@code pytorch_model.bin}, see
+ * {@link TransformersWeights}). The tensors, under the reference names, stay on a sub-manager
+ * until {@link #close}.
  */
 public final class DetrWeights implements AutoCloseable {
 
@@ -35,17 +38,29 @@ public final class DetrWeights implements AutoCloseable {
   /** The val resize a training run evaluated at: short side {@code size}, longest side {@code maxSize}. */
   public record ValSize(int size, int maxSize) {}
 
+  /** Where weights come from. */
+  public enum Format {
+    /** an official PyTorch checkpoint (.pth) */
+    OFFICIAL,
+    /** a jdetr weights directory */
+    JDETR,
+    /** a Hugging Face transformers directory */
+    TRANSFORMERS
+  }
+
   private final Path source;
-  private final boolean official;
+  private final Format format;
+  private final Path tensorFile;
   private final NDManager arrays;
   private final Map<String, NDArray> state;
   private final DetrConfig config;
   private final SortedMap<Integer, String> categories;
 
-  private DetrWeights(Path source, boolean official, NDManager arrays, Map<String, NDArray> state,
-      DetrConfig config, SortedMap<Integer, String> categories) {
+  private DetrWeights(Path source, Format format, Path tensorFile, NDManager arrays,
+      Map<String, NDArray> state, DetrConfig config, SortedMap<Integer, String> categories) {
     this.source = source;
-    this.official = official;
+    this.format = format;
+    this.tensorFile = tensorFile;
     this.arrays = arrays;
     this.state = state;
     this.config = config;
@@ -53,7 +68,8 @@ public final class DetrWeights implements AutoCloseable {
   }
 
   /**
-   * Reads {@code weights} (a directory: jdetr weights; a file: an official checkpoint) into a
+   * Reads {@code weights} (a directory: jdetr weights, or transformers weights when it holds a
+   * {@code config.json} and no {@code model.json}; a file: an official checkpoint) into a
    * sub-manager of {@code manager}.
    *
    * @param pthBase for an official checkpoint, what its tensors do not tell ({@code nheads},
@@ -64,10 +80,21 @@ public final class DetrWeights implements AutoCloseable {
   public static DetrWeights read(Path weights, DetrConfig pthBase, NDManager manager) throws IOException {
     NDManager arrays = manager.newSubManager();
     try {
+      if (Files.isDirectory(weights) && TransformersWeights.isTransformersDirectory(weights)) {
+        TransformersWeights.Contents hf = TransformersWeights.read(weights, arrays);
+        if (hf.description().panoptic()) {
+          throw new IOException(weights + ": a DetrForSegmentation (panoptic) model: its tensors map"
+              + " to the reference DETRsegm's (detr.*, bbox_attention.*, mask_head.*), which this"
+              + " build does not load");
+        }
+        return new DetrWeights(weights, Format.TRANSFORMERS, hf.tensorFile(), arrays, hf.state(),
+            hf.description().config(), hf.description().categories());
+      }
       if (Files.isDirectory(weights)) {
         ModelWeights.Info info = ModelWeights.readInfo(weights);
         Map<String, NDArray> state = ModelWeights.readTensors(weights, info, arrays);
-        return new DetrWeights(weights, false, arrays, state, info.config(), info.categories());
+        return new DetrWeights(weights, Format.JDETR, weights.resolve(ModelWeights.TENSORS), arrays,
+            state, info.config(), info.categories());
       }
       Map<String, NDArray> state = TorchCheckpointReader.readStateDict(weights, arrays);
       DetrConfig inferred;
@@ -76,7 +103,7 @@ public final class DetrWeights implements AutoCloseable {
       } catch (IllegalArgumentException e) {
         throw new IOException(weights + ": " + e.getMessage(), e);
       }
-      return new DetrWeights(weights, true, arrays, state, inferred,
+      return new DetrWeights(weights, Format.OFFICIAL, weights, arrays, state, inferred,
           OfficialCheckpoint.cocoNames(inferred.numClasses()));
     } catch (IOException | RuntimeException e) {
       arrays.close();
@@ -134,17 +161,27 @@ public final class DetrWeights implements AutoCloseable {
     return source;
   }
 
-  /** Whether the weights are an official checkpoint (else a jdetr weights directory). */
+  /** Whether the weights are an official checkpoint (else a weights directory that records its config). */
   public boolean official() {
-    return official;
+    return format == Format.OFFICIAL;
   }
 
-  /** The architecture: read off the tensors (official) or recorded in {@code model.json}. */
+  /** Where the weights come from. */
+  public Format format() {
+    return format;
+  }
+
+  /** The tensors under their reference names (owned by these weights: do not close them). */
+  public Map<String, NDArray> tensors() {
+    return Collections.unmodifiableMap(state);
+  }
+
+  /** The architecture: read off the tensors (official) or recorded in {@code model.json} or {@code config.json}. */
   public DetrConfig config() {
     return config;
   }
 
-  /** Category names by id: recorded with jdetr weights, COCO's for an official checkpoint. */
+  /** Category names by id: recorded with the weights, COCO's for an official checkpoint. */
   public SortedMap<Integer, String> categories() {
     return categories;
   }
@@ -154,7 +191,7 @@ public final class DetrWeights implements AutoCloseable {
    * weights saved outside a training run.
    */
   public Optional<ValSize> valSize() throws IOException {
-    return official ? Optional.empty() : valSize(source);
+    return format == Format.JDETR ? valSize(source) : Optional.empty();
   }
 
   /** The state dict's tensor count. */
@@ -184,8 +221,9 @@ public final class DetrWeights implements AutoCloseable {
     try {
       return detr.loadStateDict(state, allowClassHeadReset);
     } catch (IllegalArgumentException e) {
-      throw new IOException((official ? source : source.resolve(ModelWeights.TENSORS)) + ": "
-          + e.getMessage(), e);
+      String names = format == Format.TRANSFORMERS
+          ? " (named as the reference names them; the transformers names map to these)" : "";
+      throw new IOException(tensorFile + ": " + e.getMessage() + names, e);
     }
   }
 
