@@ -125,7 +125,7 @@ public final class TransformersWeights {
   static void fillTiedHeads(Map<String, NDArray> state, DetrConfig config) {
     int heads = config.decLayers() + (config.deformable().twoStage() ? 1 : 0);
     for (String key : new ArrayList<>(state.keySet())) {
-      if (key.startsWith(DECODER)) {
+      if (key.startsWith(DECODER) && HEAD.matcher(key.substring(DECODER.length())).matches()) {
         state.putIfAbsent(key.substring(DECODER.length()), state.get(key));
       }
     }
