@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * directory saved from it, with and without a training run's state.json.
  */
 class DetrWeightsTest {
-  private static final Path PTH = Path.of("src/test/resources/parity/finetune/detr_r18_tiny.pth");
+  static final Path PTH = Path.of("src/test/resources/parity/finetune/detr_r18_tiny.pth");
 
   @Test
   void anOfficialCheckpointTellsItsArchitectureAndCocoNames() throws IOException {

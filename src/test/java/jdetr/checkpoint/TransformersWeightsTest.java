@@ -9,7 +9,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -212,6 +218,37 @@ class TransformersWeightsTest {
       Files.writeString(json, good);
       assertThatThrownBy(() -> DetrWeights.read(hf, DetrConfig.defaults(), m))
           .hasMessageContaining("neither model.safetensors nor pytorch_model.bin");
+    }
+  }
+
+  /**
+   * A torch.save'd {@code pytorch_model.bin} (src/test/resources/hf/detr_r18_tiny_bin, written by
+   * torch with q/k/v as separate tensors) goes through the safe pickle reader: every reference
+   * tensor has the values torch joined, and the model loads strictly.
+   */
+  @Test
+  void aPytorchModelBinIsReadByTheSafePickleReader() throws Exception {
+    Path dir = Path.of("src/test/resources/hf/detr_r18_tiny_bin");
+    JsonNode expected = new ObjectMapper().readTree(Path.of("src/test/resources/hf/detr_r18_tiny_bin.expected.json").toFile());
+    try (NDManager m = NDManager.newBaseManager("PyTorch");
+        DetrWeights w = DetrWeights.read(dir, DetrConfig.defaults(), m);
+        DetrWeights official = DetrWeights.read(DetrWeightsTest.PTH,
+            DetrConfig.defaults().toBuilder().nheads(4).build(), m)) {
+      assertThat(w.format()).isEqualTo(DetrWeights.Format.TRANSFORMERS);
+      assertThat(w.config()).isEqualTo(official.config().toBuilder().auxLoss(false).build());
+      assertThat(w.categories()).isEqualTo(official.categories());
+      assertThat(w.tensors().keySet()).containsExactlyInAnyOrderElementsOf(official.tensors().keySet());
+      assertThat(w.tensors()).hasSize(expected.size());
+      for (Map.Entry<String, NDArray> e : w.tensors().entrySet()) {
+        JsonNode want = expected.get(e.getKey());
+        assertThat(e.getValue().getShape().toString().replace(" ", ""))
+            .isEqualTo(want.get("shape").toString().replace("[", "(").replace("]", ")"));
+        ByteBuffer bytes = e.getValue().toType(DataType.FLOAT32, false).toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        sha.update(bytes);
+        assertThat(HexFormat.of().formatHex(sha.digest())).as(e.getKey()).isEqualTo(want.get("sha256").asText());
+      }
+      assertThat(w.build(m).stateDict()).hasSize(expected.size());
     }
   }
 
