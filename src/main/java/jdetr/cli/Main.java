@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       SynthCommand.class,
       ValidateCommand.class,
       ImportCommand.class,
+      ExportCommand.class,
       ServeCommand.class,
       BenchCommand.class
     })
