@@ -15,8 +15,8 @@ final class DetectorOptions {
   CommandSpec spec;
 
   @Option(names = "--weights", paramLabel = "<checkpoint>",
-      description = "jdetr weights directory (model.safetensors + model.json) or official DETR .pth to serve "
-          + "(detector detr).")
+      description = "jdetr weights directory (model.safetensors + model.json), Hugging Face transformers"
+          + " directory (config.json + model.safetensors) or official DETR .pth to serve (detector detr).")
   Path weights;
 
   @Option(names = "--detector", defaultValue = DetectorChoice.DETR, paramLabel = "<name>",

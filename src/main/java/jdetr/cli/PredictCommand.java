@@ -25,12 +25,13 @@ import jdetr.model.DetrConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** `jdetr predict`: detections in one image, from an official .pth or jdetr weights. */
-@Command(name = "predict", mixinStandardHelpOptions = true, description = "Detect objects in an image with DETR weights (official .pth or jdetr weights directory).")
+/** `jdetr predict`: detections in one image, from an official .pth, jdetr or transformers weights. */
+@Command(name = "predict", mixinStandardHelpOptions = true, description = "Detect objects in an image with DETR weights (official .pth, jdetr or transformers weights directory).")
 final class PredictCommand implements Callable<Integer> {
 
   @Option(names = "--weights", required = true,
-      description = "official DETR checkpoint (.pth) or a jdetr weights directory (model.safetensors + model.json)")
+      description = "official DETR checkpoint (.pth), a jdetr weights directory (model.safetensors +"
+          + " model.json) or a Hugging Face transformers directory (config.json + model.safetensors)")
   Path weights;
 
   @Option(names = "--image", required = true, description = "JPEG or PNG image")
