@@ -32,6 +32,7 @@ import jdetr.model.DetrOutput;
 import jdetr.model.ModelBuilder;
 import jdetr.model.NoGrad;
 import jdetr.model.Norm2d;
+import jdetr.train.InitialWeights;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -249,6 +250,22 @@ class TransformersWeightsTest {
         assertThat(HexFormat.of().formatHex(sha.digest())).as(e.getKey()).isEqualTo(want.get("sha256").asText());
       }
       assertThat(w.build(m).stateDict()).hasSize(expected.size());
+    }
+  }
+
+  /** A transformers directory as a fine-tuning start: its architecture, the recipe's classes. */
+  @Test
+  void aTransformersDirectoryStartsAFineTuning(@TempDir Path dir) throws IOException {
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      DetrConfig config = DETR_R50.toBuilder().backbone("resnet18").numClasses(91).build();
+      TransformersWeights.write(dir, randomModel(config, m).stateDict(), config, NAMES, m);
+      DetrConfig recipe = DetrConfig.defaults().toBuilder().numClasses(2).build();
+      try (InitialWeights initial = InitialWeights.read(dir, recipe, m)) {
+        InitialWeights.Architecture a = initial.architecture(recipe);
+        assertThat(a.config()).isEqualTo(config.toBuilder().numClasses(2).auxLoss(true).build());
+        DetectionTransformer model = ModelBuilder.build(a.config(), m);
+        assertThat(initial.loadInto(model).resetHead()).isEqualTo("class_embed");
+      }
     }
   }
 
