@@ -89,7 +89,7 @@ public record TransformersConfig(DetrConfig config, SortedMap<Integer, String> c
     DetrConfig.Builder b = DetrConfig.builder(architecture);
     SortedMap<Integer, String> names = new TreeMap<>();
     b.numClasses(labels(root, names));
-    TransformersNames.BackboneNames backboneNames = backbone(root, b, architecture);
+    TransformersNames.BackboneNames backboneNames = backbone(root, b);
     b.hiddenDim(integer(root, "d_model", 256));
     b.encLayers(integer(root, "encoder_layers", 6));
     b.decLayers(integer(root, "decoder_layers", 6));
@@ -150,8 +150,8 @@ public record TransformersConfig(DetrConfig config, SortedMap<Integer, String> c
     return id2label.size();
   }
 
-  private static TransformersNames.BackboneNames backbone(JsonNode root, DetrConfig.Builder b,
-      Architecture architecture) {
+  /** The ResNet: timm's by name ({@code backbone}, {@code dilation}) or transformers' by depths. */
+  private static TransformersNames.BackboneNames backbone(JsonNode root, DetrConfig.Builder b) {
     boolean timm = root.path("use_timm_backbone").asBoolean(true);
     if (timm) {
       String name = root.path("backbone").asText("resnet50");
