@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import jdetr.io.AtomicFiles;
@@ -202,7 +201,7 @@ public final class TransformersWeights {
       Safetensors.write(dir.resolve(SAFETENSORS), out, Map.of("format", "pt"));
     }
     AtomicFiles.writeBytes(dir.resolve(TransformersConfig.FILE),
-        TransformersConfig.toJson(config, new TreeMap<>(categories)));
+        TransformersConfig.toJson(config, categories));
     return left;
   }
 }
