@@ -31,6 +31,9 @@ import jdetr.data.Target;
  *       boxes with every label set to 0 (class-agnostic), give the terms with suffix {@code _enc}.
  * </ul>
  *
+ * <p>With {@link MaskLosses} (DETRsegm), the last layer also gets {@code loss_mask} and
+ * {@code loss_dice}, after its box terms.
+ *
  * <p>The cardinality error counts queries whose arg-max is not the last logit. With focal logits
  * (no no-object column) that is the reference's own behaviour and is kept as is.
  */
@@ -38,17 +41,29 @@ public final class SetCriterion {
 
   private final CriterionConfig config;
   private final int numClasses;
+  private final MaskLosses masks;
 
   /**
    * @param config loss switch and weights
    * @param numClasses C, the number of real classes (max category id + 1), no-object excluded
    */
   public SetCriterion(CriterionConfig config, int numClasses) {
+    this(config, numClasses, null);
+  }
+
+  /** As above, with the mask losses of DETRsegm when {@code masks} is not null. */
+  public SetCriterion(CriterionConfig config, int numClasses, MaskLosses masks) {
     if (numClasses < 1) {
       throw new IllegalArgumentException("numClasses must be >= 1, got " + numClasses);
     }
     this.config = config;
     this.numClasses = numClasses;
+    this.masks = masks;
+  }
+
+  /** The mask losses, or null without masks. */
+  public MaskLosses masks() {
+    return masks;
   }
 
   public CriterionConfig config() {
@@ -62,6 +77,14 @@ public final class SetCriterion {
    * @param matchings per image, against {@link #classAgnostic} targets
    */
   public record EncoderProposals(LayerPrediction prediction, List<Matching> matchings) {}
+
+  /**
+   * DETRsegm's masks of a batch.
+   *
+   * @param predMasks [B, Q, h, w] mask logits of the last decoder layer
+   * @param targets the images' target masks with the step's padded size
+   */
+  public record MaskPrediction(NDArray predMasks, MaskTargets targets) {}
 
   /** The targets with every label 0, as the reference supervises the encoder proposals. */
   public static List<Target> classAgnostic(List<Target> targets) {
@@ -91,6 +114,9 @@ public final class SetCriterion {
       weights.put("loss_ce" + s, config.ceWeight());
       weights.put("loss_bbox" + s, config.bboxWeight());
       weights.put("loss_giou" + s, config.giouWeight());
+      if (masks != null && s.isEmpty()) {
+        weights.putAll(masks.weightDict());
+      }
     }
     return weights;
   }
@@ -150,6 +176,27 @@ public final class SetCriterion {
       Normalisers normalisers,
       long step,
       EncoderProposals proposals) {
+    return compute(layers, targets, matchings, normalisers, step, proposals, null);
+  }
+
+  /**
+   * As {@link #compute(List, List, List, Normalisers, long, EncoderProposals)}, plus the mask terms
+   * of the last layer (DETRsegm): {@code predMasks} [B, Q, h, w] against {@code maskTargets}. Both
+   * are required with {@link MaskLosses} and refused without.
+   */
+  public SetLosses compute(
+      List<LayerPrediction> layers,
+      List<Target> targets,
+      List<List<Matching>> matchings,
+      Normalisers normalisers,
+      long step,
+      EncoderProposals proposals,
+      MaskPrediction maskPrediction) {
+    if ((masks == null) != (maskPrediction == null)) {
+      throw new IllegalArgumentException(masks == null
+          ? "mask predictions given to a criterion without mask losses"
+          : "the criterion has mask losses (masks on) but no pred_masks / target masks were given");
+    }
     if (!config.auxLoss()) {
       proposals = null; // the reference weighs the _enc terms only with aux_loss
     }
@@ -188,6 +235,10 @@ public final class SetCriterion {
         terms.put("loss_bbox" + suffix, t.bbox);
         terms.put("loss_giou" + suffix, t.giou);
         logged.put("cardinality_error" + suffix, t.cardinalityError);
+        if (l == last && maskPrediction != null) { // the last layer only, as the reference
+          terms.putAll(masks.compute(maskPrediction.predMasks(), maskPrediction.targets(),
+              matchings.get(l), normalisers.numBoxes()));
+        }
       }
       if (proposals != null) {
         LayerTerms t = layerTerms(scope, layers.size(), proposals.prediction(),
@@ -327,69 +378,5 @@ public final class SetCriterion {
       out[i] = v[i];
     }
     return out;
-  }
-
-  /** The matched pairs of a layer over the batch, in image order then matching order. */
-  private static final class MatchedPairs {
-    final int[] flatQuery; // b * Q + query
-    final int[] labels;
-    final float[] boxes; // [N, 4] target cxcywh
-
-    private MatchedPairs(int n) {
-      flatQuery = new int[n];
-      labels = new int[n];
-      boxes = new float[4 * n];
-    }
-
-    int size() {
-      return flatQuery.length;
-    }
-
-    static MatchedPairs of(
-        int layer, List<Target> targets, List<Matching> matchings, int q, int numClasses) {
-      int n = 0;
-      for (int i = 0; i < targets.size(); i++) {
-        Target t = targets.get(i);
-        Matching m = matchings.get(i);
-        if (m.size() != t.size()) {
-          throw new IllegalArgumentException(
-              "layer " + layer + ", image " + i + " (id " + t.imageId() + "): " + m.size()
-                  + " matched pairs for " + t.size() + " targets (every target must be matched)");
-        }
-        n += m.size();
-      }
-      MatchedPairs p = new MatchedPairs(n);
-      int k = 0;
-      for (int i = 0; i < targets.size(); i++) {
-        Target t = targets.get(i);
-        Matching m = matchings.get(i);
-        boolean[] queryUsed = new boolean[q];
-        boolean[] targetUsed = new boolean[t.size()];
-        for (int j = 0; j < m.size(); j++, k++) {
-          int qi = m.queryIdx()[j];
-          int ti = m.targetIdx()[j];
-          String where = "layer " + layer + ", image " + i + " (id " + t.imageId() + "), pair " + j;
-          if (qi < 0 || qi >= q || queryUsed[qi]) {
-            throw new IllegalArgumentException(where + ": query " + qi + " out of [0, " + q + ") or repeated");
-          }
-          if (ti < 0 || ti >= t.size() || targetUsed[ti]) {
-            throw new IllegalArgumentException(
-                where + ": target " + ti + " out of [0, " + t.size() + ") or repeated");
-          }
-          queryUsed[qi] = true;
-          targetUsed[ti] = true;
-          int label = t.labels()[ti];
-          if (label < 0 || label >= numClasses) {
-            throw new IllegalArgumentException(
-                "image " + i + " (id " + t.imageId() + "), target " + ti + ": label " + label
-                    + " outside [0, " + numClasses + ")");
-          }
-          p.flatQuery[k] = i * q + qi;
-          p.labels[k] = label;
-          System.arraycopy(t.boxes(), 4 * ti, p.boxes, 4 * k, 4);
-        }
-      }
-      return p;
-    }
   }
 }

@@ -23,16 +23,26 @@ final class SigmoidFocalLoss {
    */
   static NDArray loss(NDArray logits, NDArray onehot, double numBoxes, double alpha, double gamma) {
     long queries = logits.getShape().get(1);
+    NDArray loss = elementwise(logits, onehot, alpha, gamma);
+    return GraphSafe.mul(GraphSafe.div(loss.mean(new int[] {1}).sum(), (float) numBoxes), (float) queries);
+  }
+
+  /**
+   * The focal loss of every element, same shape as {@code logits}.
+   *
+   * @param targets 0/1 labels, libtorch memory ({@link GraphSafe#create}) as autograd keeps them
+   */
+  static NDArray elementwise(NDArray logits, NDArray targets, double alpha, double gamma) {
     NDArray prob = Activation.sigmoid(logits);
     // binary cross entropy with logits, in the stable form (1 - t) x - log sigmoid(x)
-    NDArray ce = onehot.neg().add(1f).mul(logits).add(Activation.softPlus(logits.neg()));
-    NDArray pt = prob.mul(onehot).add(prob.neg().add(1f).mul(onehot.neg().add(1f)));
+    NDArray ce = targets.neg().add(1f).mul(logits).add(Activation.softPlus(logits.neg()));
+    NDArray pt = prob.mul(targets).add(prob.neg().add(1f).mul(targets.neg().add(1f)));
     NDArray loss = ce.mul(GraphSafe.pow(pt.neg().add(1f), (float) gamma));
     if (alpha >= 0) {
-      NDArray alphaT =
-          GraphSafe.mul(onehot, (float) alpha).add(GraphSafe.mul(onehot.neg().add(1f), (float) (1 - alpha)));
+      NDArray alphaT = GraphSafe.mul(targets, (float) alpha)
+          .add(GraphSafe.mul(targets.neg().add(1f), (float) (1 - alpha)));
       loss = alphaT.mul(loss);
     }
-    return GraphSafe.mul(GraphSafe.div(loss.mean(new int[] {1}).sum(), (float) numBoxes), (float) queries);
+    return loss;
   }
 }

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import java.util.List;
 import java.util.Map;
 import jdetr.model.nn.Conv2d;
 import jdetr.model.nn.Embedding;
@@ -45,7 +44,7 @@ public final class Detr extends DetectionTransformer {
     queryEmbed = child("query_embed", new Embedding(config.numQueries(), d, true));
     inputProj = child("input_proj", Conv2d.withDefaultInit(config.backboneChannels(), d, 1, true));
     Backbone body = new Backbone(config.backbone(), config.trainBackbone(), config.dilation(),
-        List.of(config.backboneStages()), config.backboneNorm());
+        config.returnedStages(), config.backboneNorm());
     backbone = child("backbone", switch (config.positionEmbedding()) {
       case SINE -> new Joiner(body, new PositionEmbeddingSine(d / 2));
       case LEARNED -> new Joiner(body, new PositionEmbeddingLearned(d / 2, true));
@@ -74,13 +73,27 @@ public final class Detr extends DetectionTransformer {
 
   /** The heads and transformer on features already computed by {@link #backbone()}. */
   public DetrOutput forward(Joiner.Output features, boolean training) {
+    return decode(features, training).output();
+  }
+
+  /**
+   * What DETRsegm reads besides the predictions.
+   *
+   * @param output every decoder layer's logits and boxes
+   * @param srcProj [B, C, h, w] the last feature map after the input projection
+   * @param transformer the decoder states [L, B, Q, C] and the encoder memory [B, C, h, w]
+   */
+  public record Decoded(DetrOutput output, NDArray srcProj, Transformer.Output transformer) {}
+
+  /** As {@link #forward(Joiner.Output, boolean)}, keeping the projected features and the memory. */
+  public Decoded decode(Joiner.Output features, boolean training) {
     FeatureMap last = features.last();
     NDArray src = inputProj.forward(last.features()); // [B, C, h, w]
     Transformer.Output t = transformer.forward(src, last.mask(), queryEmbed.table(),
         features.lastPosition(), training);
     NDArray logits = classEmbed.forward(t.hs()); // [L, B, Q, numClasses + 1]
     NDArray boxes = Activation.sigmoid(bboxEmbed.forward(t.hs())); // [L, B, Q, 4] cxcywh
-    return new DetrOutput(logits, boxes);
+    return new Decoded(new DetrOutput(logits, boxes), src, t);
   }
 
   @Override

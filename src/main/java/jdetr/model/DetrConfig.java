@@ -41,6 +41,9 @@ import jdetr.loss.ClassLoss;
  *     backbones); {@code batch}: trained BatchNorm2d and every backbone layer trains (for a
  *     backbone trained from scratch, as no ImageNet weights can be had here)
  * @param deformable Deformable DETR's options; null for DETR
+ * @param masks segmentation: DETR wrapped in DETRsegm (mask head over backbone layers 1-3, which the
+ *     backbone then returns too; the reference's {@code --masks}); DETR only, omitted from JSON when
+ *     off
  */
 public record DetrConfig(
     @JsonProperty("architecture") Architecture architecture,
@@ -61,7 +64,8 @@ public record DetrConfig(
     @JsonProperty("train_backbone") boolean trainBackbone,
     @JsonProperty("backbone_norm") Norm2d.Kind backboneNorm,
     @JsonProperty("deformable") @JsonInclude(JsonInclude.Include.NON_NULL)
-    DeformableOptions deformable) {
+    DeformableOptions deformable,
+    @JsonProperty("masks") @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean masks) {
 
   public static final List<String> BACKBONES = List.of("resnet18", "resnet34", "resnet50", "resnet101");
 
@@ -141,12 +145,25 @@ public record DetrConfig(
     if (backboneNorm == null) {
       backboneNorm = Norm2d.Kind.FROZEN; // configs written before the option existed
     }
+    require(!masks || deformable == null, "masks",
+        "segmentation (DETRsegm) is DETR only, as in the reference: Deformable DETR has no mask head");
+    require(!masks || backboneStages == 4, "masks",
+        "the mask head reads layer1-3 beside layer4: backbone_stages must be 4, got " + backboneStages);
+    require(!masks || ((hiddenDim + nheads) % 8 == 0 && (hiddenDim / 16) % 8 == 0
+        && (hiddenDim / 2) % 8 == 0 && (hiddenDim / 4) % 8 == 0 && (hiddenDim / 8) % 8 == 0),
+        "masks", "the mask head's GroupNorm(8) needs hidden_dim + nheads and hidden_dim / 2, / 4,"
+            + " / 8, / 16 divisible by 8, got hidden_dim " + hiddenDim + ", nheads " + nheads);
+  }
+
+  /** DETR's backbone stages returned to the model: 1..4 with masks, else the last only. */
+  public List<Integer> returnedStages() {
+    return masks ? List.of(1, 2, 3, 4) : List.of(backboneStages);
   }
 
   /** The reference defaults: DETR R50 on COCO (91 classes). */
   public static DetrConfig defaults() {
     return new DetrConfig(Architecture.DETR, "resnet50", 4, false, PositionEmbeddingKind.SINE, 256,
-        8, 6, 6, 2048, 0.1, 100, false, true, 91, true, Norm2d.Kind.FROZEN, null);
+        8, 6, 6, 2048, 0.1, 100, false, true, 91, true, Norm2d.Kind.FROZEN, null, false);
   }
 
   /**
@@ -158,7 +175,7 @@ public record DetrConfig(
       case DETR -> defaults();
       case DEFORMABLE_DETR -> new DetrConfig(Architecture.DEFORMABLE_DETR, "resnet50", 4, false,
           PositionEmbeddingKind.SINE, 256, 8, 6, 6, 1024, 0.1, 300, false, true, 91, true,
-          Norm2d.Kind.FROZEN, DeformableOptions.defaults());
+          Norm2d.Kind.FROZEN, DeformableOptions.defaults(), false);
     };
   }
 
@@ -281,6 +298,7 @@ public record DetrConfig(
     private boolean trainBackbone;
     private Norm2d.Kind backboneNorm;
     private DeformableOptions deformable;
+    private boolean masks;
 
     private Builder(DetrConfig c) {
       architecture = c.architecture;
@@ -301,6 +319,7 @@ public record DetrConfig(
       trainBackbone = c.trainBackbone;
       backboneNorm = c.backboneNorm;
       deformable = c.deformable;
+      masks = c.masks;
     }
 
     public Builder backbone(String v) { backbone = v; return this; }
@@ -320,11 +339,12 @@ public record DetrConfig(
     public Builder trainBackbone(boolean v) { trainBackbone = v; return this; }
     public Builder backboneNorm(Norm2d.Kind v) { backboneNorm = v; return this; }
     public Builder deformable(DeformableOptions v) { deformable = v; return this; }
+    public Builder masks(boolean v) { masks = v; return this; }
 
     public DetrConfig build() {
       return new DetrConfig(architecture, backbone, backboneStages, dilation, positionEmbedding,
           hiddenDim, nheads, encLayers, decLayers, dimFeedforward, dropout, numQueries, preNorm,
-          auxLoss, numClasses, trainBackbone, backboneNorm, deformable);
+          auxLoss, numClasses, trainBackbone, backboneNorm, deformable, masks);
     }
   }
 }

@@ -16,9 +16,17 @@ import ai.djl.ndarray.NDArray;
  * @param dnLogits with denoising queries (training only): [L, B, D, K] their class logits per
  *     decoder layer; otherwise null
  * @param dnBoxes with denoising queries: [L, B, D, 4] their cxcywh boxes; otherwise null
+ * @param predMasks DETRsegm: [B, Q, H/4, W/4] mask logits of the last decoder layer's queries
+ *     (the reference's {@code pred_masks}); otherwise null
  */
 public record DetrOutput(NDArray logits, NDArray boxes, NDArray encLogits, NDArray encBoxes,
-    NDArray dnLogits, NDArray dnBoxes) {
+    NDArray dnLogits, NDArray dnBoxes, NDArray predMasks) {
+
+  /** No masks. */
+  public DetrOutput(NDArray logits, NDArray boxes, NDArray encLogits, NDArray encBoxes,
+      NDArray dnLogits, NDArray dnBoxes) {
+    this(logits, boxes, encLogits, encBoxes, dnLogits, dnBoxes, null);
+  }
 
   /** Decoder predictions only. */
   public DetrOutput(NDArray logits, NDArray boxes) {
@@ -28,6 +36,16 @@ public record DetrOutput(NDArray logits, NDArray boxes, NDArray encLogits, NDArr
   /** Decoder predictions and, two-stage, the encoder proposals'; no denoising queries. */
   public DetrOutput(NDArray logits, NDArray boxes, NDArray encLogits, NDArray encBoxes) {
     this(logits, boxes, encLogits, encBoxes, null, null);
+  }
+
+  /** These predictions with DETRsegm's mask logits, [B, Q, H/4, W/4]. */
+  public DetrOutput withMasks(NDArray masks) {
+    return new DetrOutput(logits, boxes, encLogits, encBoxes, dnLogits, dnBoxes, masks);
+  }
+
+  /** DETRsegm: the mask logits are present. */
+  public boolean hasMasks() {
+    return predMasks != null;
   }
 
   /** The predictions of denoising queries are present. */

@@ -26,10 +26,21 @@ public final class StateDict {
   /**
    * @param resetHead name prefix of the head that was re-initialized instead of loaded, or null
    * @param ignoredKeys keys accepted but not loaded ({@code num_batches_tracked} counters)
+   * @param freshKeys model keys absent from the state dict and kept as initialised (a box-only
+   *     checkpoint loaded into DETRsegm: its segmentation head)
    */
-  public record LoadReport(String resetHead, List<String> ignoredKeys) {
+  public record LoadReport(String resetHead, List<String> ignoredKeys, List<String> freshKeys) {
+    public LoadReport(String resetHead, List<String> ignoredKeys) {
+      this(resetHead, ignoredKeys, List.of());
+    }
+
     public boolean headReset() {
       return resetHead != null;
+    }
+
+    /** This report, {@code keys} having been left as initialised. */
+    public LoadReport withFreshKeys(List<String> keys) {
+      return new LoadReport(resetHead, ignoredKeys, List.copyOf(keys));
     }
   }
 

@@ -39,7 +39,7 @@ public final class HashedWeights {
     return out;
   }
 
-  static float[] values(String name, int n, double low, double high) {
+  public static float[] values(String name, int n, double low, double high) {
     long seed = fnv1a64(name);
     float[] v = new float[n];
     for (int i = 0; i < n; i++) {

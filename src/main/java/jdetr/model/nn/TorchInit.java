@@ -41,6 +41,17 @@ public final class TorchInit {
     };
   }
 
+  /**
+   * {@code nn.init.kaiming_uniform_(a=a)} (fan_in, leaky_relu gain {@code sqrt(2 / (1 + a^2))}):
+   * uniform within {@code gain * sqrt(3 / fan_in)}.
+   */
+  public static Initializer kaimingUniform(double a) {
+    return (m, shape, type) -> {
+      float bound = (float) (Math.sqrt(2.0 / (1 + a * a)) * Math.sqrt(3.0 / fanIn(shape)));
+      return m.randomUniform(-bound, bound, shape, type);
+    };
+  }
+
   /** {@code nn.init.kaiming_normal_(mode="fan_out", nonlinearity="relu")}, torchvision's conv init. */
   public static Initializer kaimingNormalFanOut() {
     return (m, shape, type) -> m.randomNormal(0f, (float) Math.sqrt(2.0 / fanOut(shape)), shape, type);
