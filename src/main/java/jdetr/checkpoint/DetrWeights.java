@@ -16,6 +16,7 @@ import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
 import jdetr.model.ModelBuilder;
 import jdetr.model.StateDict;
+import jdetr.model.segmentation.SegmentationWeights;
 
 /**
  * Weights read from any source, and what they say about themselves: an official PyTorch
@@ -96,7 +97,9 @@ public final class DetrWeights implements AutoCloseable {
         return new DetrWeights(weights, Format.JDETR, weights.resolve(ModelWeights.TENSORS), arrays,
             state, info.config(), info.categories());
       }
-      Map<String, NDArray> state = TorchCheckpointReader.readStateDict(weights, arrays);
+      // a DETRsegm checkpoint keeps its detector under detr.: jdetr names it without the prefix
+      Map<String, NDArray> state =
+          SegmentationWeights.unwrap(TorchCheckpointReader.readStateDict(weights, arrays));
       DetrConfig inferred;
       try {
         inferred = OfficialCheckpoint.inferConfig(state, pthBase);

@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 import jdetr.model.DeformableOptions;
 import jdetr.model.DetrConfig;
 import jdetr.model.DetrConfig.PositionEmbeddingKind;
+import jdetr.model.segmentation.SegmentationWeights;
 
 /**
  * The architecture of an official PyTorch checkpoint ({@code torch.save({'model': state_dict,
@@ -36,7 +37,9 @@ public final class OfficialCheckpoint {
   /**
    * The architecture of a reference-named state dict: backbone depth, hidden size, feed-forward
    * size, encoder and decoder depth, queries, classes, pre-norm and learned positions. {@code nheads}
-   * and {@code dilation} are taken from {@code base}.
+   * and {@code dilation} are taken from {@code base}; {@code masks} is on when the state dict
+   * holds DETRsegm's head ({@code bbox_attention.…}, {@code mask_head.…}, the {@code detr.} prefix
+   * already removed by {@link SegmentationWeights#unwrap}).
    */
   public static DetrConfig inferConfig(Map<String, NDArray> state, DetrConfig base) {
     if (state.containsKey("transformer.level_embed")) {
@@ -57,6 +60,7 @@ public final class OfficialCheckpoint {
         .preNorm(state.containsKey("transformer.encoder.norm.weight"))
         .positionEmbedding(state.containsKey("backbone.1.row_embed.weight")
             ? PositionEmbeddingKind.LEARNED : PositionEmbeddingKind.SINE)
+        .masks(SegmentationWeights.hasHead(state))
         .build();
   }
 

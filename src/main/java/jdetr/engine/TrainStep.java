@@ -83,6 +83,11 @@ public final class TrainStep {
     if (clipMaxNorm < 0) {
       throw new IllegalArgumentException("clip max norm must be >= 0, got " + clipMaxNorm);
     }
+    if (criterion.masks() != null) { // SetCriterion.MaskPrediction needs the batch's target masks
+      throw new UnsupportedOperationException("model.masks: the training step does not yet pass"
+          + " the batches' instance masks to the mask losses; DETRsegm loads, predicts and has its"
+          + " losses (SetCriterion with MaskLosses), but cannot train in this build");
+    }
     this.detr = detr;
     this.criterion = criterion;
     this.matching = matching;

@@ -42,8 +42,7 @@ import jdetr.loss.ClassLoss;
  *     backbone trained from scratch, as no ImageNet weights can be had here)
  * @param deformable Deformable DETR's options; null for DETR
  * @param masks segmentation: DETR wrapped in DETRsegm (mask head over backbone layers 1-3, which the
- *     backbone then returns too; the reference's {@code --masks}); DETR only, omitted from JSON when
- *     off
+ *     backbone then returns too; the reference's {@code --masks}); DETR only
  */
 public record DetrConfig(
     @JsonProperty("architecture") Architecture architecture,
@@ -65,7 +64,7 @@ public record DetrConfig(
     @JsonProperty("backbone_norm") Norm2d.Kind backboneNorm,
     @JsonProperty("deformable") @JsonInclude(JsonInclude.Include.NON_NULL)
     DeformableOptions deformable,
-    @JsonProperty("masks") @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean masks) {
+    @JsonProperty("masks") boolean masks) {
 
   public static final List<String> BACKBONES = List.of("resnet18", "resnet34", "resnet50", "resnet101");
 

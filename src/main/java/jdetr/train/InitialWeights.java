@@ -105,7 +105,9 @@ public final class InitialWeights implements AutoCloseable {
     String kind = weights.official() ? "official checkpoint" : "weights directory";
     return "weights " + weights.source() + " (" + kind + ", " + weights.tensorCount() + " tensors) loaded"
         + (report.headReset() ? "; class head re-initialised for " + model.numClasses()
-            + " classes (the checkpoint has " + saved().numClasses() + ")" : "");
+            + " classes (the checkpoint has " + saved().numClasses() + ")" : "")
+        + (report.freshKeys().isEmpty() ? "" : "; segmentation head initialised fresh ("
+            + report.freshKeys().size() + " tensors: bbox_attention.*, mask_head.*)");
   }
 
   @Override

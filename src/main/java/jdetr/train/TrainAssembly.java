@@ -48,7 +48,7 @@ public final class TrainAssembly {
         new AdamWConfig(0.9, 0.999, 1e-8, config.weightDecay()), manager);
     scheduler = new StepLR(optimizer, config.lrDrop(), 0.1);
     criterion = new SetCriterion(config.losses().criterion(model.classLoss(), model.auxLoss()),
-        model.numClasses());
+        model.numClasses(), model.masks() ? config.segmentation().maskLosses() : null);
     matcher = config.losses().matcher(model.classLoss());
   }
 
@@ -60,9 +60,14 @@ public final class TrainAssembly {
    */
   public static TrainAssembly build(TrainConfig config, DetrConfig recipeModel, NDManager manager,
       PrintStream progress) throws IOException {
-    DetectionTransformer detr = config.weights() == null
+    Path frozen = config.segmentation().frozenWeights();
+    Path weights = frozen != null ? frozen : config.weights();
+    DetectionTransformer detr = weights == null
         ? EngineRandom.seeded((int) config.seed(), () -> ModelBuilder.build(recipeModel, manager))
-        : startFrom(config, recipeModel, manager, progress);
+        : startFrom(weights, config, recipeModel, manager, progress);
+    if (frozen != null) {
+      FrozenDetector.freeze(detr, frozen, progress);
+    }
     return new TrainAssembly(config.withModel(detr.config()), detr, manager);
   }
 
@@ -107,9 +112,8 @@ public final class TrainAssembly {
    * The model built from {@code weights} (an official {@code .pth} or a jdetr weights directory):
    * the checkpoint's architecture, the recipe's class count (see {@link InitialWeights}).
    */
-  private static DetectionTransformer startFrom(TrainConfig config, DetrConfig recipeModel,
-      NDManager manager, PrintStream progress) throws IOException {
-    Path weights = config.weights();
+  private static DetectionTransformer startFrom(Path weights, TrainConfig config,
+      DetrConfig recipeModel, NDManager manager, PrintStream progress) throws IOException {
     try (InitialWeights initial = InitialWeights.read(weights, recipeModel, manager)) {
       InitialWeights.Architecture architecture = initial.architecture(recipeModel);
       if (!architecture.changes().isEmpty()) {
@@ -131,6 +135,11 @@ public final class TrainAssembly {
         throw e.getCause();
       }
       progress.println(initial.describe(report, detr.config()));
+      if (report.headReset() && weights.equals(config.segmentation().frozenWeights())) {
+        throw new IOException(weights + ": frozen_weights has " + initial.saved().numClasses()
+            + " classes, the run " + detr.config().numClasses() + ": a frozen detector cannot"
+            + " re-learn its class head (set model.num_classes to the checkpoint's)");
+      }
       return detr;
     }
   }

@@ -47,6 +47,8 @@ import jdetr.model.DetrConfig;
  * @param maxStepsPerEpoch stop an epoch after this many steps (0 = the whole train split)
  * @param outputDir where log.jsonl, checkpoints/ and the rest go
  * @param weights initial weights (an official {@code .pth} or a jdetr weights directory), or null
+ * @param segmentation {@code mask_loss_coef}, {@code dice_loss_coef}, {@code frozen_weights}
+ *     (which the reference allows only with masks)
  */
 public record TrainConfig(
     DetrConfig model,
@@ -70,7 +72,8 @@ public record TrainConfig(
     int keepCheckpoints,
     int maxStepsPerEpoch,
     Path outputDir,
-    Path weights) {
+    Path weights,
+    SegmentationRecipe segmentation) {
 
   /** The synthetic shapes dataset to generate when {@code data.root} is empty. */
   public record SynthRecipe(
@@ -101,6 +104,7 @@ public record TrainConfig(
       throw new IllegalArgumentException("recipe: lr must be > 0; lr_backbone, weight_decay,"
           + " clip_max_norm, max_steps_per_epoch and checkpoint_every_steps >= 0");
     }
+    segmentation.check(model.masks(), weights != null);
   }
 
   /** The code defaults as a recipe object (what {@code jdetr train --print-config} starts from). */
@@ -147,6 +151,7 @@ public record TrainConfig(
     d.put("max_steps_per_epoch", 0);
     d.put("output_dir", deformable ? "runs/deformable-detr" : "runs/detr");
     d.putNull("weights");
+    putSegmentation(d, SegmentationRecipe.DEFAULTS);
     return d;
   }
 
@@ -228,6 +233,7 @@ public record TrainConfig(
         .put("keep_checkpoints", keepCheckpoints).put("max_steps_per_epoch", maxStepsPerEpoch)
         .put("output_dir", outputDir.toString());
     d.put("weights", weights == null ? null : weights.toString());
+    putSegmentation(d, segmentation);
     return d;
   }
 
@@ -241,7 +247,7 @@ public record TrainConfig(
     return new TrainConfig(resolved, numClassesFromData, lr, lrBackbone, weightDecay, clipMaxNorm,
         l, epochs, lrDrop, batchSize, microBatches, seed, dataRoot, synth, augmentation, evalEvery,
         checkpointEvery, checkpointEverySteps, keepCheckpoints, maxStepsPerEpoch, outputDir,
-        weights);
+        weights, segmentation);
   }
 
   /** The model with the dataset's class count when the recipe leaves it open. */
@@ -289,7 +295,14 @@ public record TrainConfig(
         synth, aug, integer(t, "eval_every"), integer(t, "checkpoint_every"),
         integer(t, "checkpoint_every_steps"), integer(t, "keep_checkpoints"),
         integer(t, "max_steps_per_epoch"),
-        Path.of(t.get("output_dir").asText()), w == null || w.isNull() ? null : Path.of(w.asText()));
+        Path.of(t.get("output_dir").asText()), w == null || w.isNull() ? null : Path.of(w.asText()),
+        new SegmentationRecipe(num(t, "mask_loss_coef"), num(t, "dice_loss_coef"),
+            t.get("frozen_weights").isNull() ? null : Path.of(t.get("frozen_weights").asText())));
+  }
+
+  private static void putSegmentation(ObjectNode d, SegmentationRecipe s) {
+    d.put("mask_loss_coef", s.maskLossCoef()).put("dice_loss_coef", s.diceLossCoef());
+    d.put("frozen_weights", s.frozenWeights() == null ? null : s.frozenWeights().toString());
   }
 
   private static void putLosses(ObjectNode d, LossCoefficients l) {
