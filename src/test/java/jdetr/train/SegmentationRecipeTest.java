@@ -88,6 +88,17 @@ class SegmentationRecipeTest {
     }
   }
 
+  /** conf/detr-r50-segm.json: the reference's second step (masks, 25 epochs, drop at 15, frozen). */
+  @Test
+  void theSegmentationRecipeIsTheReferencesSecondStep() throws Exception {
+    TrainConfig c = TrainConfig.load(Path.of("conf/detr-r50-segm.json"), List.of());
+    assertThat(c.model().masks()).isTrue();
+    assertThat(List.of(c.epochs(), c.lrDrop())).containsExactly(25, 15);
+    assertThat(c.segmentation()).isEqualTo(
+        new SegmentationRecipe(1, 1, Path.of("weights/detr-r50-e632da11.pth")));
+    assertThat(c.weights()).isNull();
+  }
+
   @Test
   void frozenWeightsAreRefusedWithoutMasksOrBesideWeights(@TempDir Path tmp) {
     assertThatThrownBy(() -> TrainConfig.resolve(JSON.createObjectNode(),
