@@ -20,9 +20,10 @@ import jdetr.model.ModelBuilder;
 import jdetr.model.NoGrad;
 import jdetr.model.deformable.DeformableDetr;
 import jdetr.model.deformable.MsDeformAttnCore;
+import jdetr.model.segmentation.DETRsegm;
 
 /**
- * Inference speed of DETR or Deformable DETR (random weights) on the CPU: one JSON line per timed
+ * Inference speed of DETR (with masks: DETRsegm) or Deformable DETR (random weights) on the CPU: one JSON line per timed
  * forward pass and a summary line with the median ms per image, the threads and the peak RSS (and,
  * for Deformable DETR, the sampler its attention ran: {@code java-direct} or {@code gather}).
  *
@@ -60,7 +61,13 @@ public record InferBenchRun(DetrConfig config, int height, int width, int batch,
           long start = System.nanoTime();
           DetrOutput out;
           long backboneEnd;
-          if (detr instanceof Detr d) {
+          if (detr instanceof DETRsegm d) {
+            var features = d.backbone().forward(images, mask);
+            features.last().features().getFloat(0, 0, 0, 0);
+            backboneEnd = System.nanoTime();
+            out = d.forward(features, false, null);
+            out.predMasks().getFloat(0, 0, 0, 0); // the mask head ran
+          } else if (detr instanceof Detr d) {
             var features = d.backbone().forward(images, mask);
             features.last().features().getFloat(0, 0, 0, 0); // synchronize (a no-op on the CPU)
             backboneEnd = System.nanoTime();
@@ -114,7 +121,8 @@ public record InferBenchRun(DetrConfig config, int height, int width, int batch,
     ObjectNode n = JSON.createObjectNode();
     n.put("bench", "infer").put("impl", "jdetr")
         .put("model", (config.isDeformable() ? "deformable-detr-" : "detr-")
-            + config.backbone().replace("resnet", "r") + (config.dilation() ? "-dc5" : ""))
+            + config.backbone().replace("resnet", "r") + (config.dilation() ? "-dc5" : "")
+            + (config.masks() ? "-segm" : ""))
         .put("height", height).put("width", width).put("batch", batch)
         .put("threads", IntraOpThreads.onThisThread()).put("requested_threads", threads);
     if (config.isDeformable()) { // the model is float32 on the CPU

@@ -35,6 +35,9 @@ final class BenchInferCommand implements Runnable {
   @Option(names = "--dilation", description = "DC5 backbone")
   boolean dilation;
 
+  @Option(names = "--masks", description = "DETRsegm: DETR with the mask head (DETR only)")
+  boolean masks;
+
   @Option(names = "--architecture", defaultValue = "detr",
       description = "detr or deformable_detr (its reference defaults) (default detr)")
   String architecture;
@@ -43,7 +46,7 @@ final class BenchInferCommand implements Runnable {
   public void run() {
     int intraOp = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     DetrConfig config = DetrConfig.builder(DetrConfig.Architecture.parse(architecture))
-        .backbone(backbone).dilation(dilation).build();
+        .backbone(backbone).dilation(dilation).masks(masks).build();
     new InferBenchRun(config, height, width, batch, intraOp, warmup, iterations).run();
   }
 }

@@ -3,6 +3,7 @@ package jdetr.loss;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
+import jdetr.data.Target;
 
 /**
  * The instance masks of a step's images, as the mask losses read them: the reference pads them as
@@ -42,6 +43,21 @@ public record MaskTargets(List<NDArray> perImage, long paddedHeight, long padded
       w = Math.max(w, s.get(2));
     }
     return new MaskTargets(perImage, h, w);
+  }
+
+  /** Checks that there is one image per target list and one mask per target. */
+  public void requireOnePerTarget(List<Target> targets) {
+    if (perImage.size() != targets.size()) {
+      throw new IllegalArgumentException(perImage.size() + " images of target masks for "
+          + targets.size() + " images of targets");
+    }
+    for (int i = 0; i < targets.size(); i++) {
+      long n = perImage.get(i).getShape().get(0);
+      if (n != targets.get(i).size()) {
+        throw new IllegalArgumentException("image " + i + " (id " + targets.get(i).imageId() + "): "
+            + n + " target masks for " + targets.get(i).size() + " targets");
+      }
+    }
   }
 
   /** Images {@code from} (inclusive) to {@code to} (exclusive), keeping this padded size. */

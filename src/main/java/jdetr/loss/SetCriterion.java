@@ -181,8 +181,8 @@ public final class SetCriterion {
 
   /**
    * As {@link #compute(List, List, List, Normalisers, long, EncoderProposals)}, plus the mask terms
-   * of the last layer (DETRsegm): {@code predMasks} [B, Q, h, w] against {@code maskTargets}. Both
-   * are required with {@link MaskLosses} and refused without.
+   * of the last layer (DETRsegm): {@code maskPrediction} holds pred_masks [B, Q, h, w] and one
+   * mask per target of each image. It is required with {@link MaskLosses} and refused without.
    */
   public SetLosses compute(
       List<LayerPrediction> layers,
@@ -196,6 +196,9 @@ public final class SetCriterion {
       throw new IllegalArgumentException(masks == null
           ? "mask predictions given to a criterion without mask losses"
           : "the criterion has mask losses (masks on) but no pred_masks / target masks were given");
+    }
+    if (maskPrediction != null) {
+      maskPrediction.targets().requireOnePerTarget(targets);
     }
     if (!config.auxLoss()) {
       proposals = null; // the reference weighs the _enc terms only with aux_loss

@@ -87,6 +87,9 @@ class MaskLossesTest {
 
       assertThatThrownBy(() -> withMasks.compute(layers, TARGETS, matchings, norm, 0))
           .hasMessageContaining("no pred_masks / target masks");
+      assertThatThrownBy(() -> withMasks.compute(layers, TARGETS, matchings, norm, 0, null,
+          new SetCriterion.MaskPrediction(pred, MaskTargets.of(List.of(masks(m).get(1),
+              masks(m).get(0)))))).hasMessageContaining("image 0").hasMessageContaining("1 target masks for 2");
       assertThatThrownBy(() -> plain.compute(layers, TARGETS, matchings, norm, 0, null,
           new SetCriterion.MaskPrediction(pred, targets)))
           .hasMessageContaining("without mask losses");
