@@ -14,7 +14,6 @@ import jdetr.model.DetrConfig;
 import jdetr.model.DetrOutput;
 import jdetr.model.Joiner;
 import jdetr.model.StateDict;
-import jdetr.model.nn.TorchBlock;
 
 /**
  * DETR for instance segmentation (the reference's {@code DETRsegm}): a {@link Detr} whose backbone
@@ -153,7 +152,7 @@ public final class DETRsegm extends DetectionTransformer {
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
     Shape[] boxes = detr.getOutputShapes(inputShapes);
-    Shape layer1 = ((TorchBlock) detr.backbone().backbone()).getOutputShapes(inputShapes)[0];
+    Shape layer1 = detr.backbone().backbone().getOutputShapes(inputShapes)[0];
     return new Shape[] {boxes[0], boxes[1], new Shape(layer1.get(0), config().numQueries(),
         layer1.get(2), layer1.get(3))};
   }

@@ -118,6 +118,22 @@ class DETRsegmTest {
   }
 
   @Test
+  void savedWeightsReloadAsDetrSegm(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+      throws Exception {
+    Engine.getInstance().setRandomSeed(6);
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      DETRsegm segm = DETRsegm.create(small(), m);
+      jdetr.checkpoint.ModelWeights.save(tmp.resolve("w"), segm, Map.of(1, "a"));
+      DetectionTransformer back = jdetr.checkpoint.DetrWeights.load(tmp.resolve("w"),
+          DetrConfig.defaults(), m).detr();
+      assertThat(back).isInstanceOf(DETRsegm.class);
+      assertThat(back.config()).isEqualTo(small());
+      assertThat(back.stateDict().get("mask_head.out_lay.weight")
+          .contentEquals(segm.stateDict().get("mask_head.out_lay.weight"))).isTrue();
+    }
+  }
+
+  @Test
   void frozenDetectorLeavesOnlyTheHeadTrainable() {
     Engine.getInstance().setRandomSeed(5);
     try (NDManager m = NDManager.newBaseManager("PyTorch")) {
