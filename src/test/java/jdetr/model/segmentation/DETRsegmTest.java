@@ -140,7 +140,6 @@ class DETRsegmTest {
       DETRsegm segm = DETRsegm.create(small(), m);
       assertThat(TrainableParameters.of(segm)).anyMatch(p -> p.name().startsWith("transformer."));
       segm.freezeDetector();
-      List<NDArray> all = segm.namedParameters().values().stream().map(p -> p.getArray()).toList();
       List<NamedParameter> trainable = TrainableParameters.of(segm);
       assertThat(trainable).isNotEmpty().allMatch(p -> p.name().startsWith("bbox_attention.")
           || p.name().startsWith("mask_head."));
@@ -148,7 +147,6 @@ class DETRsegmTest {
           - segm.detr().namedParameters().size());
       assertThat(segm.detr().namedParameters().values()).noneMatch(p -> p.requiresGradient()
           || p.getArray().hasGradient());
-      assertThat(all).isNotEmpty();
     }
   }
 
