@@ -83,13 +83,13 @@ public final class DetrWeights implements AutoCloseable {
     try {
       if (Files.isDirectory(weights) && TransformersWeights.isTransformersDirectory(weights)) {
         TransformersWeights.Contents hf = TransformersWeights.read(weights, arrays);
-        if (hf.description().panoptic()) {
-          throw new IOException(weights + ": a DetrForSegmentation (panoptic) model: its tensors map"
-              + " to the reference DETRsegm's (detr.*, bbox_attention.*, mask_head.*), which this"
-              + " build does not load");
-        }
-        return new DetrWeights(weights, Format.TRANSFORMERS, hf.tensorFile(), arrays, hf.state(),
-            hf.description().config(), hf.description().categories());
+        // DetrForSegmentation: the reference DETRsegm's tensors (detr.*, bbox_attention.*,
+        // mask_head.*), loaded as jdetr's DETRsegm names them
+        boolean segm = hf.description().panoptic();
+        return new DetrWeights(weights, Format.TRANSFORMERS, hf.tensorFile(), arrays,
+            segm ? SegmentationWeights.unwrap(hf.state()) : hf.state(),
+            segm ? hf.description().config().toBuilder().masks(true).build()
+                : hf.description().config(), hf.description().categories());
       }
       if (Files.isDirectory(weights)) {
         ModelWeights.Info info = ModelWeights.readInfo(weights);
