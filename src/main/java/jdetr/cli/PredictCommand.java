@@ -40,7 +40,8 @@ final class PredictCommand implements Callable<Integer> {
   @Option(names = "--threshold", defaultValue = "0.7", description = "lowest score printed and drawn (default ${DEFAULT-VALUE})")
   float threshold;
 
-  @Option(names = "--out", description = "write the image with the detections drawn (PNG)")
+  @Option(names = "--out", description = "write the image with the detections drawn (PNG); with"
+      + " --panoptic, the folder of the results (<image id>.png, predictions.json, drawn.png)")
   Path out;
 
   @Option(names = "--raw-out", description = "write pred_logits/pred_boxes of every decoder layer and the input size as JSON")
@@ -60,11 +61,33 @@ final class PredictCommand implements Callable<Integer> {
   @Option(names = "--nheads", defaultValue = "8", description = ".pth only: attention heads (default ${DEFAULT-VALUE})")
   int nheads;
 
+  @Option(names = "--panoptic", description = "panoptic segmentation with DETRsegm weights (the"
+      + " reference's PostProcessPanoptic), written in the COCO panoptic results format to --out")
+  boolean panoptic;
+
+  @Option(names = "--categories", description = "with --panoptic: a COCO panoptic JSON whose"
+      + " categories (isthing, name) tell things from stuff; needed unless the weights have COCO"
+      + " panoptic's 250 classes")
+  Path categories;
+
+  @Option(names = "--panoptic-threshold", defaultValue = "0.85", description = "with --panoptic:"
+      + " lowest class probability of a kept query (default ${DEFAULT-VALUE}, the reference's)")
+  float panopticThreshold;
+
   @Override
   public Integer call() throws IOException {
     RgbImage rgb = new ImageDecoder(ImageLimits.DEFAULT).decode(image);
     ValTransform val = new ValTransform(inputSize());
     DetrConfig pthBase = DetrConfig.defaults().toBuilder().dilation(dc5).nheads(nheads).build();
+    if (panoptic || categories != null) {
+      if (!panoptic || out == null || rawOut != null) {
+        System.err.println("jdetr predict: --panoptic needs --out DIR and takes --categories,"
+            + " not --raw-out");
+        return 2;
+      }
+      return new PanopticPrediction(weights, image, rgb, val, pthBase, categories,
+          panopticThreshold, out).run();
+    }
     // the JVM's exit waits for the forward pass to leave libtorch (it cannot stop mid-image)
     try (TorchWork.Scope work = TorchWork.enter("prediction");
         NDManager manager = NDManager.newBaseManager("PyTorch")) {
