@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import jdetr.data.SynthConfig;
 import jdetr.data.SyntheticDataset;
+import jdetr.data.SyntheticPanoptic;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -51,8 +52,16 @@ final class SynthCommand implements Callable<Integer> {
   @Option(names = "--force", description = "Overwrite a dataset already in --out.")
   boolean force;
 
+  @Option(names = "--panoptic", description = "Write a COCO panoptic dataset instead: the shapes as"
+      + " things over sky and ground stuff bands, exact PNGs; annotations/panoptic_{train,val}2017.json,"
+      + " panoptic_{train,val}2017/, {train,val}2017/ (JPEG).")
+  boolean panoptic;
+
   @Override
   public Integer call() throws Exception {
+    if (panoptic) {
+      return writePanoptic();
+    }
     SyntheticDataset.Summary s;
     try {
       s = SyntheticDataset.write(out, new SynthConfig(train, val, size, seed, classes, format,
@@ -65,6 +74,22 @@ final class SynthCommand implements Callable<Integer> {
             + "\"classes\":%d,\"num_classes\":%d}%n",
         s.root().toString().replace("\\", "\\\\").replace("\"", "\\\""), s.trainImages(),
         s.valImages(), s.objects(), s.classes(), s.classes() + 1);
+    return 0;
+  }
+
+  private int writePanoptic() {
+    SyntheticPanoptic.Summary s;
+    try {
+      s = SyntheticPanoptic.write(out, new SynthConfig(train, val, size, seed, classes, format,
+          width, height, minObjects, maxObjects), force);
+    } catch (IllegalArgumentException | java.io.IOException e) {
+      System.err.println("jdetr synth: " + e.getMessage());
+      return 2;
+    }
+    System.out.printf("{\"dataset\":\"%s\",\"train\":%d,\"val\":%d,\"segments\":%d,"
+            + "\"things\":%d,\"stuff\":2,\"num_classes\":%d}%n",
+        s.root().toString().replace("\\", "\\\\").replace("\"", "\\\""), s.trainImages(),
+        s.valImages(), s.segments(), s.classes(), SyntheticPanoptic.NUM_CLASSES);
     return 0;
   }
 }
