@@ -36,22 +36,6 @@ import org.junit.jupiter.api.Test;
 class PanopticPredictorTest {
   private static final ValTransform VAL = new ValTransform(AugmentationConfig.detrVal(64, 100));
 
-  /**
-   * A small random DETRsegm for the synthetic panoptic classes, its class logits scaled up so
-   * that queries pass the 0.85 threshold.
-   */
-  public static DetectionTransformer peakedModel(NDManager m) {
-    DetrConfig config = DetrConfig.builder().backbone("resnet18").hiddenDim(128).nheads(8)
-        .encLayers(1).decLayers(2).dimFeedforward(64).numQueries(8)
-        .numClasses(SyntheticPanoptic.NUM_CLASSES).masks(true).build();
-    DetectionTransformer model = ModelBuilder.build(config, m);
-    try (NoGrad g = NoGrad.enter()) {
-      model.stateDict().get("class_embed.weight").muli(200);
-      model.stateDict().get("class_embed.bias").muli(200);
-    }
-    return model;
-  }
-
   static RgbImage syntheticImage() {
     SynthConfig c = new SynthConfig(0, 1, 80, 3, 3, "jpg", 0, 0, 2, 4);
     return ImageDecoder.toRgb(SyntheticPanoptic.render(SyntheticShapes.scene(c, 1, 0)).image());
@@ -74,7 +58,7 @@ class PanopticPredictorTest {
   void predictionIsPostProcessPanopticOfTheModelsOutputAtTheOriginalSize() {
     Engine.getInstance().setRandomSeed(11);
     try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-      DetectionTransformer model = peakedModel(m);
+      DetectionTransformer model = PanopticFixture.peakedModel(m);
       Map<Integer, Boolean> isThing = new HashMap<>();
       for (int c = 0; c < SyntheticPanoptic.NUM_CLASSES; c++) {
         isThing.put(c, c < SyntheticPanoptic.SKY);
