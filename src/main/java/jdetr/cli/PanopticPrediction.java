@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import javax.imageio.ImageIO;
@@ -44,15 +45,21 @@ record PanopticPrediction(Path weights, Path image, RgbImage rgb, ValTransform v
         NDManager manager = NDManager.newBaseManager("PyTorch")) {
       DetrWeights.Loaded loaded = DetrWeights.load(weights, pthBase, manager);
       int numClasses = loaded.detr().config().numClasses();
-      PanopticPredictor predictor;
+      Map<Integer, Boolean> isThing;
       try {
-        predictor = new PanopticPredictor(loaded.detr(), val, new PostProcessPanoptic(
-            PanopticPredictor.isThingMap(numClasses, cats), threshold));
+        isThing = PanopticPredictor.isThingMap(numClasses, cats);
       } catch (IllegalArgumentException e) {
         System.err.println("jdetr predict: " + weights + ": " + e.getMessage()
             + (categories == null ? " (--categories panoptic.json)" : " in " + categories));
         return 2;
       }
+      if (!loaded.detr().config().masks()) {
+        System.err.println("jdetr predict: " + weights + " has no mask head (bbox_attention.*,"
+            + " mask_head.*): --panoptic needs DETRsegm weights");
+        return 2;
+      }
+      PanopticPredictor predictor = new PanopticPredictor(loaded.detr(), val,
+          new PostProcessPanoptic(isThing, threshold));
       Prediction p = predictor.predict(List.of(rgb)).get(0);
       SortedMap<Integer, String> names = new TreeMap<>(loaded.categories());
       cats.stream().filter(c -> c.name() != null).forEach(c -> names.put(c.id(), c.name()));

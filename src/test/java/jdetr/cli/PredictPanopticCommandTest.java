@@ -142,5 +142,16 @@ class PredictPanopticCommandTest {
         image.toString());
     assertThat(noOut.code()).isEqualTo(2);
     assertThat(noOut.err()).contains("--out DIR");
+
+    Path boxes = dir.resolve("boxes");
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      ModelWeights.save(boxes, jdetr.model.Detr.create(jdetr.model.DetrConfig.builder()
+          .backbone("resnet18").hiddenDim(32).nheads(4).encLayers(1).decLayers(1)
+          .dimFeedforward(32).numQueries(2).numClasses(250).build(), m), new TreeMap<>());
+    }
+    Run noMasks = run("predict", "--panoptic", "--weights", boxes.toString(), "--image",
+        image.toString(), "--size", "32", "--out", dir.resolve("o").toString());
+    assertThat(noMasks.code()).isEqualTo(2);
+    assertThat(noMasks.err()).contains("no mask head");
   }
 }
