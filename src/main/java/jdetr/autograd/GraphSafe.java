@@ -3,6 +3,7 @@ package jdetr.autograd;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -88,7 +89,12 @@ public final class GraphSafe {
     }
   }
 
+  /**
+   * A 0-dim array of {@code like}'s type; float32 for a bfloat16 array, which DJL reports as
+   * UNKNOWN and cannot create (libtorch keeps bfloat16 when a 0-dim float32 joins it).
+   */
   private static NDArray scalar(NDArray like, float value) {
-    return like.getManager().full(new Shape(), value, like.getDataType());
+    DataType type = like.getDataType() == DataType.UNKNOWN ? DataType.FLOAT32 : like.getDataType();
+    return like.getManager().full(new Shape(), value, type);
   }
 }

@@ -1,6 +1,5 @@
 package jdetr.bench;
 
-import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -10,12 +9,16 @@ import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Arrays;
+import jdetr.engine.DeviceSpec;
+import jdetr.engine.EngineInfo;
 import jdetr.engine.IntraOpThreads;
+import jdetr.engine.Precision;
 import jdetr.engine.TorchWork;
 import jdetr.model.DetectionTransformer;
 import jdetr.model.Detr;
 import jdetr.model.DetrConfig;
 import jdetr.model.DetrOutput;
+import jdetr.model.InferenceCast;
 import jdetr.model.ModelBuilder;
 import jdetr.model.NoGrad;
 import jdetr.model.deformable.DeformableDetr;
@@ -23,9 +26,11 @@ import jdetr.model.deformable.MsDeformAttnCore;
 import jdetr.model.segmentation.DETRsegm;
 
 /**
- * Inference speed of DETR (with masks: DETRsegm) or Deformable DETR (random weights) on the CPU: one JSON line per timed
- * forward pass and a summary line with the median ms per image, the threads and the peak RSS (and,
- * for Deformable DETR, the sampler its attention ran: {@code java-direct} or {@code gather}).
+ * Inference speed of DETR (with masks: DETRsegm) or Deformable DETR (random weights) on a device, in a precision: one
+ * JSON line per timed forward pass and a summary line with the median ms per image, the threads
+ * and the peak RSS. Every line names the device, the precision and the kernels that ran
+ * ({@link EngineInfo#kernels}; for Deformable DETR also the sampler its attention ran:
+ * {@code java-direct} or {@code gather}).
  *
  * @param config the model (its reference defaults, the backbone and dilation chosen)
  * @param height image height
@@ -34,9 +39,11 @@ import jdetr.model.segmentation.DETRsegm;
  * @param threads libtorch intra-op threads
  * @param warmup untimed passes
  * @param iterations timed passes
+ * @param device where the model and the images live
+ * @param precision fp32, or bf16 for DETR ({@link InferenceCast}: backbone and transformer)
  */
 public record InferBenchRun(DetrConfig config, int height, int width, int batch, int threads, int warmup,
-    int iterations) {
+    int iterations, DeviceSpec device, Precision precision) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -47,11 +54,12 @@ public record InferBenchRun(DetrConfig config, int height, int width, int batch,
     double[] cpuMsPerImage = new double[iterations];
     // the JVM's exit (Ctrl-C, SIGTERM) waits for the running forward pass, then the bench stops
     try (TorchWork.Scope work = TorchWork.enter("benchmark");
-        NDManager model = NDManager.newBaseManager("PyTorch");
+        NDManager model = device.newManager();
         NoGrad g = NoGrad.enter()) {
       Engine.getInstance().setRandomSeed(0);
       long t0 = System.nanoTime();
       DetectionTransformer detr = ModelBuilder.build(config, model);
+      InferenceCast.apply(detr, precision.dataType());
       double buildMs = (System.nanoTime() - t0) / 1e6;
       for (int i = -warmup; i < iterations && !work.stopRequested(); i++) {
         try (NDManager step = model.newSubManager()) {
@@ -68,8 +76,9 @@ public record InferBenchRun(DetrConfig config, int height, int width, int batch,
             out = d.forward(features, false, null);
             out.predMasks().getFloat(0, 0, 0, 0); // the mask head ran
           } else if (detr instanceof Detr d) {
-            var features = d.backbone().forward(images, mask);
-            features.last().features().getFloat(0, 0, 0, 0); // synchronize (a no-op on the CPU)
+            var features = d.backbone().forward(d.castInput(images), mask);
+            features.last().features().get(0, 0, 0, 0).toType(DataType.FLOAT32, false)
+                .getFloat(); // synchronize (a no-op on the CPU)
             backboneEnd = System.nanoTime();
             out = d.forward(features, false);
           } else {
@@ -124,9 +133,11 @@ public record InferBenchRun(DetrConfig config, int height, int width, int batch,
             + config.backbone().replace("resnet", "r") + (config.dilation() ? "-dc5" : "")
             + (config.masks() ? "-segm" : ""))
         .put("height", height).put("width", width).put("batch", batch)
-        .put("threads", IntraOpThreads.onThisThread()).put("requested_threads", threads);
-    if (config.isDeformable()) { // the model is float32 on the CPU
-      n.put("sampler", MsDeformAttnCore.inferenceSampler(DataType.FLOAT32, Device.cpu()));
+        .put("threads", IntraOpThreads.onThisThread()).put("requested_threads", threads)
+        .put("device", device.toString()).put("precision", precision.toString())
+        .put("kernels", EngineInfo.loaded().kernels(device, precision));
+    if (config.isDeformable()) { // the model is float32
+      n.put("sampler", MsDeformAttnCore.inferenceSampler(DataType.FLOAT32, device.djl()));
     }
     return n;
   }

@@ -1,8 +1,14 @@
 package jdetr.cli;
 
 import jdetr.bench.InferBenchRun;
+import jdetr.engine.Precision;
 import jdetr.model.DetrConfig;
+import jdetr.model.InferenceCast;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 /** {@code jdetr bench infer}: the options of {@link InferBenchRun} (default R50). */
@@ -42,11 +48,24 @@ final class BenchInferCommand implements Runnable {
       description = "detr or deformable_detr (its reference defaults) (default detr)")
   String architecture;
 
+  @Mixin
+  InferenceOptions inference;
+
+  @Spec
+  CommandSpec spec;
+
   @Override
   public void run() {
     int intraOp = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     DetrConfig config = DetrConfig.builder(DetrConfig.Architecture.parse(architecture))
         .backbone(backbone).dilation(dilation).masks(masks).build();
-    new InferBenchRun(config, height, width, batch, intraOp, warmup, iterations).run();
+    Precision precision = inference.precision();
+    try {
+      InferenceCast.requireSupported(config, precision.dataType());
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    new InferBenchRun(config, height, width, batch, intraOp, warmup, iterations, inference.device(),
+        precision).run();
   }
 }

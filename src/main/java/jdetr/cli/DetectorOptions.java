@@ -3,6 +3,7 @@ package jdetr.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import jdetr.serve.DetectorChoice;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -23,6 +24,9 @@ final class DetectorOptions {
       description = "detr: the DETR model of --weights (default). shapes-threshold: a built-in colour-threshold "
           + "finder of flat coloured rectangles, ellipses and triangles, for demos without a trained model.")
   String detector;
+
+  @Mixin
+  InferenceOptions inference = new InferenceOptions();
 
   @Option(names = "--dc5", description = ".pth only: the checkpoint is a DC5 model (dilated last stage).")
   boolean dc5;
@@ -48,7 +52,7 @@ final class DetectorOptions {
           throw new ParameterException(spec.commandLine(), "--weights " + weights + ": no such file or directory");
         }
         try {
-          return DetectorChoice.detr(weights, dc5, nheads);
+          return DetectorChoice.detr(weights, dc5, nheads, inference.device(), inference.precision());
         } catch (IllegalArgumentException e) {
           throw new ParameterException(spec.commandLine(), e.getMessage());
         }

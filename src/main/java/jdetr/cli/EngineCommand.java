@@ -1,16 +1,25 @@
 package jdetr.cli;
 
-import ai.djl.engine.Engine;
+import jdetr.engine.EngineInfo;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** Prints which deep-learning engine and native library jdetr runs on. */
-@Command(name = "engine", mixinStandardHelpOptions = true, description = "Print the engine, its version and the threads it uses.")
+/** Prints which libtorch jdetr loaded, its flavour and the devices it sees. */
+@Command(name = "engine", mixinStandardHelpOptions = true,
+    description = "Print the engine, its libtorch version and flavour, where it was loaded from, the devices"
+        + " it sees (cpu, cuda:N) and whether the CPU has bf16 instructions.")
 final class EngineCommand implements Runnable {
+
+  @Option(names = "--json", description = "one JSON line instead of text")
+  boolean json;
+
   @Override
   public void run() {
-    Engine engine = Engine.getEngine("PyTorch");
-    System.out.printf("{\"engine\":\"%s\",\"version\":\"%s\",\"gpus\":%d,\"threads\":%d}%n",
-        engine.getEngineName(), engine.getVersion(), engine.getGpuCount(),
-        Runtime.getRuntime().availableProcessors());
+    EngineInfo info = EngineInfo.loaded();
+    if (json) {
+      System.out.println(info.toJson());
+    } else {
+      info.lines().forEach(System.out::println);
+    }
   }
 }

@@ -20,6 +20,7 @@ import jdetr.eval.panoptic.PanopticQuality;
 import jdetr.eval.panoptic.PanopticResult;
 import jdetr.train.CheckpointEvaluation;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -77,6 +78,9 @@ final class EvalCommand implements Callable<Integer> {
       description = "Categories (images with --panoptic) evaluated in parallel (default: all"
           + " cores).")
   Integer threads;
+
+  @Mixin
+  InferenceOptions inference = new InferenceOptions();
 
   @Override
   public Integer call() {
@@ -169,7 +173,8 @@ final class EvalCommand implements Callable<Integer> {
 
   private int evaluateCheckpoint() {
     EvalResult r;
-    try (CheckpointEvaluation evaluation = new CheckpointEvaluation()) {
+    try (CheckpointEvaluation evaluation = new CheckpointEvaluation(() -> false, inference.device(),
+        inference.precision())) {
       r = evaluation.evaluate(checkpoint, -1, -1);
     }
     if (!r.ok()) {

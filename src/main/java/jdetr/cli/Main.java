@@ -1,5 +1,6 @@
 package jdetr.cli;
 
+import jdetr.engine.LibtorchSelection;
 import jdetr.io.JsonLimits;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,8 +28,8 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
   static {
-    // Everything runs from the libtorch natives shipped in the jar: never reach for the network.
-    System.setProperty("ai.djl.offline", "true");
+    // the libtorch natives shipped in the jar, offline, unless the user chose another libtorch
+    LibtorchSelection.apply();
     System.setProperty("hazelcast.logging.type", "slf4j");
     System.setProperty("java.awt.headless", "true");
   }

@@ -59,6 +59,10 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a recipe value, dotted keys.")
   List<String> overrides = new ArrayList<>();
 
+  @Option(names = "--device", paramLabel = "DEVICE", description = "cpu, cuda or cuda:N: the device of this"
+      + " node's trainer and eval stages (the recipe key device; default cpu).")
+  String device;
+
   @Option(names = "--resume", description = "Trainer: continue from the newest good checkpoint.")
   boolean resume;
 
@@ -101,9 +105,15 @@ final class NodeCommand implements Callable<Integer> {
       List<StageDescriptor> all = StageDescriptors.load(verticlesDir);
       StageDescriptors.forRole(all, role); // an unknown role is named before the recipe is read
       if (recipe != null) {
+        if (device != null) {
+          overrides.add("device=" + device);
+        }
         run = TrainConfig.load(recipe, overrides);
+        run.device().requireAvailable();
       } else if (!overrides.isEmpty() || resume) {
         throw new IllegalArgumentException("--set and --resume need a RECIPE");
+      } else if (device != null) {
+        throw new IllegalArgumentException("--device needs a RECIPE");
       }
       if (evalWait != null && evalWait < 0) {
         throw new IllegalArgumentException("--eval-wait must be 0 or more seconds, got " + evalWait);

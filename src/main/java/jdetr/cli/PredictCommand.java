@@ -16,13 +16,17 @@ import jdetr.data.ImageLimits;
 import jdetr.data.RgbImage;
 import jdetr.data.transforms.AugmentationConfig;
 import jdetr.data.transforms.ValTransform;
+import jdetr.engine.DeviceSpec;
+import jdetr.engine.Precision;
 import jdetr.engine.TorchWork;
 import jdetr.eval.Detection;
 import jdetr.eval.DetectionPainter;
 import jdetr.eval.DetrPredictor;
 import jdetr.io.AtomicFiles;
 import jdetr.model.DetrConfig;
+import jdetr.model.InferenceCast;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** `jdetr predict`: detections in one image, from an official .pth, jdetr or transformers weights. */
@@ -74,8 +78,13 @@ final class PredictCommand implements Callable<Integer> {
       + " lowest class probability of a kept query (default ${DEFAULT-VALUE}, the reference's)")
   float panopticThreshold;
 
+  @Mixin
+  InferenceOptions inference = new InferenceOptions();
+
   @Override
   public Integer call() throws IOException {
+    DeviceSpec device = inference.device();
+    Precision precision = inference.precision();
     RgbImage rgb = new ImageDecoder(ImageLimits.DEFAULT).decode(image);
     ValTransform val = new ValTransform(inputSize());
     DetrConfig pthBase = DetrConfig.defaults().toBuilder().dilation(dc5).nheads(nheads).build();
@@ -85,13 +94,23 @@ final class PredictCommand implements Callable<Integer> {
             + " not --raw-out");
         return 2;
       }
+      if (device.isCuda() || precision != Precision.FP32) {
+        System.err.println("jdetr predict: --panoptic runs on the CPU in fp32 (no --device or --precision)");
+        return 2;
+      }
       return new PanopticPrediction(weights, image, rgb, val, pthBase, categories,
           panopticThreshold, out).run();
     }
     // the JVM's exit waits for the forward pass to leave libtorch (it cannot stop mid-image)
     try (TorchWork.Scope work = TorchWork.enter("prediction");
-        NDManager manager = NDManager.newBaseManager("PyTorch")) {
+        NDManager manager = device.newManager()) {
       DetrWeights.Loaded loaded = DetrWeights.load(weights, pthBase, manager);
+      try {
+        InferenceCast.apply(loaded.detr(), precision.dataType());
+      } catch (IllegalArgumentException e) {
+        System.err.println("jdetr predict: " + e.getMessage());
+        return 2;
+      }
       DetrPredictor predictor = new DetrPredictor(loaded.detr(), loaded.categories(), val);
       DetrPredictor.Prediction p = predictor.predict(List.of(rgb));
       List<Detection> kept = p.detections().get(0).stream()

@@ -35,6 +35,10 @@ final class TrainCommand implements Callable<Integer> {
       description = "Override a recipe value, dotted keys: --set lr=2e-4 --set data.root=DIR.")
   List<String> overrides = new ArrayList<>();
 
+  @Option(names = "--device", paramLabel = "DEVICE", description = "cpu, cuda or cuda:N: where the"
+      + " model, every tensor of a step and the optimizer state live (the recipe key device; default cpu).")
+  String device;
+
   @Option(names = "--resume", description = "Continue from the newest good checkpoint of the output"
       + " directory, at the step after it (a new learning rate given now is applied and logged).")
   boolean resume;
@@ -66,7 +70,11 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     TrainConfig config;
     try {
+      if (device != null) {
+        overrides.add("device=" + device);
+      }
       config = TrainConfig.load(recipe, overrides);
+      config.device().requireAvailable();
       if (logEvery < 1) {
         throw new IllegalArgumentException("--log-every " + logEvery + ": must be at least 1");
       }

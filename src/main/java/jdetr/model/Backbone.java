@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import jdetr.model.nn.Bfloat16;
 import jdetr.model.nn.TorchBlock;
 
 /**
@@ -70,7 +71,9 @@ public final class Backbone extends TorchBlock {
   /** Images must be [B, 3, H, W] float32 and the mask [B, H, W] boolean of the same B, H, W. */
   static void checkInput(NDArray images, NDArray mask) {
     Shape s = images.getShape();
-    if (s.dimension() != 4 || s.get(1) != 3 || images.getDataType() != DataType.FLOAT32) {
+    boolean floating = images.getDataType() == DataType.FLOAT32
+        || Bfloat16.is(images); // an InferenceCast model
+    if (s.dimension() != 4 || s.get(1) != 3 || !floating) {
       throw new IllegalArgumentException("images must be [B, 3, H, W] float32, got " + s + " "
           + images.getDataType());
     }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import java.util.Map;
+import jdetr.model.nn.Bfloat16;
 import jdetr.model.nn.Conv2d;
 import jdetr.model.nn.Embedding;
 import jdetr.model.nn.Linear;
@@ -68,7 +69,12 @@ public final class Detr extends DetectionTransformer {
    */
   @Override
   public DetrOutput forward(NDArray images, NDArray mask, boolean training) {
-    return forward(backbone.forward(images, mask, training), training);
+    return forward(backbone.forward(castInput(images), mask, training), training);
+  }
+
+  /** Images in the backbone's type: bfloat16 after {@link InferenceCast}, else themselves. */
+  public NDArray castInput(NDArray images) {
+    return Bfloat16.like(images, queryEmbed.table());
   }
 
   /** The heads and transformer on features already computed by {@link #backbone()}. */
@@ -91,8 +97,10 @@ public final class Detr extends DetectionTransformer {
     NDArray src = inputProj.forward(last.features()); // [B, C, h, w]
     Transformer.Output t = transformer.forward(src, last.mask(), queryEmbed.table(),
         features.lastPosition(), training);
-    NDArray logits = classEmbed.forward(t.hs()); // [L, B, Q, numClasses + 1]
-    NDArray boxes = Activation.sigmoid(bboxEmbed.forward(t.hs())); // [L, B, Q, 4] cxcywh
+    // the heads run in float32 (InferenceCast keeps them so): a no-op unless the rest is bfloat16
+    NDArray hs = t.hs().toType(DataType.FLOAT32, false); // [L, B, Q, C]
+    NDArray logits = classEmbed.forward(hs); // [L, B, Q, numClasses + 1]
+    NDArray boxes = Activation.sigmoid(bboxEmbed.forward(hs)); // [L, B, Q, 4] cxcywh
     return new Decoded(new DetrOutput(logits, boxes), src, t);
   }
 

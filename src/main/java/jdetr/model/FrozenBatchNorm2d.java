@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import jdetr.autograd.GraphSafe;
+import jdetr.model.nn.Bfloat16;
 import jdetr.model.nn.TorchInit;
 
 /**
@@ -43,7 +44,8 @@ public final class FrozenBatchNorm2d extends Norm2d {
     NDArray rm = perChannel(x, runningMean);
     NDArray scale = w.mul(GraphSafe.pow(rv.add(EPS), -0.5f)); // pow(-0.5) runs libtorch's rsqrt
     NDArray shift = b.sub(rm.mul(scale));
-    return x.mul(scale).add(shift);
+    // folded in float32; cast to a bfloat16 inference model's activations (a no-op otherwise)
+    return x.mul(Bfloat16.like(scale, x)).add(Bfloat16.like(shift, x));
   }
 
   private static NDArray perChannel(NDArray like, Parameter p) {

@@ -3,6 +3,7 @@ package jdetr.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
+import jdetr.model.nn.Bfloat16;
 import jdetr.model.nn.MultiheadAttention;
 import jdetr.model.nn.TorchBlock;
 
@@ -46,10 +47,12 @@ public final class Transformer extends TorchBlock {
     long h = s.get(2);
     long w = s.get(3);
     NDArray seq = src.reshape(b, dModel, h * w).transpose(0, 2, 1); // [B, hw, C]
-    NDArray pos = posEmbed.reshape(b, dModel, h * w).transpose(0, 2, 1); // [B, hw, C]
-    NDArray bias = MultiheadAttention.paddingBias(mask.reshape(b, h * w)); // [B, 1, 1, hw]
+    // positions and padding bias take the activations' type (bfloat16 inference; else a no-op)
+    NDArray pos = Bfloat16.like(posEmbed.reshape(b, dModel, h * w).transpose(0, 2, 1), seq); // [B, hw, C]
+    NDArray bias = Bfloat16.like(MultiheadAttention.paddingBias(mask.reshape(b, h * w)), seq); // [B, 1, 1, hw]
     NDArray queryPos = onManagerOf(src, queryEmbed.expandDims(0)); // [1, Q, C]
-    NDArray tgt = seq.getManager().zeros(new Shape(b, queryEmbed.getShape().get(0), dModel));
+    NDArray zeros = seq.getManager().zeros(new Shape(b, queryEmbed.getShape().get(0), dModel));
+    NDArray tgt = Bfloat16.like(zeros, seq); // [B, Q, C]
     NDArray memory = encoder.forward(seq, bias, pos, training);
     NDArray hs = decoder.forward(tgt, memory, bias, pos, queryPos, training);
     return new Output(hs, memory.transpose(0, 2, 1).reshape(b, dModel, h, w));

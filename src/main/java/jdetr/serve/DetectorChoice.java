@@ -5,20 +5,25 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
+import jdetr.engine.DeviceSpec;
+import jdetr.engine.Precision;
 import jdetr.model.DetrConfig;
 
 /**
  * Which detector a server runs, as the detector stage's configuration carries it:
- * {@code {"name":"detr","weights":"runs/x/checkpoints/step-900","dc5":false,"nheads":8}} or
- * {@code {"name":"shapes-threshold"}}.
+ * {@code {"name":"detr","weights":"runs/x/checkpoints/step-900","dc5":false,"nheads":8,
+ * "device":"cpu","precision":"fp32"}} or {@code {"name":"shapes-threshold"}}.
  *
  * @param name {@link #DETR} or {@link #SHAPES_THRESHOLD}
  * @param weights detr: a jdetr weights directory or an official DETR .pth
  * @param dc5 detr from a .pth: the checkpoint has a dilated last stage
  * @param nheads detr from a .pth: attention heads (a .pth does not record them); 0 means DETR's 8
+ * @param device detr: {@code cpu} (null means cpu), {@code cuda} or {@code cuda:N}
+ * @param precision detr: {@code fp32} (null means fp32) or {@code bf16}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record DetectorChoice(String name, String weights, boolean dc5, int nheads) {
+public record DetectorChoice(String name, String weights, boolean dc5, int nheads, String device,
+    String precision) {
 
   /** A DETR model from weights. */
   public static final String DETR = "detr";
@@ -44,6 +49,9 @@ public record DetectorChoice(String name, String weights, boolean dc5, int nhead
         if (nheads < 1) {
           throw new IllegalArgumentException("detector " + DETR + ": field nheads must be at least 1, got " + nheads);
         }
+        device = DeviceSpec.parse(device == null ? "cpu" : device, "detector " + DETR + ": field device").toString();
+        precision = Precision.parse(precision == null ? "fp32" : precision, "detector " + DETR
+            + ": field precision").toString();
       }
       case SHAPES_THRESHOLD -> {
         if (weights != null) {
@@ -57,7 +65,13 @@ public record DetectorChoice(String name, String weights, boolean dc5, int nhead
 
   /** DETR from weights, with the architecture defaults a .pth does not record. */
   public static DetectorChoice detr(Path weights, boolean dc5, int nheads) {
-    return new DetectorChoice(DETR, weights.toString(), dc5, nheads);
+    return detr(weights, dc5, nheads, DeviceSpec.CPU, Precision.FP32);
+  }
+
+  /** DETR from weights on a device, in a precision. */
+  public static DetectorChoice detr(Path weights, boolean dc5, int nheads, DeviceSpec device,
+      Precision precision) {
+    return new DetectorChoice(DETR, weights.toString(), dc5, nheads, device.toString(), precision.toString());
   }
 
   /** DETR from weights; a .pth is taken as DETR-R50 (8 heads, no dilation). */
@@ -67,7 +81,7 @@ public record DetectorChoice(String name, String weights, boolean dc5, int nhead
 
   /** The colour-threshold demo detector. */
   public static DetectorChoice shapesThreshold() {
-    return new DetectorChoice(SHAPES_THRESHOLD, null, false, 0);
+    return new DetectorChoice(SHAPES_THRESHOLD, null, false, 0, null, null);
   }
 
   /** Reads a choice from JSON text; {@code source} names it in errors. */
@@ -95,6 +109,8 @@ public record DetectorChoice(String name, String weights, boolean dc5, int nhead
     }
     DetrConfig pthBase = DetrConfig.defaults().toBuilder().dilation(dc5).nheads(nheads).build();
     Path w = Path.of(weights);
-    return config -> DetrDetector.load(w, config, pthBase);
+    DeviceSpec d = DeviceSpec.parse(device, "detector device");
+    Precision p = Precision.parse(precision, "detector precision");
+    return config -> DetrDetector.load(w, config, pthBase, d, p);
   }
 }

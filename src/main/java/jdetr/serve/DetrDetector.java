@@ -13,8 +13,11 @@ import jdetr.data.Sample;
 import jdetr.data.transforms.AugmentationConfig;
 import jdetr.data.transforms.ValTransform;
 import jdetr.eval.Detection;
+import jdetr.engine.DeviceSpec;
+import jdetr.engine.Precision;
 import jdetr.eval.DetrPredictor;
 import jdetr.model.DetrConfig;
+import jdetr.model.InferenceCast;
 
 /**
  * A DETR model as the server's detector: jdetr weights (a directory with model.safetensors and
@@ -38,19 +41,29 @@ public final class DetrDetector implements Detector<Sample> {
     this.description = description;
   }
 
+  /** {@link #load(Path, ServeConfig, DetrConfig, DeviceSpec, Precision)} on the CPU in fp32. */
+  public static DetrDetector load(Path weights, ServeConfig config, DetrConfig pthBase) throws IOException {
+    return load(weights, config, pthBase, DeviceSpec.CPU, Precision.FP32);
+  }
+
   /**
    * Loads weights on the calling thread (the detector thread).
    *
    * @param pthBase architecture settings a .pth does not record (heads, dilation)
+   * @param device where the model and the frames' tensors live
+   * @param precision fp32, or bf16 ({@link InferenceCast}; post-processing stays fp32)
    */
-  public static DetrDetector load(Path weights, ServeConfig config, DetrConfig pthBase) throws IOException {
-    NDManager manager = NDManager.newBaseManager("PyTorch");
+  public static DetrDetector load(Path weights, ServeConfig config, DetrConfig pthBase, DeviceSpec device,
+      Precision precision) throws IOException {
+    NDManager manager = device.newManager();
     try {
       DetrWeights.Loaded loaded = DetrWeights.load(weights, pthBase, manager);
+      InferenceCast.apply(loaded.detr(), precision.dataType());
       ValTransform val = new ValTransform(AugmentationConfig.detrVal(config.inputSize(), config.maxInputSize()));
       DetrPredictor predictor = new DetrPredictor(loaded.detr(), loaded.categories(), val);
       return new DetrDetector(manager, predictor, "detr " + weights.getFileName() + " (input " + config.inputSize()
-          + ", max " + config.maxInputSize() + ", " + loaded.categories().size() + " categories)");
+          + ", max " + config.maxInputSize() + ", " + loaded.categories().size() + " categories, " + device
+          + ", " + precision + ")");
     } catch (IOException | RuntimeException e) {
       manager.close();
       throw e;

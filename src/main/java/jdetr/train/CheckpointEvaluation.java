@@ -10,10 +10,13 @@ import java.util.function.BooleanSupplier;
 import jdetr.checkpoint.DetrWeights;
 import jdetr.data.CocoPaths;
 import jdetr.data.transforms.ValTransform;
+import jdetr.engine.DeviceSpec;
 import jdetr.engine.EngineRandom;
+import jdetr.engine.Precision;
 import jdetr.eval.EvalResult;
 import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
+import jdetr.model.InferenceCast;
 import jdetr.model.ModelBuilder;
 
 /**
@@ -26,20 +29,26 @@ import jdetr.model.ModelBuilder;
 public final class CheckpointEvaluation implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final NDManager manager = NDManager.newBaseManager("PyTorch");
+  private final NDManager manager;
   private final BooleanSupplier stopped;
+  private final Precision precision;
   private NDManager modelScope;
   private DetectionTransformer detr;
   private ValEvaluation val;
   private String valKey;
 
   public CheckpointEvaluation() {
-    this(() -> false);
+    this(() -> false, DeviceSpec.CPU, Precision.FP32);
   }
 
-  /** Evaluations that stop before their next batch once {@code stopped} says so. */
-  public CheckpointEvaluation(BooleanSupplier stopped) {
+  /**
+   * Evaluations on {@code device} in {@code precision} (bf16: {@link InferenceCast}) that stop
+   * before their next batch once {@code stopped} says so.
+   */
+  public CheckpointEvaluation(BooleanSupplier stopped, DeviceSpec device, Precision precision) {
     this.stopped = stopped;
+    this.precision = precision;
+    this.manager = device.newManager();
   }
 
   /**
@@ -55,6 +64,7 @@ public final class CheckpointEvaluation implements AutoCloseable {
         model = model(weights.config());
         weights.loadInto(model, false);
       }
+      InferenceCast.apply(model, precision.dataType());
       Path stateFile = dir.resolve(TrainCheckpoint.STATE);
       if (!Files.isRegularFile(stateFile)) {
         throw new java.nio.file.NoSuchFileException(stateFile + ": missing (not a training checkpoint)");
@@ -72,7 +82,8 @@ public final class CheckpointEvaluation implements AutoCloseable {
   }
 
   private DetectionTransformer model(DetrConfig config) {
-    if (detr == null || !detr.config().equals(config)) {
+    // a bf16 model is cast in place and cannot take the next checkpoint's float32 weights
+    if (detr == null || !detr.config().equals(config) || precision != Precision.FP32) {
       if (modelScope != null) {
         modelScope.close();
       }

@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import jdetr.data.transforms.AugmentationConfig;
+import jdetr.engine.DeviceSpec;
 import jdetr.io.JsonLimits;
 import jdetr.model.DetrConfig;
 
@@ -49,6 +50,7 @@ import jdetr.model.DetrConfig;
  * @param weights initial weights (an official {@code .pth} or a jdetr weights directory), or null
  * @param segmentation {@code mask_loss_coef}, {@code dice_loss_coef}, {@code frozen_weights}
  *     (which the reference allows only with masks)
+ * @param device where the model, the step's tensors and the optimizer state live ({@code cpu})
  */
 public record TrainConfig(
     DetrConfig model,
@@ -73,7 +75,8 @@ public record TrainConfig(
     int maxStepsPerEpoch,
     Path outputDir,
     Path weights,
-    SegmentationRecipe segmentation) {
+    SegmentationRecipe segmentation,
+    DeviceSpec device) {
 
   /** The synthetic shapes dataset to generate when {@code data.root} is empty. */
   public record SynthRecipe(
@@ -152,6 +155,7 @@ public record TrainConfig(
     d.put("output_dir", deformable ? "runs/deformable-detr" : "runs/detr");
     d.putNull("weights");
     putSegmentation(d, SegmentationRecipe.DEFAULTS);
+    d.put("device", DeviceSpec.CPU.toString());
     return d;
   }
 
@@ -234,6 +238,7 @@ public record TrainConfig(
         .put("output_dir", outputDir.toString());
     d.put("weights", weights == null ? null : weights.toString());
     putSegmentation(d, segmentation);
+    d.put("device", device.toString());
     return d;
   }
 
@@ -247,7 +252,7 @@ public record TrainConfig(
     return new TrainConfig(resolved, numClassesFromData, lr, lrBackbone, weightDecay, clipMaxNorm,
         l, epochs, lrDrop, batchSize, microBatches, seed, dataRoot, synth, augmentation, evalEvery,
         checkpointEvery, checkpointEverySteps, keepCheckpoints, maxStepsPerEpoch, outputDir,
-        weights, segmentation);
+        weights, segmentation, device);
   }
 
   /** The model with the dataset's class count when the recipe leaves it open. */
@@ -297,7 +302,8 @@ public record TrainConfig(
         integer(t, "max_steps_per_epoch"),
         Path.of(t.get("output_dir").asText()), w == null || w.isNull() ? null : Path.of(w.asText()),
         new SegmentationRecipe(num(t, "mask_loss_coef"), num(t, "dice_loss_coef"),
-            t.get("frozen_weights").isNull() ? null : Path.of(t.get("frozen_weights").asText())));
+            t.get("frozen_weights").isNull() ? null : Path.of(t.get("frozen_weights").asText())),
+        DeviceSpec.parse(t.get("device").asText(), "recipe device"));
   }
 
   private static void putSegmentation(ObjectNode d, SegmentationRecipe s) {

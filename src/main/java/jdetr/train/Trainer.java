@@ -143,7 +143,7 @@ public final class Trainer {
       t.setDaemon(true);
       return t;
     });
-    try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+    try (NDManager manager = config.device().newManager()) {
       Setup run = setUp(train, recipeModel, splits[1], manager);
       Start start = resume ? resume(run) : Start.FRESH;
       TrainPosition position = start.position();

@@ -2,6 +2,7 @@ package jdetr.verticles;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
@@ -9,10 +10,13 @@ import java.util.concurrent.LinkedBlockingQueue;
 import jdetr.bus.Addresses;
 import jdetr.checkpoint.CheckpointNote;
 import jdetr.checkpoint.CheckpointNotice;
+import jdetr.engine.DeviceSpec;
 import jdetr.engine.IntraOpThreads;
+import jdetr.engine.Precision;
 import jdetr.engine.TorchWork;
 import jdetr.eval.EvalResult;
 import jdetr.train.CheckpointEvaluation;
+import jdetr.train.TrainConfig;
 
 /**
  * The eval stage: for each checkpoint the checkpoint stage hands it on
@@ -55,6 +59,12 @@ public final class EvalVerticle extends VerticleBase {
     }).completion();
   }
 
+  /** The device of the run's recipe when this node has one, else the CPU. */
+  private DeviceSpec device() {
+    JsonObject recipe = config().getJsonObject("recipe");
+    return recipe == null ? DeviceSpec.CPU : TrainConfig.fromStored(recipe.encode()).device();
+  }
+
   /**
    * The owner thread. Asked to stop (undeploy, or the JVM's exit through {@link TorchWork}), it
    * cuts a running evaluation before its next batch and publishes nothing for it: the epoch's
@@ -62,7 +72,8 @@ public final class EvalVerticle extends VerticleBase {
    */
   private void evaluateAll() {
     try (TorchWork.Scope work = TorchWork.enter("evaluation", reason -> requestStop());
-        CheckpointEvaluation evaluation = new CheckpointEvaluation(() -> stopping)) {
+        CheckpointEvaluation evaluation = new CheckpointEvaluation(() -> stopping, device(),
+            Precision.FP32)) {
       IntraOpThreads.use(besideTrainer ? 1 : IntraOpThreads.processDefault());
       while (true) {
         CheckpointNotice saved = queue.take();

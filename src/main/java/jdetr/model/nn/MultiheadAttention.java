@@ -84,7 +84,7 @@ public final class MultiheadAttention extends TorchBlock {
     if (bias != null) {
       scores = scores.add(bias);
     }
-    NDArray attn = scores.softmax(-1);
+    NDArray attn = Bfloat16.softmax(scores, -1); // float32 inside for a bfloat16 inference model
     attn = dropout(attn, dropout, training);
     NDArray out = attn.matMul(v).transpose(0, 2, 1, 3).reshape(b, l, embedDim); // [B, L, E]
     return outProj.forward(out);
