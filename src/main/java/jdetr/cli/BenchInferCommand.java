@@ -7,9 +7,9 @@ import jdetr.model.InferenceCast;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Option;
 
 /** {@code jdetr bench infer}: the options of {@link InferBenchRun} (default R50). */
 @Command(name = "infer", mixinStandardHelpOptions = true,
