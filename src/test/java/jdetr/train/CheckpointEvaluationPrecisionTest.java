@@ -1,0 +1,58 @@
+package jdetr.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import jdetr.engine.DeviceSpec;
+import jdetr.engine.Precision;
+import jdetr.eval.EvalResult;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Evaluation by prediction of a DETR training checkpoint on an explicit CPU device and in bf16:
+ * the explicit device equals the default bit for bit; bf16 evaluates (twice, the cast model being
+ * rebuilt for each checkpoint) and lands near fp32.
+ */
+class CheckpointEvaluationPrecisionTest {
+
+  @Test
+  void cpuEqualsTheDefaultAndBf16EvaluatesNearFp32(@TempDir Path tmp) throws Exception {
+    List<String> sets = new ArrayList<>(TrainerTest.tiny(tmp.resolve("shapes"), tmp.resolve("run")));
+    sets.add("epochs=1");
+    sets.add("max_steps_per_epoch=1");
+    TrainConfig config = TrainConfig.resolve(new ObjectMapper().createObjectNode(), sets, "test");
+    Trainer.Result run = new Trainer(config, new PrintStream(new ByteArrayOutputStream(), true,
+        StandardCharsets.UTF_8)).run(false);
+    Path checkpoint = run.checkpoint();
+
+    EvalResult byDefault;
+    try (CheckpointEvaluation e = new CheckpointEvaluation()) {
+      byDefault = e.evaluate(checkpoint, 1, 0);
+    }
+    EvalResult onCpu;
+    try (CheckpointEvaluation e = new CheckpointEvaluation(() -> false, DeviceSpec.CPU, Precision.FP32)) {
+      onCpu = e.evaluate(checkpoint, 1, 0);
+    }
+    assertThat(byDefault.ok()).as(byDefault.error()).isTrue();
+    assertThat(onCpu.stats()).containsExactly(byDefault.stats());
+
+    try (CheckpointEvaluation e = new CheckpointEvaluation(() -> false, DeviceSpec.CPU, Precision.BF16)) {
+      for (int i = 0; i < 2; i++) {
+        EvalResult bf16 = e.evaluate(checkpoint, 1, 0);
+        assertThat(bf16.ok()).as(bf16.error()).isTrue();
+        assertThat(bf16.stats()).hasSize(12);
+        for (int k = 0; k < 12; k++) {
+          assertThat(bf16.stats()[k]).as("stat %d", k).isCloseTo(byDefault.stats()[k],
+              org.assertj.core.data.Offset.offset(0.05));
+        }
+      }
+    }
+  }
+}
