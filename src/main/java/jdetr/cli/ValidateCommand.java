@@ -49,6 +49,10 @@ final class ValidateCommand implements Callable<Integer> {
       description = "Configured class count (default: largest category id + 1).")
   int numClasses;
 
+  @Option(names = "--masks", description = "Check the segmentations too (rules V21-V24), as"
+      + " training with masks needs them.")
+  boolean masks;
+
   @Option(names = "--max-pixels", defaultValue = "89478485", description = "Largest image (default ${DEFAULT-VALUE}).")
   long maxPixels;
 
@@ -56,7 +60,7 @@ final class ValidateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     CocoPaths paths = where.root != null ? CocoPaths.resolve(where.root, split)
         : new CocoPaths(where.files.annotations, where.files.images);
-    CocoDataset dataset = CocoDataset.open(paths);
+    CocoDataset dataset = CocoDataset.open(paths).withMasks(masks);
     ImageLimits limits = new ImageLimits(maxPixels, ImageLimits.DEFAULT.maxSide(),
         ImageLimits.DEFAULT.maxFileBytes());
     ValidationOptions options = new ValidationOptions(strict, !noFiles, limits, numClasses);

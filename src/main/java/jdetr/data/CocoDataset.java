@@ -2,22 +2,58 @@ package jdetr.data;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import jdetr.mask.Rle;
+import jdetr.mask.Segmentation;
 
 /**
  * A COCO-format detection dataset: the annotations file plus the image folder. Index {@code i}
  * is the i-th image id in ascending order (torchvision's {@code CocoDetection} order); its target
- * is prepared exactly as the reference's {@code ConvertCocoPolysToMask}.
+ * is prepared exactly as the reference's {@code ConvertCocoPolysToMask}, with instance masks when
+ * the dataset was opened {@link #withMasks} (the reference's {@code return_masks}).
  */
 public final class CocoDataset {
   private final CocoAnnotationFile groundTruth;
   private final Path imageFolder;
   private final Path normalizedFolder;
+  private final CocoSegmentations segmentations;
 
   public CocoDataset(CocoAnnotationFile groundTruth, Path imageFolder) {
+    this(groundTruth, imageFolder, null);
+  }
+
+  private CocoDataset(CocoAnnotationFile groundTruth, Path imageFolder,
+      CocoSegmentations segmentations) {
     this.groundTruth = groundTruth;
     this.imageFolder = imageFolder;
     this.normalizedFolder = imageFolder.toAbsolutePath().normalize();
+    this.segmentations = segmentations;
+  }
+
+  /**
+   * This dataset with instance masks in every target (reads the annotations file's segmentations,
+   * a second pass over it); {@code masks} false gives this dataset as it is.
+   */
+  public CocoDataset withMasks(boolean masks) throws IOException {
+    if (!masks || segmentations != null) return this;
+    CocoSegmentations read = CocoSegmentations.read(groundTruth.source());
+    if (read.size() != groundTruth.annotations().size()) {
+      throw new CocoFormatException(groundTruth.source() + ": changed while it was read ("
+          + groundTruth.annotations().size() + " annotations, then " + read.size() + ")");
+    }
+    return new CocoDataset(groundTruth, imageFolder, read);
+  }
+
+  /** Whether targets carry instance masks. */
+  public boolean masks() {
+    return segmentations != null;
+  }
+
+  /** The segmentations of the annotations, or null when masks were not requested. */
+  public CocoSegmentations segmentations() {
+    return segmentations;
   }
 
   /** The dataset of a split; its annotations file is parsed once per process. */
@@ -87,7 +123,12 @@ public final class CocoDataset {
    * The target of the image at {@code index} on an image of {@code width x height} pixels (the
    * decoded size), as {@code ConvertCocoPolysToMask}: crowd objects dropped; xywh to xyxy in
    * float32; x clamped to [0, width], y to [0, height]; objects kept when x1 > x0 and y1 > y0;
-   * labels are raw category ids; area as annotated.
+   * labels are raw category ids; area as annotated. With masks, each kept object's mask as {@code
+   * convert_coco_poly_to_mask}: polygons rasterised on the {@code height x width} image and merged,
+   * an RLE (list or compressed counts) decoded as it is; it must be of the image's size.
+   *
+   * @throws IllegalStateException naming the file, the annotation and its id when an object's
+   *     segmentation is missing, malformed or of another size than the image
    */
   public PixelTarget target(int index, int width, int height) {
     CocoAnnotations a = groundTruth.annotations();
@@ -97,6 +138,7 @@ public final class CocoDataset {
     int[] labels = new int[objects.length];
     float[] area = new float[objects.length];
     float w = width, h = height;
+    List<Rle> masks = segmentations == null ? null : new ArrayList<>(objects.length);
     for (int k : objects) {
       if (a.crowd()[k] || (a.defects()[k] & CocoAnnotations.REQUIRED) != 0) continue;
       float x0 = (float) a.bboxes()[4 * k], y0 = (float) a.bboxes()[4 * k + 1];
@@ -114,10 +156,29 @@ public final class CocoDataset {
       double annotated = a.areas()[k];
       area[n] = (float) (Double.isNaN(annotated)
           ? a.bboxes()[4 * k + 2] * a.bboxes()[4 * k + 3] : annotated);
+      if (masks != null) masks.add(mask(k, height, width));
       n++;
     }
     return new PixelTarget(imageId(index), java.util.Arrays.copyOf(labels, n),
         java.util.Arrays.copyOf(boxes, 4 * n), java.util.Arrays.copyOf(area, n), new boolean[n],
-        height, width, height, width);
+        height, width, height, width,
+        masks == null ? null : InstanceMasks.of(masks, height, width));
+  }
+
+  /** Annotation entry {@code k}'s mask on a {@code height x width} image. */
+  private Rle mask(int k, int height, int width) {
+    SegmentationFormatException problem = segmentations.problem(k);
+    if (problem != null) throw new IllegalStateException(problem.getMessage(), problem);
+    Segmentation s = segmentations.segmentation(k);
+    String who = groundTruth.source() + ": annotations[" + k + "] (id "
+        + groundTruth.annotations().ids()[k] + ")";
+    if (s == null) {
+      throw new IllegalStateException(who + ": field 'segmentation' is missing (masks requested)");
+    }
+    try {
+      return s.toRle(height, width);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(who + ": field 'segmentation.size' " + e.getMessage(), e);
+    }
   }
 }

@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * A COCO annotations or results file that cannot be read or evaluated. The message names the file
  * and where: the line and column of broken JSON, or the entry, its id and the field.
  */
-public final class CocoFormatException extends IOException {
+public class CocoFormatException extends IOException {
   public CocoFormatException(Path file, long line, long column, String message) {
     super(file + ":" + line + ":" + column + ": " + message);
   }

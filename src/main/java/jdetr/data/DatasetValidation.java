@@ -13,7 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Checks a COCO-format dataset before training: the annotations against the rules V1-V18, and each
+ * Checks a COCO-format dataset before training: the annotations against the rules V1-V20 (and the
+ * segmentations against V21-V24 when the dataset carries masks), and each
  * image file's header against F1-F5 (missing, unreadable, truncated, too large, size disagreeing
  * with the JSON). No pixel is decoded.
  */
@@ -48,6 +49,7 @@ public final class DatasetValidation {
     int[] categoryIds = v.categories(gt.categories(),
         options.numClasses() > 0 ? options.numClasses() : gt.numClasses());
     v.annotations(gt, categoryIds);
+    if (dataset.masks()) v.segmentations(gt, dataset.segmentations());
     if (options.checkFiles()) v.files(dataset, options.limits());
     int withoutObjects = 0;
     for (int i = 0; i < gt.imageCount(); i++) {
@@ -149,6 +151,42 @@ public final class DatasetValidation {
     }
     duplicates(a.ids(), a.size(), i -> (a.defects()[i] & CocoAnnotations.MISSING_ID) == 0,
         ValidationRule.V6);
+  }
+
+  /**
+   * V21-V24 on every well-formed annotation of a known image: its segmentation must be readable
+   * and, when it is an RLE, of the image's size (the JSON's; F5 compares that with the file).
+   */
+  private void segmentations(CocoAnnotationFile gt, CocoSegmentations s) {
+    CocoAnnotations a = gt.annotations();
+    CocoImages im = gt.images();
+    for (int k = 0; k < a.size(); k++) {
+      if ((a.defects()[k] & CocoAnnotations.REQUIRED) != 0) continue; // V3 already
+      SegmentationFormatException problem = s.problem(k);
+      if (problem != null) {
+        String m = problem.getMessage(), file = gt.source() + ": ";
+        add(problem.inRle() ? ValidationRule.V23 : ValidationRule.V21,
+            m.startsWith(file) ? m.substring(file.length()) : m);
+        continue;
+      }
+      String who = a.ids()[k] + " (annotations[" + k + "])";
+      jdetr.mask.Segmentation seg = s.segmentation(k);
+      if (seg == null) {
+        if (!a.crowd()[k]) add(ValidationRule.V24, who);
+        continue;
+      }
+      int index = gt.indexOfImage(a.imageIds()[k]);
+      if (index < 0) continue; // V8 already
+      int p = gt.imagePosition(index);
+      if ((im.defects()[p] & (CocoImages.MISSING_WIDTH | CocoImages.MISSING_HEIGHT)) != 0) continue;
+      int h = im.heights()[p], w = im.widths()[p];
+      jdetr.mask.Rle rle = seg instanceof jdetr.mask.Segmentation.UncompressedRle u ? u.rle()
+          : seg instanceof jdetr.mask.Segmentation.CompressedRle c ? c.rle() : null;
+      if (rle != null && (rle.height() != h || rle.width() != w)) {
+        add(ValidationRule.V22, who + ": field 'segmentation.size' [" + rle.height() + ", "
+            + rle.width() + "], image " + a.imageIds()[k] + " [" + h + ", " + w + "]");
+      }
+    }
   }
 
   /** Reads every image header (in parallel), then tallies in dataset order. */

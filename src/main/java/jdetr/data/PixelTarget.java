@@ -14,6 +14,7 @@ package jdetr.data;
  * @param origWidth width of the image as decoded
  * @param height current image height
  * @param width current image width
+ * @param masks [T, height, width] instance masks, or null when masks are not requested
  */
 public record PixelTarget(
     long imageId,
@@ -24,7 +25,8 @@ public record PixelTarget(
     int origHeight,
     int origWidth,
     int height,
-    int width) {
+    int width,
+    InstanceMasks masks) {
 
   public PixelTarget {
     int t = labels.length;
@@ -33,6 +35,22 @@ public record PixelTarget(
           + boxes.length + " box values, " + area.length + " areas, " + iscrowd.length
           + " crowd flags");
     }
+    if (masks != null && masks.count() != t) {
+      throw new IllegalArgumentException("image " + imageId + ": " + t + " labels but "
+          + masks.count() + " masks");
+    }
+  }
+
+  /** A target without masks. */
+  public PixelTarget(long imageId, int[] labels, float[] boxes, float[] area, boolean[] iscrowd,
+      int origHeight, int origWidth, int height, int width) {
+    this(imageId, labels, boxes, area, iscrowd, origHeight, origWidth, height, width, null);
+  }
+
+  /** The same objects with their masks replaced (null drops them). */
+  public PixelTarget withMasks(InstanceMasks newMasks) {
+    return new PixelTarget(imageId, labels, boxes, area, iscrowd, origHeight, origWidth, height,
+        width, newMasks);
   }
 
   /** Number of objects T. */
@@ -40,15 +58,21 @@ public record PixelTarget(
     return labels.length;
   }
 
-  /** The same objects on an image of another size (boxes and areas given). */
+  /**
+   * The same objects on an image of another size (boxes and areas given; masks, when there are
+   * any, must be brought to the new size with {@link #withMasks}).
+   */
   public PixelTarget with(float[] newBoxes, float[] newArea, int newHeight, int newWidth) {
     return new PixelTarget(imageId, labels, newBoxes, newArea, iscrowd, origHeight, origWidth,
-        newHeight, newWidth);
+        newHeight, newWidth, masks);
   }
 
-  /** Keeps the objects whose flag is set, in order. */
+  /**
+   * Keeps the objects whose flag is set, in order ({@code fromMasks} are the masks at the new
+   * size, or null).
+   */
   public PixelTarget keep(boolean[] keep, float[] fromBoxes, float[] fromArea, int newHeight,
-      int newWidth) {
+      int newWidth, InstanceMasks fromMasks) {
     int n = 0;
     for (boolean k : keep) if (k) n++;
     int[] l = new int[n];
@@ -63,6 +87,7 @@ public record PixelTarget(
       c[j] = iscrowd[i];
       j++;
     }
-    return new PixelTarget(imageId, l, b, a, c, origHeight, origWidth, newHeight, newWidth);
+    return new PixelTarget(imageId, l, b, a, c, origHeight, origWidth, newHeight, newWidth,
+        fromMasks == null ? null : fromMasks.keep(keep));
   }
 }

@@ -26,7 +26,7 @@ public final class SegmentationJson {
    * parser on its last token.
    *
    * @param where the entry, with file and id, for error messages ("f.json: annotations[3] (id 7)")
-   * @throws CocoFormatException naming {@code where}, the field and the problem
+   * @throws SegmentationFormatException naming {@code where}, the field and the problem
    */
   public static Segmentation read(JsonParser p, String where) throws IOException {
     JsonToken t = p.currentToken();
@@ -176,9 +176,9 @@ public final class SegmentationJson {
     throw error(p, where, field, "must be a non-negative integer, got " + describe(p));
   }
 
-  private static CocoFormatException error(JsonParser p, String where, String field,
+  private static SegmentationFormatException error(JsonParser p, String where, String field,
       String problem) {
-    return new CocoFormatException(where + ": field '" + field + "' " + problem + " (line "
-        + p.currentLocation().getLineNr() + ")");
+    return new SegmentationFormatException(field, where + ": field '" + field + "' " + problem
+        + " (line " + p.currentLocation().getLineNr() + ")");
   }
 }

@@ -13,6 +13,8 @@ package jdetr.data;
  * @param origWidth original image width in pixels
  * @param height transformed, unpadded image height
  * @param width transformed, unpadded image width
+ * @param masks [T, height, width] instance masks of the transformed image, or null when masks are
+ *     not requested
  */
 public record Target(
     long imageId,
@@ -23,13 +25,24 @@ public record Target(
     int origHeight,
     int origWidth,
     int height,
-    int width) {
+    int width,
+    InstanceMasks masks) {
 
   public Target {
     if (boxes.length != 4 * labels.length) {
       throw new IllegalArgumentException(
           "image " + imageId + ": " + labels.length + " labels but " + boxes.length / 4.0 + " boxes");
     }
+    if (masks != null && masks.count() != labels.length) {
+      throw new IllegalArgumentException("image " + imageId + ": " + labels.length
+          + " labels but " + masks.count() + " masks");
+    }
+  }
+
+  /** A target without masks. */
+  public Target(long imageId, int[] labels, float[] boxes, float[] area, boolean[] iscrowd,
+      int origHeight, int origWidth, int height, int width) {
+    this(imageId, labels, boxes, area, iscrowd, origHeight, origWidth, height, width, null);
   }
 
   /** A target with only what the loss needs: labels and normalised cxcywh boxes. */

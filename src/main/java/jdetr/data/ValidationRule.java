@@ -1,7 +1,8 @@
 package jdetr.data;
 
 /**
- * What {@link DatasetValidation} checks. V-rules read the annotations file; F-rules read each image
+ * What {@link DatasetValidation} checks. V-rules read the annotations file (V21-V24, the
+ * segmentations, only when the dataset's targets carry masks); F-rules read each image
  * file's header (never its pixels). {@code ERROR} rules would corrupt or crash training and fail the
  * default mode; {@code WARNING} rules describe what training handles as the reference does (drops,
  * clamps, ignores). Strict mode fails on both.
@@ -32,6 +33,16 @@ public enum ValidationRule {
   V18("unsafe-file-name", Severity.ERROR, "file_name leaves the image folder"),
   V19("negative-box-size", Severity.ERROR, "bbox with a negative width or height"),
   V20("non-positive-id", Severity.ERROR, "image or annotation id not above 0"),
+  V21("bad-polygon", Severity.ERROR, "segmentation polygon with an odd number of coordinates,"
+      + " fewer than 3 points or a value that is not a finite number; or a segmentation that is"
+      + " neither polygons nor an RLE (checked when masks are requested)"),
+  V22("rle-size-mismatch", Severity.ERROR,
+      "segmentation RLE whose size [h, w] is not the image's [height, width] (masks requested)"),
+  V23("bad-rle", Severity.ERROR, "segmentation RLE without size or counts, or with counts that are"
+      + " negative, not integers, not a valid compressed string or not adding up to h x w"
+      + " (masks requested)"),
+  V24("missing-segmentation", Severity.ERROR,
+      "non-crowd annotation without a segmentation (masks requested)"),
   F1("image-missing", Severity.ERROR, "image file does not exist"),
   F2("image-unreadable", Severity.ERROR,
       "not an image, unsupported format, corrupt header or I/O error"),

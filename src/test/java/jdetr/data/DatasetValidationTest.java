@@ -150,6 +150,8 @@ class DatasetValidationTest {
     assertThat(report.objects()).isEqualTo(4);
     assertThat(dataset.numClasses()).isEqualTo(3);
     assertThat(dataset.categoryNames()).containsValues("rectangle", "ellipse");
+    assertThat(DatasetValidation.validate(dataset.withMasks(true), ValidationOptions.DEFAULT)
+        .findings()).isEmpty();
   }
 
   @ParameterizedTest(name = "{0}")
@@ -162,6 +164,66 @@ class DatasetValidationTest {
     assertThat(f.examples()).hasSize(1);
     assertThat(report.passes(true)).isFalse();
     assertThat(report.passes(false)).isEqualTo(rule.severity() == ValidationRule.Severity.WARNING);
+  }
+
+  static Stream<Arguments> maskRules() {
+    return Stream.of(
+        Arguments.of(ValidationRule.V21, json(r -> ((ArrayNode) ann(r, 0).get("segmentation")
+            .get(0)).add(7))),
+        Arguments.of(ValidationRule.V21, json(r -> ann(r, 1).putArray("segmentation").addArray()
+            .add(1).add(1).add(2).add(2))),
+        Arguments.of(ValidationRule.V21, json(r -> ann(r, 1).put("segmentation", "poly"))),
+        Arguments.of(ValidationRule.V22, json(r -> rle(ann(r, 0), 12, 17, new int[] {204}))),
+        Arguments.of(ValidationRule.V23, json(r -> rle(ann(r, 0), 12, 16, new int[] {100, 3}))),
+        Arguments.of(ValidationRule.V23, json(r -> ann(r, 0).putObject("segmentation")
+            .put("counts", "0"))),
+        Arguments.of(ValidationRule.V24, json(r -> ann(r, 2).remove("segmentation"))));
+  }
+
+  private static void rle(ObjectNode annotation, int h, int w, int[] counts) {
+    ObjectNode s = annotation.putObject("segmentation");
+    s.putArray("size").add(h).add(w);
+    ArrayNode c = s.putArray("counts");
+    for (int v : counts) c.add(v);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("maskRules")
+  void exactlyThisSegmentationRuleFiresWhenMasksAreRequested(ValidationRule rule, Fixture fixture)
+      throws IOException {
+    CocoDataset boxesOnly = build(fixture);
+    assertThat(DatasetValidation.validate(boxesOnly, fixture.options()).findings()).isEmpty();
+    ValidationReport report =
+        DatasetValidation.validate(boxesOnly.withMasks(true), fixture.options());
+    assertThat(report.findings()).extracting(ValidationFinding::rule).containsExactly(rule);
+    assertThat(report.findings().get(0).count()).isEqualTo(1);
+    assertThat(report.passes(false)).isFalse();
+  }
+
+  @Test
+  void segmentationFindingsNameTheAnnotationAndField() throws IOException {
+    CocoDataset dataset = build(json(r -> {
+      ((ArrayNode) ann(r, 0).get("segmentation").get(0)).add(7);
+      rle(ann(r, 1), 12, 17, new int[] {204});
+    })).withMasks(true);
+    ValidationReport report = DatasetValidation.validate(dataset, ValidationOptions.DEFAULT);
+    assertThat(report.finding(ValidationRule.V21).orElseThrow().examples().get(0))
+        .startsWith("annotations[0] (id 10): field 'segmentation[0]' has an odd number of"
+            + " coordinates (7)");
+    assertThat(report.finding(ValidationRule.V22).orElseThrow().examples())
+        .containsExactly("11 (annotations[1]): field 'segmentation.size' [12, 17], image 1"
+            + " [12, 16]");
+  }
+
+  @Test
+  void aTargetWithABrokenSegmentationIsRefusedNamingFileIdAndField() throws IOException {
+    CocoDataset dataset = build(json(r -> rle(ann(r, 2), 12, 17, new int[] {204})))
+        .withMasks(true);
+    assertThat(dataset.target(0, 16, 12).masks().count()).isEqualTo(2); // image 1 is fine
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> dataset.target(1, 16, 12))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("instances_train2017.json: annotations[2] (id 12): field"
+            + " 'segmentation.size' RLE size [12, 17] differs from the image's [12, 16]");
   }
 
   @Test

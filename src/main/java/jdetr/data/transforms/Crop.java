@@ -1,12 +1,15 @@
 package jdetr.data.transforms;
 
 import jdetr.data.Example;
+import jdetr.data.InstanceMasks;
 import jdetr.data.PixelTarget;
 import jdetr.data.RgbImage;
 
 /**
  * DETR's {@code crop} to the region (top, left, height, width): boxes shifted, clamped to the
- * region, area recomputed from the clamped box, objects with an empty box removed.
+ * region, area recomputed from the clamped box, masks sliced to the region, objects with an empty
+ * box removed (the reference decides by the boxes whenever a target has boxes, which every target
+ * here has, so the masks never decide).
  */
 public final class Crop {
   private Crop() {}
@@ -50,6 +53,7 @@ public final class Crop {
       area[i] = (x1 - x0) * (y1 - y0);
       keep[i] = x1 > x0 && y1 > y0;
     }
-    return t.keep(keep, boxes, area, height, width);
+    InstanceMasks masks = t.masks() == null ? null : t.masks().crop(top, left, height, width);
+    return t.keep(keep, boxes, area, height, width, masks);
   }
 }

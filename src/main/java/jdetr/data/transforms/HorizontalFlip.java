@@ -4,7 +4,10 @@ import jdetr.data.Example;
 import jdetr.data.PixelTarget;
 import jdetr.data.RgbImage;
 
-/** DETR's {@code hflip}: mirrors the image; {@code [x0, y0, x1, y1] -> [w - x1, y0, w - x0, y1]}. */
+/**
+ * DETR's {@code hflip}: mirrors the image and the masks; {@code [x0, y0, x1, y1] -> [w - x1, y0,
+ * w - x0, y1]}.
+ */
 public final class HorizontalFlip {
   private HorizontalFlip() {}
 
@@ -37,6 +40,7 @@ public final class HorizontalFlip {
       boxes[i + 2] = w - b[i];
       boxes[i + 3] = b[i + 3];
     }
-    return t.with(boxes, t.area(), t.height(), t.width());
+    PixelTarget out = t.with(boxes, t.area(), t.height(), t.width());
+    return t.masks() == null ? out : out.withMasks(t.masks().flip());
   }
 }

@@ -63,6 +63,6 @@ public final class Normalize {
       out[i + 3] = (y1 - y0) / h;
     }
     return new Target(t.imageId(), t.labels(), out, t.area(), t.iscrowd(), t.origHeight(),
-        t.origWidth(), t.height(), t.width());
+        t.origWidth(), t.height(), t.width(), t.masks());
   }
 }

@@ -5,7 +5,10 @@ import jdetr.data.PixelTarget;
 import jdetr.data.RgbImage;
 import jdetr.data.Sample;
 
-/** DETR's {@code resize}: image by {@link BilinearResampler}, boxes and areas by the size ratios. */
+/**
+ * DETR's {@code resize}: image by {@link BilinearResampler}, boxes and areas by the size ratios,
+ * masks by nearest interpolation ({@link jdetr.data.InstanceMasks#resize}).
+ */
 public final class Resize {
   private Resize() {}
 
@@ -33,7 +36,7 @@ public final class Resize {
 
   /**
    * Boxes times the float32 ratios (new / old per axis, computed in double as Python does), area
-   * times the ratio product; size becomes the new one.
+   * times the ratio product, masks resized by nearest interpolation; size becomes the new one.
    */
   public static PixelTarget target(PixelTarget t, int oldWidth, int oldHeight, int width,
       int height) {
@@ -50,6 +53,7 @@ public final class Resize {
     }
     float[] area = new float[t.area().length];
     for (int i = 0; i < area.length; i++) area[i] = t.area()[i] * ra;
-    return t.with(boxes, area, height, width);
+    PixelTarget out = t.with(boxes, area, height, width);
+    return t.masks() == null ? out : out.withMasks(t.masks().resize(height, width));
   }
 }

@@ -1,0 +1,140 @@
+package jdetr.data;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import jdetr.io.JsonLimits;
+import jdetr.mask.Segmentation;
+
+/**
+ * The {@code segmentation} of every entry of a COCO file's {@code annotations}, in file order (entry
+ * {@code k} here is entry {@code k} of {@link CocoAnnotations}), read when masks are requested.
+ * A value {@link SegmentationJson} refuses does not stop the read: the entry keeps its problem
+ * (naming the file, the entry, its id and the field) for {@link DatasetValidation}, and loading
+ * the entry's mask throws it.
+ */
+public final class CocoSegmentations {
+  private static final JsonFactory JSON = JsonLimits.factoryBuilder()
+      .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+      .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+      .build();
+
+  private final Path source;
+  private final List<Segmentation> segmentations;
+  private final List<SegmentationFormatException> problems;
+
+  private CocoSegmentations(Path source, List<Segmentation> segmentations,
+      List<SegmentationFormatException> problems) {
+    this.source = source;
+    this.segmentations = segmentations;
+    this.problems = problems;
+  }
+
+  /** Reads the segmentations of {@code file} (a second pass over it; the rest is skipped). */
+  public static CocoSegmentations read(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file); JsonParser p = JSON.createParser(in)) {
+      try {
+        return parse(file, p);
+      } catch (StreamConstraintsException e) {
+        throw new CocoFormatException(file + ": " + JsonLimits.refusal(p, e), e);
+      }
+    } catch (NoSuchFileException e) {
+      throw new FileNotFoundException("COCO annotations file not found: " + file);
+    } catch (StreamReadException e) {
+      JsonLocation at = e.getLocation();
+      throw new CocoFormatException(file, at == null ? 0 : at.getLineNr(),
+          at == null ? 0 : at.getColumnNr(), "malformed JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  private static CocoSegmentations parse(Path file, JsonParser p) throws IOException {
+    List<Segmentation> segmentations = new ArrayList<>();
+    List<SegmentationFormatException> problems = new ArrayList<>();
+    if (p.nextToken() != JsonToken.START_OBJECT) {
+      throw new CocoFormatException(file + ": expected a JSON object with annotations");
+    }
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String section = p.currentName();
+      JsonToken t = p.nextToken();
+      if (!section.equals("annotations") || t != JsonToken.START_ARRAY) {
+        p.skipChildren();
+        continue;
+      }
+      for (int k = 0; p.nextToken() != JsonToken.END_ARRAY; k++) {
+        Segmentation[] value = new Segmentation[1];
+        SegmentationFormatException problem = entry(file, p, k, value);
+        segmentations.add(value[0]);
+        problems.add(problem);
+      }
+    }
+    return new CocoSegmentations(file, segmentations, problems);
+  }
+
+  /** Reads entry {@code k} into {@code value[0]}; returns its problem, or null. */
+  private static SegmentationFormatException entry(Path file, JsonParser p, int k,
+      Segmentation[] value) throws IOException {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      return null; // V3 names it
+    }
+    String where = file + ": annotations[" + k + "]";
+    SegmentationFormatException problem = null;
+    String id = null;
+    JsonStreamContext entry = p.getParsingContext();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      p.nextToken();
+      if (field.equals("segmentation")) {
+        try {
+          value[0] = SegmentationJson.read(p, where);
+        } catch (SegmentationFormatException e) {
+          problem = e;
+          while (p.getParsingContext() != entry) p.nextToken(); // to the value's end
+        }
+      } else if (field.equals("id") && p.currentToken().isNumeric()) {
+        id = p.getText();
+      } else {
+        p.skipChildren();
+      }
+    }
+    if (problem != null && id != null) {
+      String m = problem.getMessage();
+      problem = new SegmentationFormatException(problem.field(),
+          where + " (id " + id + ")" + m.substring(Math.min(where.length(), m.length())));
+    }
+    return problem;
+  }
+
+  public Path source() {
+    return source;
+  }
+
+  /** Number of annotation entries. */
+  public int size() {
+    return segmentations.size();
+  }
+
+  /** Entry {@code k}'s segmentation; null when it has none or it was refused. */
+  public Segmentation segmentation(int k) {
+    return segmentations.get(k);
+  }
+
+  /** Why entry {@code k}'s segmentation was refused; null when it was not. */
+  public SegmentationFormatException problem(int k) {
+    return problems.get(k);
+  }
+}
