@@ -14,7 +14,8 @@ import java.util.List;
  * @param imageWidths [B] unpadded widths
  * @param pixels [B, 3, H, W] float32, normalised
  * @param mask [B, H, W], true = padding
- * @param targets B targets, boxes in normalised cxcywh of each unpadded image
+ * @param targets B targets, boxes in normalised cxcywh of each unpadded image; with masks, each
+ *     image's at its own unpadded size ({@link #paddedMasks} pads them)
  */
 public record Batch(
     int size,
@@ -39,6 +40,16 @@ public record Batch(
   /** Pixel (c, y, x) of image b. */
   public float at(int b, int c, int y, int x) {
     return pixels[((b * 3 + c) * height + y) * width + x];
+  }
+
+  /**
+   * Image b's instance masks {@code [N_b, H, W]} padded with zeros to the batch's size, as the
+   * reference pads target masks ({@code nested_tensor_from_tensor_list}) for the mask losses;
+   * null when the targets carry no masks.
+   */
+  public InstanceMasks paddedMasks(int b) {
+    InstanceMasks m = targets.get(b).masks();
+    return m == null ? null : m.pad(height, width);
   }
 
   /** Whether (y, x) of image b is padding. */

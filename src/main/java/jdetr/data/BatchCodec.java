@@ -8,23 +8,31 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The binary message of a {@link Batch}, little-endian: a header (magic, version, B, H, W), per image
- * its unpadded size and target (image id, sizes, labels, boxes, areas, crowd flags), then per image
- * and channel the unpadded rows of float32 pixels. Padding is not sent: it is zeros, and the mask
- * follows from the sizes. Decoding gives back an equal batch, float for float.
+ * The binary message of a {@link Batch}, little-endian: a header (magic, version, flags, B, H, W),
+ * per image its unpadded size and target (image id, sizes, labels, boxes, areas, crowd flags and,
+ * when the {@link #MASKS} flag is set, each object's mask as COCO RLE counts in LEB128 varints:
+ * the number of counts, then the counts), then per image and channel the unpadded rows of float32
+ * pixels. Padding is not sent: it is zeros, and the mask follows from the sizes. Decoding gives
+ * back an equal batch, float for float and mask pixel for mask pixel.
  */
 public final class BatchCodec {
   /** "JDB1" read as a little-endian int. */
   public static final int MAGIC = 0x3142444A;
   public static final short VERSION = 1;
+  /** Flag: every target carries instance masks. */
+  public static final short MASKS = 1;
   /** Largest padded batch a message may declare: 2^28 floats (1 GiB). */
   public static final long MAX_PADDED_FLOATS = 1L << 28;
 
   private BatchCodec() {}
 
   public static byte[] encode(Batch batch) {
-    ByteBuffer out = ByteBuffer.allocate(encodedSize(batch)).order(ByteOrder.LITTLE_ENDIAN);
-    out.putInt(MAGIC).putShort(VERSION).putShort((short) 0);
+    boolean masks = masks(batch);
+    List<byte[]> rles = new ArrayList<>(batch.size());
+    for (Target t : batch.targets()) rles.add(masks ? MaskRuns.encode(t.masks()) : new byte[0]);
+    ByteBuffer out = ByteBuffer.allocate(encodedSize(batch, rles))
+        .order(ByteOrder.LITTLE_ENDIAN);
+    out.putInt(MAGIC).putShort(VERSION).putShort(masks ? MASKS : 0);
     out.putInt(batch.size()).putInt(batch.height()).putInt(batch.width());
     for (int i = 0; i < batch.size(); i++) {
       int h = batch.imageHeights()[i], w = batch.imageWidths()[i];
@@ -37,6 +45,7 @@ public final class BatchCodec {
       out.asFloatBuffer().put(t.boxes()).put(t.area());
       out.position(out.position() + 4 * (t.boxes().length + t.area().length));
       for (boolean c : t.iscrowd()) out.put((byte) (c ? 1 : 0));
+      out.put(rles.get(i));
     }
     FloatBuffer floats = out.asFloatBuffer();
     int plane = batch.height() * batch.width();
@@ -63,8 +72,9 @@ public final class BatchCodec {
   private static Batch decode(ByteBuffer in) {
     if (in.getInt() != MAGIC) throw new IllegalArgumentException("not a batch (bad magic)");
     short version = in.getShort();
-    in.getShort();
+    short flags = in.getShort();
     if (version != VERSION) throw new IllegalArgumentException("batch version " + version);
+    if ((flags & ~MASKS) != 0) throw new IllegalArgumentException("unknown flags " + flags);
     int b = in.getInt(), height = in.getInt(), width = in.getInt();
     long plane = (long) height * width;
     if (b <= 0 || height <= 0 || width <= 0 || b > in.remaining() / 36
@@ -92,7 +102,8 @@ public final class BatchCodec {
       in.position(in.position() + 20 * n);
       boolean[] crowd = new boolean[n];
       for (int k = 0; k < n; k++) crowd[k] = in.get() != 0;
-      targets.add(new Target(imageId, labels, boxes, area, crowd, origH, origW, th, tw));
+      InstanceMasks masks = (flags & MASKS) == 0 ? null : MaskRuns.decode(in, n, th, tw);
+      targets.add(new Target(imageId, labels, boxes, area, crowd, origH, origW, th, tw, masks));
     }
     long sent = 0;
     int maxHeight = 0, maxWidth = 0;
@@ -126,11 +137,21 @@ public final class BatchCodec {
     return new Batch(b, height, width, heights, widths, pixels, mask, targets);
   }
 
-  private static int encodedSize(Batch batch) {
+  /** Whether the targets carry masks: all of them, or none. */
+  private static boolean masks(Batch batch) {
+    long with = batch.targets().stream().filter(t -> t.masks() != null).count();
+    if (with != 0 && with != batch.size()) {
+      throw new IllegalArgumentException(with + " of " + batch.size()
+          + " targets carry masks: all or none must");
+    }
+    return with > 0;
+  }
+
+  private static int encodedSize(Batch batch, List<byte[]> rles) {
     long n = 20;
     for (int i = 0; i < batch.size(); i++) {
       Target t = batch.targets().get(i);
-      n += 8 + 8 + 4 + 16 + 25L * t.size();
+      n += 8 + 8 + 4 + 16 + 25L * t.size() + rles.get(i).length;
       n += 12L * batch.imageHeights()[i] * batch.imageWidths()[i];
     }
     if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("batch too large: " + n + " bytes");

@@ -35,9 +35,10 @@ public record PixelTarget(
           + boxes.length + " box values, " + area.length + " areas, " + iscrowd.length
           + " crowd flags");
     }
-    if (masks != null && masks.count() != t) {
-      throw new IllegalArgumentException("image " + imageId + ": " + t + " labels but "
-          + masks.count() + " masks");
+    if (masks != null && (masks.count() != labels.length || masks.height() != height
+        || masks.width() != width)) {
+      throw new IllegalArgumentException("image " + imageId + ": " + labels.length + " objects on "
+          + height + "x" + width + " but masks " + masks);
     }
   }
 
@@ -47,24 +48,17 @@ public record PixelTarget(
     this(imageId, labels, boxes, area, iscrowd, origHeight, origWidth, height, width, null);
   }
 
-  /** The same objects with their masks replaced (null drops them). */
-  public PixelTarget withMasks(InstanceMasks newMasks) {
-    return new PixelTarget(imageId, labels, boxes, area, iscrowd, origHeight, origWidth, height,
-        width, newMasks);
-  }
 
   /** Number of objects T. */
   public int size() {
     return labels.length;
   }
 
-  /**
-   * The same objects on an image of another size (boxes and areas given; masks, when there are
-   * any, must be brought to the new size with {@link #withMasks}).
-   */
-  public PixelTarget with(float[] newBoxes, float[] newArea, int newHeight, int newWidth) {
+  /** The same objects on an image of another size (boxes, areas and masks, or null, given). */
+  public PixelTarget with(float[] newBoxes, float[] newArea, int newHeight, int newWidth,
+      InstanceMasks newMasks) {
     return new PixelTarget(imageId, labels, newBoxes, newArea, iscrowd, origHeight, origWidth,
-        newHeight, newWidth, masks);
+        newHeight, newWidth, newMasks);
   }
 
   /**

@@ -33,9 +33,10 @@ public record Target(
       throw new IllegalArgumentException(
           "image " + imageId + ": " + labels.length + " labels but " + boxes.length / 4.0 + " boxes");
     }
-    if (masks != null && masks.count() != labels.length) {
-      throw new IllegalArgumentException("image " + imageId + ": " + labels.length
-          + " labels but " + masks.count() + " masks");
+    if (masks != null && (masks.count() != labels.length || masks.height() != height
+        || masks.width() != width)) {
+      throw new IllegalArgumentException("image " + imageId + ": " + labels.length + " objects on "
+          + height + "x" + width + " but masks " + masks);
     }
   }
 

@@ -73,6 +73,69 @@ class BatchCodecTest {
     assertThat(BatchCodec.encode(back)).isEqualTo(message);
   }
 
+  /** A sample whose objects carry random blob masks (a few runs per column). */
+  private static Sample withMasks(SplittableRandom r, long id, int h, int w, int objects) {
+    Sample s = sample(r, id, h, w, objects);
+    byte[] px = new byte[objects * h * w];
+    for (int k = 0; k < objects; k++) {
+      int y0 = r.nextInt(h), y1 = r.nextInt(y0, h + 1), x0 = r.nextInt(w), x1 = r.nextInt(x0, w + 1);
+      for (int y = y0; y < y1; y++) {
+        for (int x = x0; x < x1; x++) px[(k * h + y) * w + x] = (byte) (r.nextInt(9) == 0 ? 0 : 1);
+      }
+    }
+    Target t = s.target();
+    return new Sample(h, w, s.pixels(), new Target(t.imageId(), t.labels(), t.boxes(), t.area(),
+        t.iscrowd(), t.origHeight(), t.origWidth(), h, w, new InstanceMasks(objects, h, w, px)));
+  }
+
+  @Test
+  void masksTravelAsRunLengthsAndDecodeBackExactly() {
+    SplittableRandom r = new SplittableRandom(19);
+    Batch batch = Collate.of(List.of(withMasks(r, 1, 33, 50, 3), withMasks(r, 2, 41, 29, 0),
+        withMasks(r, 3, 12, 64, 5)));
+    byte[] message = BatchCodec.encode(batch);
+    int pixels = 3 * (33 * 50 + 41 * 29 + 12 * 64);
+    long maskBytes = message.length - (20 + 3 * 36 + 25 * 8 + 4L * pixels);
+    assertThat(maskBytes).as("RLE bytes, not one per pixel").isPositive()
+        .isLessThan((3L * 33 * 50 + 5L * 12 * 64) / 2);
+    Batch back = BatchCodec.decode(message);
+    for (int i = 0; i < 3; i++) {
+      assertThat(back.targets().get(i).masks()).isEqualTo(batch.targets().get(i).masks());
+      assertThat(back.paddedMasks(i)).isEqualTo(batch.paddedMasks(i));
+    }
+    assertThat(BatchCodec.encode(back)).isEqualTo(message);
+  }
+
+  @Test
+  void paddedMasksArePaddedWithZerosToTheBatchSize() {
+    SplittableRandom r = new SplittableRandom(5);
+    Sample a = withMasks(r, 1, 5, 7, 2), b = withMasks(r, 2, 6, 4, 1);
+    Batch batch = Collate.of(List.of(a, b));
+    InstanceMasks padded = batch.paddedMasks(1);
+    assertThat(new int[] {padded.count(), padded.height(), padded.width()})
+        .containsExactly(1, 6, 7);
+    for (int y = 0; y < 6; y++) {
+      for (int x = 0; x < 7; x++) {
+        assertThat(padded.pixels()[y * 7 + x]).isEqualTo(
+            x < 4 ? b.target().masks().pixels()[y * 4 + x] : (byte) 0);
+      }
+    }
+    assertThat(Collate.of(List.of(sample(r, 3, 4, 4, 1))).paddedMasks(0)).isNull();
+  }
+
+  @Test
+  void aBatchWithMasksOnSomeTargetsOnlyOrBrokenRunsIsRefused() {
+    SplittableRandom r = new SplittableRandom(8);
+    assertThatThrownBy(() -> BatchCodec.encode(Collate.of(List.of(withMasks(r, 1, 8, 8, 1),
+        sample(r, 2, 8, 8, 1))))).hasMessageContaining("1 of 2 targets carry masks");
+    byte[] message = BatchCodec.encode(Collate.of(List.of(withMasks(r, 1, 8, 8, 2))));
+    int runs = 20 + 36 + 25 * 2; // where the first mask's run count is
+    byte[] broken = message.clone();
+    broken[runs + 1] = (byte) 0x7f; // the first count no longer sums to 64
+    assertThatThrownBy(() -> BatchCodec.decode(broken)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("malformed batch message");
+  }
+
   @Test
   void malformedMessagesAreRefusedWithAReason() {
     SplittableRandom r = new SplittableRandom(3);

@@ -40,7 +40,7 @@ public final class HorizontalFlip {
       boxes[i + 2] = w - b[i];
       boxes[i + 3] = b[i + 3];
     }
-    PixelTarget out = t.with(boxes, t.area(), t.height(), t.width());
-    return t.masks() == null ? out : out.withMasks(t.masks().flip());
+    return t.with(boxes, t.area(), t.height(), t.width(),
+        t.masks() == null ? null : t.masks().flip());
   }
 }

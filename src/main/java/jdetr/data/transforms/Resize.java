@@ -53,7 +53,7 @@ public final class Resize {
     }
     float[] area = new float[t.area().length];
     for (int i = 0; i < area.length; i++) area[i] = t.area()[i] * ra;
-    PixelTarget out = t.with(boxes, area, height, width);
-    return t.masks() == null ? out : out.withMasks(t.masks().resize(height, width));
+    return t.with(boxes, area, height, width,
+        t.masks() == null ? null : t.masks().resize(height, width));
   }
 }
