@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import jdetr.mask.Rle;
+import jdetr.mask.RleString;
 
 /**
  * Writes COCO annotation and results files (the fields evaluation reads), atomically: to a temp
@@ -64,6 +66,39 @@ public final class CocoJsonWriter {
         g.writeNumberField("category_id", r.categoryId());
         g.writeFieldName("bbox");
         g.writeArray(new double[] {r.x(), r.y(), r.w(), r.h()}, 0, 4);
+        g.writeNumberField("score", r.score());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+    });
+  }
+
+  /**
+   * {@code [{"image_id", "category_id", "segmentation": {"size": [h, w], "counts": "..."},
+   * "score"}]}: mask results as the reference writes them (compressed RLE strings, no bbox), for
+   * pycocotools' {@code loadRes}.
+   *
+   * @param masks one per result, in the same order
+   */
+  public static void writeSegmResults(List<CocoResult> results, List<Rle> masks, Path file)
+      throws IOException {
+    if (masks.size() != results.size()) {
+      throw new IllegalArgumentException(results.size() + " results but " + masks.size()
+          + " masks");
+    }
+    atomically(file, g -> {
+      g.writeStartArray();
+      for (int i = 0; i < results.size(); i++) {
+        CocoResult r = results.get(i);
+        Rle m = masks.get(i);
+        g.writeStartObject();
+        g.writeNumberField("image_id", r.imageId());
+        g.writeNumberField("category_id", r.categoryId());
+        g.writeObjectFieldStart("segmentation");
+        g.writeFieldName("size");
+        g.writeArray(new int[] {m.height(), m.width()}, 0, 2);
+        g.writeStringField("counts", RleString.encode(m));
+        g.writeEndObject();
         g.writeNumberField("score", r.score());
         g.writeEndObject();
       }

@@ -50,6 +50,14 @@ public final class CocoSegmReader {
     return parse(dtFile, r -> r.results(sizes, masks));
   }
 
+  /**
+   * The ground-truth masks of {@code gtFile} by annotation id (objects of images the file lists),
+   * as {@code COCO.annToRLE} builds them.
+   */
+  public static Map<Long, Rle> groundTruthMasks(Path gtFile) throws IOException {
+    return parse(gtFile, r -> r.groundTruth(new HashMap<>()));
+  }
+
   private interface Body<T> {
     T read(CocoSegmReader r) throws IOException;
   }

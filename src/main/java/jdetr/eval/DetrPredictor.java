@@ -1,5 +1,6 @@
 package jdetr.eval;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -9,9 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Function;
 import jdetr.data.Batch;
 import jdetr.data.Collate;
 import jdetr.data.Example;
+import jdetr.data.InstanceMasks;
 import jdetr.data.PixelTarget;
 import jdetr.data.RgbImage;
 import jdetr.data.Sample;
@@ -79,19 +82,44 @@ public final class DetrPredictor {
     }
   }
 
-  /** Detections per image, and the raw outputs they came from (null unless asked for). */
-  public record Prediction(List<List<Detection>> detections, Raw raw) {}
+  /**
+   * Detections per image, the raw outputs they came from (null unless asked for) and, when the
+   * model predicts masks, each image's masks of its original size (mask k for detection k; null
+   * otherwise).
+   */
+  public record Prediction(List<List<Detection>> detections, Raw raw, List<InstanceMasks> masks) {}
 
   private final DetectionTransformer detr;
   private final SortedMap<Integer, String> categories;
   private final ValTransform transform;
   private final PostProcess postProcess;
+  private final Function<DetrOutput, NDArray> predMasks;
 
   public DetrPredictor(DetectionTransformer detr, SortedMap<Integer, String> categories, ValTransform transform) {
+    this(detr, categories, transform, null);
+  }
+
+  private DetrPredictor(DetectionTransformer detr, SortedMap<Integer, String> categories,
+      ValTransform transform, Function<DetrOutput, NDArray> predMasks) {
     this.detr = detr;
     this.postProcess = new PostProcess(detr.config().classLoss());
     this.categories = categories;
     this.transform = transform;
+    this.predMasks = predMasks;
+  }
+
+  /**
+   * This predictor, reading each forward pass's mask logits {@code [B, Q, h, w]} with {@code
+   * predMasks} (null when the output has none) and turning them into masks with {@link
+   * PostProcessSegm}. Masks come one per query, so they need DETR's softmax class head, whose
+   * detections are the queries in order.
+   */
+  public DetrPredictor withPredMasks(Function<DetrOutput, NDArray> predMasks) {
+    if (detr.config().classLoss() != jdetr.loss.ClassLoss.SOFTMAX_CE) {
+      throw new IllegalArgumentException("masks need the softmax class head (one detection per"
+          + " query), not " + detr.config().classLoss());
+    }
+    return new DetrPredictor(detr, categories, transform, predMasks);
   }
 
   /** A predictor without category names (every label is named "class N"). */
@@ -137,6 +165,21 @@ public final class DetrPredictor {
     return run(samples, false).detections();
   }
 
+  /** {@link #detect}, with the masks when the model predicts them. */
+  public Prediction detectWithMasks(List<Sample> samples) {
+    return run(samples, false);
+  }
+
+  /** Each image's masks of its original size from the batch's mask logits. */
+  private static List<InstanceMasks> masks(NDArray logits, Batch batch) {
+    int[][] sizes = new int[batch.size()][], orig = new int[batch.size()][];
+    for (int i = 0; i < batch.size(); i++) {
+      sizes[i] = new int[] {batch.imageHeights()[i], batch.imageWidths()[i]};
+      orig[i] = new int[] {batch.targets().get(i).origHeight(), batch.targets().get(i).origWidth()};
+    }
+    return new PostProcessSegm().apply(logits, sizes, orig);
+  }
+
   /** One padded batch through the model without autograd; the raw outputs copied when asked for. */
   private Prediction run(List<Sample> samples, boolean withRaw) {
     Batch batch = Collate.of(samples);
@@ -152,7 +195,8 @@ public final class DetrPredictor {
             batch.imageHeights().clone(), batch.imageWidths().clone());
       }
       PostProcess.Result result = postProcess.apply(out.predLogits(), out.predBoxes(), batch.targets());
-      return new Prediction(result.detections(), raw);
+      NDArray logits = predMasks == null ? null : predMasks.apply(out); // [B, Q, h, w]
+      return new Prediction(result.detections(), raw, logits == null ? null : masks(logits, batch));
     }
   }
 }

@@ -1,42 +1,58 @@
 package jdetr.train;
 
+import ai.djl.ndarray.NDArray;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import jdetr.data.CocoDataset;
 import jdetr.data.CocoPaths;
 import jdetr.data.ImageDecoder;
 import jdetr.data.ImageLimits;
 import jdetr.data.Sample;
 import jdetr.data.transforms.ValTransform;
-import jdetr.eval.CocoEvaluation;
 import jdetr.eval.CocoEvaluator;
 import jdetr.eval.CocoParams;
 import jdetr.eval.CocoResult;
+import jdetr.eval.CocoSegmReader;
 import jdetr.eval.Detection;
 import jdetr.eval.DetrPredictor;
 import jdetr.eval.GroundTruthSet;
+import jdetr.eval.SegmResults;
+import jdetr.mask.Rle;
 import jdetr.model.DetectionTransformer;
+import jdetr.model.DetrOutput;
 
 /**
  * COCO box evaluation of a model on the val split (the reference's {@code evaluate}), inferred by
- * {@link DetrPredictor}.
+ * {@link DetrPredictor}; with a model that predicts masks, COCO mask evaluation too (the
+ * reference's {@code coco_eval_masks}).
  */
 public final class ValEvaluation {
+
+  /**
+   * The 12 COCO summary numbers of the boxes and, when the model predicted masks, of the masks
+   * (else null): the run log's {@code test_coco_eval_bbox} and {@code test_coco_eval_masks}.
+   */
+  public record Stats(double[] bbox, double[] masks) {}
 
   private final CocoDataset dataset;
   private final GroundTruthSet groundTruth;
   private final ValTransform transform;
   private final int batchSize;
   private final ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
+  private final java.nio.file.Path annotations;
+  private Map<Long, Rle> groundTruthMasks; // read on the first evaluation with masks
 
   public ValEvaluation(CocoPaths paths, ValTransform transform, int batchSize) throws IOException {
     this.dataset = CocoDataset.open(paths);
     this.groundTruth = GroundTruthSet.read(paths.annotations());
     this.transform = transform;
     this.batchSize = batchSize;
+    this.annotations = paths.annotations();
   }
 
   public CocoDataset dataset() {
@@ -50,8 +66,24 @@ public final class ValEvaluation {
    * @throws CancellationException when it stopped
    */
   public double[] run(DetectionTransformer detr, BooleanSupplier stopped) throws IOException {
+    return run(detr, null, stopped).bbox();
+  }
+
+  /**
+   * Box and, when {@code predMasks} gives mask logits {@code [B, Q, h, w]} for the model's output,
+   * mask evaluation (masks through {@link jdetr.eval.PostProcessSegm}, results as RLE, the ground
+   * truth's segmentations as pycocotools reads them).
+   *
+   * @param predMasks the output's mask logits, or null for a model without a mask head
+   * @throws CancellationException when it stopped
+   */
+  public Stats run(DetectionTransformer detr, Function<DetrOutput, NDArray> predMasks,
+      BooleanSupplier stopped) throws IOException {
     List<CocoResult> results = new ArrayList<>();
+    SegmResults segm = new SegmResults();
+    boolean masks = false;
     DetrPredictor predictor = new DetrPredictor(detr, transform);
+    if (predMasks != null) predictor = predictor.withPredMasks(predMasks);
     for (int from = 0; from < dataset.size(); from += batchSize) {
       if (stopped.getAsBoolean()) {
         throw new CancellationException("evaluation stopped after " + from + " of "
@@ -61,16 +93,28 @@ public final class ValEvaluation {
       for (int i = from; i < Math.min(dataset.size(), from + batchSize); i++) {
         samples.add(transform.apply(dataset.load(i, decoder)));
       }
-      List<List<Detection>> detections = predictor.detect(samples);
+      DetrPredictor.Prediction prediction = predictor.detectWithMasks(samples);
+      List<List<Detection>> detections = prediction.detections();
       for (int i = 0; i < detections.size(); i++) {
         long id = samples.get(i).target().imageId();
         for (Detection d : detections.get(i)) {
           results.add(CocoResult.of(id, d));
         }
+        if (prediction.masks() != null) {
+          segm.add(id, detections.get(i), prediction.masks().get(i));
+          masks = true;
+        }
       }
     }
-    CocoEvaluation eval = new CocoEvaluator(groundTruth, CocoParams.bbox(),
-        Math.max(1, Runtime.getRuntime().availableProcessors())).evaluate(results);
-    return eval.stats();
+    CocoEvaluator evaluator = new CocoEvaluator(groundTruth, CocoParams.bbox(),
+        Math.max(1, Runtime.getRuntime().availableProcessors()));
+    double[] bbox = evaluator.evaluate(results).stats();
+    return new Stats(bbox, masks ? evaluator.evaluateSegm(segm.input(groundTruthMasks())).stats()
+        : null);
+  }
+
+  private Map<Long, Rle> groundTruthMasks() throws IOException {
+    if (groundTruthMasks == null) groundTruthMasks = CocoSegmReader.groundTruthMasks(annotations);
+    return groundTruthMasks;
   }
 }

@@ -1,0 +1,54 @@
+package jdetr.eval;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import jdetr.data.InstanceMasks;
+import jdetr.mask.Rle;
+
+/**
+ * COCO results with masks, as the reference's {@code CocoEvaluator.prepare_for_coco_segmentation}
+ * makes them: one result per detection, {@code {image_id, category_id, segmentation, score}} with
+ * the mask as RLE. As pycocotools' {@code loadRes} reads such results (no {@code bbox}), each
+ * result's box is its mask's box and its area its mask's area.
+ */
+public final class SegmResults {
+  private final List<CocoResult> results = new ArrayList<>();
+  private final List<Rle> masks = new ArrayList<>();
+
+  /**
+   * Adds one image's detections and their masks.
+   *
+   * @param detections in pixels of the original image
+   * @param imageMasks [N, H0, W0] binary masks of the original image, mask k for detection k
+   */
+  public void add(long imageId, List<Detection> detections, InstanceMasks imageMasks) {
+    if (imageMasks.count() != detections.size()) {
+      throw new IllegalArgumentException("image " + imageId + ": " + detections.size()
+          + " detections but " + imageMasks.count() + " masks");
+    }
+    for (int k = 0; k < detections.size(); k++) {
+      Detection d = detections.get(k);
+      Rle rle = imageMasks.rle(k);
+      double[] box = rle.toBbox();
+      results.add(new CocoResult(imageId, d.label(), box[0], box[1], box[2], box[3], d.score()));
+      masks.add(rle);
+    }
+  }
+
+  public int size() {
+    return results.size();
+  }
+
+  /** What {@link CocoEvaluator#evaluateSegm} needs, with the ground-truth masks by annotation id. */
+  public SegmInput input(Map<Long, Rle> groundTruthMasks) {
+    return SegmInput.of(groundTruthMasks, results, masks);
+  }
+
+  /** Writes the results file ({@link CocoJsonWriter#writeSegmResults}). */
+  public void write(Path file) throws IOException {
+    CocoJsonWriter.writeSegmResults(results, masks, file);
+  }
+}
