@@ -67,30 +67,6 @@ public enum ShapeKind {
     };
   }
 
-  /** The outline as one COCO polygon [x0, y0, x1, y1, ...] (ellipses as 32-gons). */
-  public double[] polygon(double x, double y, double w, double h, double shape) {
-    return switch (this) {
-      case ELLIPSE -> {
-        double[] p = new double[64];
-        for (int i = 0; i < 32; i++) {
-          double a = 2 * Math.PI * i / 32;
-          p[2 * i] = x + w / 2 + w / 2 * Math.cos(a);
-          p[2 * i + 1] = y + h / 2 + h / 2 * Math.sin(a);
-        }
-        yield p;
-      }
-      case RECTANGLE -> new double[] {x, y, x + w, y, x + w, y + h, x, y + h};
-      case TRIANGLE -> new double[] {x + shape * w, y, x + w, y + h, x, y + h};
-      case DIAMOND -> new double[] {x + w / 2, y, x + w, y + h / 2, x + w / 2, y + h, x, y + h / 2};
-      case CROSS -> {
-        double t = 0.25 + 0.2 * shape;
-        double x0 = x + w * (1 - t) / 2, x1 = x0 + w * t, y0 = y + h * (1 - t) / 2, y1 = y0 + h * t;
-        yield new double[] {x0, y, x1, y, x1, y0, x + w, y0, x + w, y1, x1, y1, x1, y + h, x0, y + h,
-            x0, y1, x, y1, x, y0, x0, y0};
-      }
-    };
-  }
-
   private static Shape polygon(double[] xy) {
     Path2D.Double p = new Path2D.Double();
     p.moveTo(xy[0], xy[1]);

@@ -16,6 +16,7 @@ import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 import jdetr.io.AtomicFiles;
+import jdetr.mask.RleString;
 
 /**
  * Writes a synthetic dataset in the COCO 2017 layout ({@code annotations/instances_train2017.json},
@@ -112,7 +113,9 @@ public final class SyntheticDataset {
       g.writeArrayFieldStart("annotations");
       long id = 1;
       for (int i = 0; i < scenes.length; i++) {
-        for (SyntheticShapes.SceneObject o : scenes[i].objects()) {
+        InstanceMasks masks = SyntheticShapes.masks(scenes[i]);
+        for (int k = 0; k < scenes[i].objects().size(); k++) {
+          SyntheticShapes.SceneObject o = scenes[i].objects().get(k);
           g.writeStartObject();
           g.writeNumberField("id", id++);
           g.writeNumberField("image_id", i + 1);
@@ -125,11 +128,11 @@ public final class SyntheticDataset {
           g.writeEndArray();
           g.writeNumberField("area", round2(o.kind().area(o.w(), o.h(), o.shape())));
           g.writeNumberField("iscrowd", 0);
-          g.writeArrayFieldStart("segmentation");
-          g.writeStartArray();
-          for (double v : o.kind().polygon(o.x(), o.y(), o.w(), o.h(), o.shape())) g.writeNumber(round2(v));
-          g.writeEndArray();
-          g.writeEndArray();
+          g.writeObjectFieldStart("segmentation"); // the visible pixels, compressed RLE
+          g.writeFieldName("size");
+          g.writeArray(new int[] {masks.height(), masks.width()}, 0, 2);
+          g.writeStringField("counts", RleString.encode(masks.rle(k)));
+          g.writeEndObject();
           g.writeEndObject();
         }
       }

@@ -85,6 +85,32 @@ public final class SyntheticShapes {
     return image;
   }
 
+  /**
+   * The instance masks of a scene, {@code [N, H, W]} in object order: the pixels whose centre the
+   * object's outline covers and no later (drawn on top) object's outline covers, the visible part
+   * of each shape as {@link #render} paints it (without its anti-aliased edge).
+   */
+  public static InstanceMasks masks(Scene s) {
+    int n = s.objects().size(), w = s.width(), h = s.height();
+    BufferedImage labels = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = labels.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_OFF);
+    g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
+    for (int k = 0; k < n; k++) { // object k is the colour k + 1
+      SceneObject o = s.objects().get(k);
+      g.setColor(new Color(k + 1));
+      g.fill(o.kind().outline(o.x(), o.y(), o.w(), o.h(), o.shape()));
+    }
+    g.dispose();
+    int[] label = ((java.awt.image.DataBufferInt) labels.getRaster().getDataBuffer()).getData();
+    byte[] out = new byte[n * w * h]; // [N, H, W]
+    for (int p = 0; p < label.length; p++) {
+      int k = (label[p] & 0xffffff) - 1;
+      if (k >= 0) out[k * w * h + p] = 1;
+    }
+    return new InstanceMasks(n, h, w, out);
+  }
+
   private static void paintBackground(BufferedImage image, Background bg) {
     byte[] bgr = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
     int w = image.getWidth(), h = image.getHeight();
