@@ -112,8 +112,12 @@ public final class SyntheticDataset {
       g.writeEndArray();
       g.writeArrayFieldStart("annotations");
       long id = 1;
-      for (int i = 0; i < scenes.length; i++) {
+      String[][] rles = IntStream.range(0, scenes.length).parallel().mapToObj(i -> {
         InstanceMasks masks = SyntheticShapes.masks(scenes[i]);
+        return IntStream.range(0, masks.count()).mapToObj(k -> RleString.encode(masks.rle(k)))
+            .toArray(String[]::new);
+      }).toArray(String[][]::new);
+      for (int i = 0; i < scenes.length; i++) {
         for (int k = 0; k < scenes[i].objects().size(); k++) {
           SyntheticShapes.SceneObject o = scenes[i].objects().get(k);
           g.writeStartObject();
@@ -130,8 +134,8 @@ public final class SyntheticDataset {
           g.writeNumberField("iscrowd", 0);
           g.writeObjectFieldStart("segmentation"); // the visible pixels, compressed RLE
           g.writeFieldName("size");
-          g.writeArray(new int[] {masks.height(), masks.width()}, 0, 2);
-          g.writeStringField("counts", RleString.encode(masks.rle(k)));
+          g.writeArray(new int[] {scenes[i].height(), scenes[i].width()}, 0, 2);
+          g.writeStringField("counts", rles[i][k]);
           g.writeEndObject();
           g.writeEndObject();
         }
