@@ -1,6 +1,7 @@
 // jdetr live detection page: camera or video file -> JPEG frames over a WebSocket -> boxes on a canvas.
 // Protocol: binary message = 8-byte big-endian frame id + JPEG; reply = JSON text
-// {frame, width, height, detections:[{label, name, score, box:[x0,y0,x1,y1]}], timings, dropped_since_last}
+// {frame, width, height, detections:[{label, name, score, box:[x0,y0,x1,y1], mask?}], timings, dropped_since_last}
+// (mask, from models that predict masks: {size:[h,w], counts:"..."}, COCO compressed RLE)
 // or {frame, error:{code, reason}}. A text message {"threshold": t} changes the stream's threshold.
 'use strict';
 
@@ -155,6 +156,51 @@ function updateStats() {
   $('dropped').textContent = String(state.dropped);
 }
 
+// The runs of a COCO compressed RLE string (pycocotools' rleFrString).
+function rleCounts(s) {
+  const counts = [];
+  for (let p = 0; p < s.length;) {
+    let x = 0, k = 0, more = true;
+    while (more) {
+      const c = s.charCodeAt(p++) - 48;
+      x |= (c & 0x1f) << (5 * k);
+      more = (c & 0x20) !== 0;
+      k++;
+      if (!more && (c & 0x10)) x |= -1 << (5 * k);
+    }
+    if (counts.length > 2) x += counts[counts.length - 2];
+    counts.push(x);
+  }
+  return counts;
+}
+
+// A detection's mask as a translucent canvas of the frame's size, in the detection's colour.
+function maskCanvas(mask, c) {
+  const [h, w] = mask.size;
+  const canvas = document.createElement('canvas');
+  canvas.width = w;
+  canvas.height = h;
+  const g = canvas.getContext('2d');
+  const image = g.createImageData(w, h);
+  const rgb = [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
+  let i = 0, on = false;
+  for (const n of rleCounts(mask.counts)) {
+    if (on) {
+      for (let j = i; j < i + n; j++) {
+        const p = 4 * ((j % h) * w + Math.floor(j / h)); // runs are column-major
+        image.data[p] = rgb[0];
+        image.data[p + 1] = rgb[1];
+        image.data[p + 2] = rgb[2];
+        image.data[p + 3] = 115;
+      }
+    }
+    i += n;
+    on = !on;
+  }
+  g.putImageData(image, 0, 0);
+  return canvas;
+}
+
 // Where the video is drawn inside the stage (object-fit: contain), in CSS pixels.
 function videoRect() {
   const w = overlay.clientWidth, h = overlay.clientHeight;
@@ -183,6 +229,7 @@ function draw() {
     const [x0, y0, x1, y1] = d.box;
     const x = r.x + x0 * sx, y = r.y + y0 * sy, w = (x1 - x0) * sx, h = (y1 - y0) * sy;
     const c = colour(d.label);
+    if (d.mask) g.drawImage(maskCanvas(d.mask, c), r.x, r.y, r.w, r.h);
     g.lineWidth = 2;
     g.strokeStyle = c;
     g.strokeRect(x, y, w, h);

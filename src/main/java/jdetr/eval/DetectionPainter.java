@@ -12,7 +12,10 @@ import java.util.Locale;
 import java.util.function.IntFunction;
 import jdetr.data.RgbImage;
 
-/** Draws detections (box, class name, score) over a copy of an image. */
+/**
+ * Draws detections (box, class name, score, and the mask as a translucent fill when the detection
+ * has one) over a copy of an image.
+ */
 public final class DetectionPainter {
 
   private static final Color[] PALETTE = {
@@ -20,6 +23,9 @@ public final class DetectionPainter {
     new Color(0x911EB4), new Color(0x42D4F4), new Color(0xF032E6), new Color(0xBFEF45),
     new Color(0x469990), new Color(0x9A6324), new Color(0x800000), new Color(0x000075)
   };
+
+  /** Weight of the class colour in a masked pixel. */
+  private static final float MASK_ALPHA = 0.45f;
 
   private DetectionPainter() {}
 
@@ -37,8 +43,8 @@ public final class DetectionPainter {
   }
 
   /**
-   * Returns a new RGB image: {@code image} with each detection drawn as a box labelled
-   * "name 0.93".
+   * Returns a new RGB image: {@code image} with each detection's mask (when it has one of the
+   * image's size) filled translucently in its class colour, then its box labelled "name 0.93".
    *
    * @param names maps a label to its class name
    */
@@ -49,6 +55,9 @@ public final class DetectionPainter {
     Graphics2D g = out.createGraphics();
     try {
       g.drawImage(image, 0, 0, null);
+      for (Detection d : detections) {
+        if (d.mask() != null) fill(out, d.mask(), PALETTE[Math.floorMod(d.label(), PALETTE.length)]);
+      }
       g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
       g.setRenderingHint(
           RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
@@ -76,5 +85,23 @@ public final class DetectionPainter {
       g.dispose();
     }
     return out;
+  }
+
+  /** Blends {@code color} into the pixels of {@code mask} (a mask of another size is skipped). */
+  private static void fill(BufferedImage image, jdetr.mask.Rle mask, Color color) {
+    int w = image.getWidth(), h = image.getHeight();
+    if (mask.height() != h || mask.width() != w) return;
+    byte[] m = mask.decode(); // [H, W]
+    int cr = color.getRed(), cg = color.getGreen(), cb = color.getBlue();
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        if (m[y * w + x] == 0) continue;
+        int p = image.getRGB(x, y);
+        int r = Math.round((1 - MASK_ALPHA) * ((p >> 16) & 0xff) + MASK_ALPHA * cr);
+        int gr = Math.round((1 - MASK_ALPHA) * ((p >> 8) & 0xff) + MASK_ALPHA * cg);
+        int b = Math.round((1 - MASK_ALPHA) * (p & 0xff) + MASK_ALPHA * cb);
+        image.setRGB(x, y, r << 16 | gr << 8 | b);
+      }
+    }
   }
 }

@@ -40,15 +40,35 @@ public final class DetrPredictor {
    * @param boxes [L, B, Q, 4] every decoder layer's boxes, cxcywh in [0, 1]
    * @param inputHeights per image, the height after the val transform (before padding)
    * @param inputWidths per image, the width after the val transform (before padding)
+   * @param predMasks [B, Q, maskHeight, maskWidth] the last layer's mask logits, or null when the
+   *     model predicts no masks
    */
   public record Raw(
       int layers, int batch, int queries, int logitDim, float[] logits, float[] boxes,
-      int[] inputHeights, int[] inputWidths) {
+      int[] inputHeights, int[] inputWidths, int maskHeight, int maskWidth, float[] predMasks) {
+
+    /** Raw outputs without masks. */
+    public Raw(int layers, int batch, int queries, int logitDim, float[] logits, float[] boxes,
+        int[] inputHeights, int[] inputWidths) {
+      this(layers, batch, queries, logitDim, logits, boxes, inputHeights, inputWidths, 0, 0, null);
+    }
+
+    /** These outputs with the mask logits {@code [B, Q, h, w]}, copied off the device. */
+    Raw withPredMasks(NDArray masks) {
+      long[] s = masks.getShape().getShape();
+      float[] values;
+      try (NDArray f = masks.toType(ai.djl.ndarray.types.DataType.FLOAT32, true)) {
+        values = f.toFloatArray();
+      }
+      return new Raw(layers, batch, queries, logitDim, logits, boxes, inputHeights, inputWidths,
+          (int) s[2], (int) s[3], values);
+    }
 
     /**
      * The first image's outputs as the reference's output dict in JSON: {@code input_height},
      * {@code input_width}, {@code pred_logits} [Q, K] and {@code pred_boxes} [Q, 4] of the last
-     * layer, {@code aux_outputs} of the others.
+     * layer, {@code pred_masks} [Q, H/4, W/4] when the model predicts masks, {@code aux_outputs}
+     * of the others.
      */
     public byte[] toJson() throws IOException {
       ObjectMapper json = new ObjectMapper();
@@ -60,6 +80,18 @@ public final class DetrPredictor {
       int last = layers - 1;
       root.set("pred_logits", matrix(json, logits, last * perLayerLogits, logitDim));
       root.set("pred_boxes", matrix(json, boxes, last * perLayerBoxes, 4));
+      if (predMasks != null) {
+        ArrayNode masks = root.putArray("pred_masks"); // [Q, h, w] of the first image
+        for (int q = 0; q < queries; q++) {
+          ArrayNode plane = masks.addArray();
+          for (int y = 0; y < maskHeight; y++) {
+            ArrayNode row = plane.addArray();
+            for (int x = 0; x < maskWidth; x++) {
+              row.add(predMasks[(q * maskHeight + y) * maskWidth + x]);
+            }
+          }
+        }
+      }
       ArrayNode aux = root.putArray("aux_outputs");
       for (int l = 0; l < last; l++) {
         ObjectNode layer = aux.addObject();
@@ -83,11 +115,10 @@ public final class DetrPredictor {
   }
 
   /**
-   * Detections per image, the raw outputs they came from (null unless asked for) and, when the
-   * model predicts masks, each image's masks of its original size (mask k for detection k; null
-   * otherwise).
+   * Detections per image (each with its mask when the model predicts masks), and the raw outputs
+   * they came from (null unless asked for).
    */
-  public record Prediction(List<List<Detection>> detections, Raw raw, List<InstanceMasks> masks) {}
+  public record Prediction(List<List<Detection>> detections, Raw raw) {}
 
   private final DetectionTransformer detr;
   private final SortedMap<Integer, String> categories;
@@ -95,6 +126,11 @@ public final class DetrPredictor {
   private final PostProcess postProcess;
   private final Function<DetrOutput, NDArray> predMasks;
 
+  /**
+   * A predictor of boxes. (Once the model's output carries the mask head's logits, passing {@code
+   * DetrOutput::predMasks} here instead of null gives every caller masks: prediction, serving and
+   * evaluation.)
+   */
   public DetrPredictor(DetectionTransformer detr, SortedMap<Integer, String> categories, ValTransform transform) {
     this(detr, categories, transform, null);
   }
@@ -110,15 +146,11 @@ public final class DetrPredictor {
 
   /**
    * This predictor, reading each forward pass's mask logits {@code [B, Q, h, w]} with {@code
-   * predMasks} (null when the output has none) and turning them into masks with {@link
-   * PostProcessSegm}. Masks come one per query, so they need DETR's softmax class head, whose
-   * detections are the queries in order.
+   * predMasks} (which may give null: no masks for that output) and turning them into each
+   * detection's mask with {@link PostProcessSegm}. Masks come one per query, so they need DETR's
+   * softmax class head, whose detections are the queries in order.
    */
   public DetrPredictor withPredMasks(Function<DetrOutput, NDArray> predMasks) {
-    if (detr.config().classLoss() != jdetr.loss.ClassLoss.SOFTMAX_CE) {
-      throw new IllegalArgumentException("masks need the softmax class head (one detection per"
-          + " query), not " + detr.config().classLoss());
-    }
     return new DetrPredictor(detr, categories, transform, predMasks);
   }
 
@@ -165,9 +197,19 @@ public final class DetrPredictor {
     return run(samples, false).detections();
   }
 
-  /** {@link #detect}, with the masks when the model predicts them. */
-  public Prediction detectWithMasks(List<Sample> samples) {
-    return run(samples, false);
+
+  /** Detection k of each image with mask k (detections are the queries, in order). */
+  private static List<List<Detection>> withMasks(List<List<Detection>> detections,
+      List<InstanceMasks> masks) {
+    List<List<Detection>> out = new ArrayList<>(detections.size());
+    for (int i = 0; i < detections.size(); i++) {
+      List<Detection> image = new ArrayList<>(detections.get(i).size());
+      for (int k = 0; k < detections.get(i).size(); k++) {
+        image.add(detections.get(i).get(k).withMask(masks.get(i).rle(k)));
+      }
+      out.add(image);
+    }
+    return out;
   }
 
   /** Each image's masks of its original size from the batch's mask logits. */
@@ -196,7 +238,16 @@ public final class DetrPredictor {
       }
       PostProcess.Result result = postProcess.apply(out.predLogits(), out.predBoxes(), batch.targets());
       NDArray logits = predMasks == null ? null : predMasks.apply(out); // [B, Q, h, w]
-      return new Prediction(result.detections(), raw, logits == null ? null : masks(logits, batch));
+      List<List<Detection>> detections = result.detections();
+      if (logits != null) {
+        if (detr.config().classLoss() != jdetr.loss.ClassLoss.SOFTMAX_CE) {
+          throw new IllegalStateException("masks need the softmax class head (one detection per"
+              + " query), not " + detr.config().classLoss());
+        }
+        detections = withMasks(detections, masks(logits, batch));
+        if (raw != null) raw = raw.withPredMasks(logits);
+      }
+      return new Prediction(detections, raw);
     }
   }
 }

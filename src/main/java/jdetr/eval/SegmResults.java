@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import jdetr.data.InstanceMasks;
 import jdetr.mask.Rle;
 
 /**
@@ -18,20 +17,13 @@ public final class SegmResults {
   private final List<CocoResult> results = new ArrayList<>();
   private final List<Rle> masks = new ArrayList<>();
 
-  /**
-   * Adds one image's detections and their masks.
-   *
-   * @param detections in pixels of the original image
-   * @param imageMasks [N, H0, W0] binary masks of the original image, mask k for detection k
-   */
-  public void add(long imageId, List<Detection> detections, InstanceMasks imageMasks) {
-    if (imageMasks.count() != detections.size()) {
-      throw new IllegalArgumentException("image " + imageId + ": " + detections.size()
-          + " detections but " + imageMasks.count() + " masks");
-    }
-    for (int k = 0; k < detections.size(); k++) {
-      Detection d = detections.get(k);
-      Rle rle = imageMasks.rle(k);
+  /** Adds one image's detections, each with its mask on the original image. */
+  public void add(long imageId, List<Detection> detections) {
+    for (Detection d : detections) {
+      Rle rle = d.mask();
+      if (rle == null) {
+        throw new IllegalArgumentException("image " + imageId + ": a detection without a mask");
+      }
       double[] box = rle.toBbox();
       results.add(new CocoResult(imageId, d.label(), box[0], box[1], box[2], box[3], d.score()));
       masks.add(rle);

@@ -7,6 +7,7 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.List;
 import jdetr.eval.Detection;
+import jdetr.mask.RleString;
 
 /**
  * The JSON the server sends. A processed frame:
@@ -15,7 +16,11 @@ import jdetr.eval.Detection;
  *  "detections":[{"label":1,"name":"ellipse","score":0.97,"box":[x0,y0,x1,y1]}],
  *  "timings":{"decode_ms":2.1,"prepare_ms":0.8,"infer_ms":3.4,"total_ms":7.9},"batch":2,"dropped_since_last":0}</pre>
  *
- * A rejected frame: {@code {"frame":7,"error":{"code":"IMAGE_REJECTED","reason":"..."},
+ * A detection of a model that predicts masks also carries its mask on the decoded image as COCO
+ * compressed RLE: {@code "mask":{"size":[h,w],"counts":"..."}} (column-major runs, pycocotools'
+ * string).
+ *
+ * <p>A rejected frame: {@code {"frame":7,"error":{"code":"IMAGE_REJECTED","reason":"..."},
  * "dropped_since_last":0}} ({@code "frame":null} when no frame id could be read). Boxes are in
  * pixels of the decoded image.
  */
@@ -93,6 +98,15 @@ public final class DetectionJson {
       g.writeNumber(round(det.x1(), 10));
       g.writeNumber(round(det.y1(), 10));
       g.writeEndArray();
+      if (det.mask() != null) {
+        g.writeObjectFieldStart("mask");
+        g.writeArrayFieldStart("size");
+        g.writeNumber(det.mask().height());
+        g.writeNumber(det.mask().width());
+        g.writeEndArray();
+        g.writeStringField("counts", RleString.encode(det.mask()));
+        g.writeEndObject();
+      }
       g.writeEndObject();
     }
     g.writeEndArray();

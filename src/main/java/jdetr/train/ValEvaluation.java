@@ -93,15 +93,14 @@ public final class ValEvaluation {
       for (int i = from; i < Math.min(dataset.size(), from + batchSize); i++) {
         samples.add(transform.apply(dataset.load(i, decoder)));
       }
-      DetrPredictor.Prediction prediction = predictor.detectWithMasks(samples);
-      List<List<Detection>> detections = prediction.detections();
+      List<List<Detection>> detections = predictor.detect(samples);
       for (int i = 0; i < detections.size(); i++) {
         long id = samples.get(i).target().imageId();
         for (Detection d : detections.get(i)) {
           results.add(CocoResult.of(id, d));
         }
-        if (prediction.masks() != null) {
-          segm.add(id, detections.get(i), prediction.masks().get(i));
+        if (!detections.get(i).isEmpty() && detections.get(i).get(0).mask() != null) {
+          segm.add(id, detections.get(i));
           masks = true;
         }
       }

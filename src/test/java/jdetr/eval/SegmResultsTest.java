@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import jdetr.data.InstanceMasks;
 import jdetr.mask.Rle;
 import jdetr.mask.RleString;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Mask results built from per-image detections and masks (what evaluation of a model with a mask
+ * Mask results built from per-image detections with masks (what evaluation of a model with a mask
  * head produces) give pycocotools' mask AP on the parity cases of parity/mask, both evaluated
  * directly and after a round trip through the written results file.
  */
@@ -33,7 +32,6 @@ class SegmResultsTest {
       sizes.put(im.get("id").asLong(), new int[] {im.get("height").asInt(), im.get("width").asInt()});
     }
     Map<Long, List<Detection>> detections = new LinkedHashMap<>();
-    Map<Long, List<Rle>> masks = new LinkedHashMap<>();
     for (JsonNode r : json.readTree(dt.toFile())) {
       long id = r.get("image_id").asLong();
       int[] hw = sizes.get(id);
@@ -42,14 +40,10 @@ class SegmResultsTest {
           ? RleString.decode(s.get("counts").asText(), hw[0], hw[1])
           : Rle.of(hw[0], hw[1], new ObjectMapper().convertValue(s.get("counts"), int[].class));
       detections.computeIfAbsent(id, k -> new ArrayList<>()).add(new Detection(
-          r.get("category_id").asInt(), (float) r.get("score").asDouble(), 0, 0, 0, 0));
-      masks.computeIfAbsent(id, k -> new ArrayList<>()).add(rle);
+          r.get("category_id").asInt(), (float) r.get("score").asDouble(), 0, 0, 0, 0, rle));
     }
     SegmResults out = new SegmResults();
-    for (long id : detections.keySet()) {
-      int[] hw = sizes.get(id);
-      out.add(id, detections.get(id), InstanceMasks.of(masks.get(id), hw[0], hw[1]));
-    }
+    detections.forEach(out::add);
     return out;
   }
 

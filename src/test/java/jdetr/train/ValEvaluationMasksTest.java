@@ -13,7 +13,6 @@ import jdetr.data.CocoDataset;
 import jdetr.data.CocoPaths;
 import jdetr.data.ImageDecoder;
 import jdetr.data.ImageLimits;
-import jdetr.data.InstanceMasks;
 import jdetr.data.Sample;
 import jdetr.data.SynthConfig;
 import jdetr.data.SyntheticDataset;
@@ -90,16 +89,19 @@ class ValEvaluationMasksTest {
         for (int i = from; i < Math.min(dataset.size(), from + 2); i++) {
           samples.add(transform.apply(dataset.load(i, decoder)));
         }
-        DetrPredictor.Prediction p = predictor.detectWithMasks(samples);
+        List<List<Detection>> detected = predictor.detect(samples);
         for (int i = 0; i < samples.size(); i++) {
-          InstanceMasks masks = p.masks().get(i);
-          List<Detection> detections = p.detections().get(i);
-          assertThat(masks.count()).isEqualTo(TINY.numQueries());
-          assertThat(new int[] {masks.height(), masks.width()}).containsExactly(
-              samples.get(i).target().origHeight(), samples.get(i).target().origWidth());
-          assertThat(masks.area(TINY.numQueries() - 1)).as("the last query covers the image")
-              .isEqualTo((long) masks.height() * masks.width());
-          byHand.add(samples.get(i).target().imageId(), detections, masks);
+          List<Detection> detections = detected.get(i);
+          assertThat(detections).hasSize(TINY.numQueries());
+          int h = samples.get(i).target().origHeight(), w = samples.get(i).target().origWidth();
+          for (Detection d : detections) {
+            assertThat(new int[] {d.mask().height(), d.mask().width()}).containsExactly(h, w);
+          }
+          assertThat(detections.get(TINY.numQueries() - 1).mask().area())
+              .as("the last query covers the image").isEqualTo((long) h * w);
+          assertThat(detections.get(0).mask().area()).as("the first query, a left stripe")
+              .isBetween(1L, (long) h * w / 2);
+          byHand.add(samples.get(i).target().imageId(), detections);
         }
       }
       double[] expected = new CocoEvaluator(GroundTruthSet.read(val.annotations()),
