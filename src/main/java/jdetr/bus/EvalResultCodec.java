@@ -7,13 +7,14 @@ public final class EvalResultCodec extends BinaryCodec<EvalResult> {
   private static final int MAX_TEXT_BYTES = 64 * 1024;
 
   public EvalResultCodec() {
-    super(EvalResult.class, 0x45520001); // "ER", layout 1
+    super(EvalResult.class, 0x45520002); // "ER", layout 2 (mask stats after the error)
   }
 
   @Override
   protected void write(WireWriter out, EvalResult m) {
     out.writeString(m.checkpoint()).writeLong(m.step()).writeInt(m.epoch())
-        .writeDoubles(m.stats(), m.stats().length).writeDouble(m.seconds()).writeString(m.error());
+        .writeDoubles(m.stats(), m.stats().length).writeDouble(m.seconds()).writeString(m.error())
+        .writeDoubles(m.maskStats(), m.maskStats().length);
   }
 
   @Override
@@ -24,10 +25,15 @@ public final class EvalResultCodec extends BinaryCodec<EvalResult> {
     double[] stats = in.readDoubles("stats", -1);
     double seconds = in.readDouble("seconds");
     String error = in.readString("error", MAX_TEXT_BYTES);
+    double[] maskStats = in.readDoubles("mask_stats", -1);
     if (error.isEmpty() && stats.length != EvalResult.STATS) {
       throw new WireFormatException(name() + ": " + stats.length + " COCO numbers, expected "
           + EvalResult.STATS);
     }
-    return new EvalResult(checkpoint, step, epoch, stats, seconds, error);
+    if (maskStats.length != 0 && maskStats.length != EvalResult.STATS) {
+      throw new WireFormatException(name() + ": " + maskStats.length
+          + " COCO mask numbers, expected 0 or " + EvalResult.STATS);
+    }
+    return new EvalResult(checkpoint, step, epoch, stats, seconds, error, maskStats);
   }
 }

@@ -11,9 +11,10 @@ package jdetr.eval;
  *     ARs, ARm, ARl); empty when the evaluation failed
  * @param seconds wall time of the evaluation
  * @param error why the evaluation failed, or empty
+ * @param maskStats the 12 COCO mask summary numbers when the model predicts masks, else empty
  */
 public record EvalResult(String checkpoint, long step, int epoch, double[] stats, double seconds,
-    String error) {
+    String error, double[] maskStats) {
 
   public static final int STATS = 12;
 
@@ -22,6 +23,16 @@ public record EvalResult(String checkpoint, long step, int epoch, double[] stats
       throw new IllegalArgumentException("an evaluation has " + STATS + " COCO numbers, got "
           + stats.length);
     }
+    if (maskStats.length != 0 && maskStats.length != STATS) {
+      throw new IllegalArgumentException("a mask evaluation has " + STATS + " COCO numbers, got "
+          + maskStats.length);
+    }
+  }
+
+  /** An evaluation of boxes only. */
+  public EvalResult(String checkpoint, long step, int epoch, double[] stats, double seconds,
+      String error) {
+    this(checkpoint, step, epoch, stats, seconds, error, new double[0]);
   }
 
   public static EvalResult failed(String checkpoint, long step, int epoch, double seconds,

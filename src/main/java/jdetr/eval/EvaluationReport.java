@@ -93,11 +93,16 @@ public final class EvaluationReport {
 
   /**
    * The numbers of a training checkpoint's evaluation: pycocotools' summary lines, or with
-   * {@code json} one line {@code {"checkpoint":…,"stats":[12 numbers],"seconds":…}}.
+   * {@code json} one line {@code {"checkpoint":…,"stats":[12 numbers],"seconds":…}}; a model that
+   * predicts masks adds its mask numbers (after a {@code segm:} line, or as {@code mask_stats}).
    */
   public static void printCheckpoint(Path checkpoint, EvalResult r, boolean json, PrintStream out) {
     if (!json) {
       CocoSummary.lines(CocoParams.bbox(), r.stats()).forEach(out::println);
+      if (r.maskStats().length > 0) {
+        out.println("segm:");
+        CocoSummary.lines(CocoParams.bbox(), r.maskStats()).forEach(out::println);
+      }
       return;
     }
     StringWriter line = new StringWriter();
@@ -109,6 +114,13 @@ public final class EvaluationReport {
         g.writeNumber(v);
       }
       g.writeEndArray();
+      if (r.maskStats().length > 0) {
+        g.writeArrayFieldStart("mask_stats");
+        for (double v : r.maskStats()) {
+          g.writeNumber(v);
+        }
+        g.writeEndArray();
+      }
       g.writeNumberField("seconds", r.seconds());
       g.writeEndObject();
     } catch (IOException e) {

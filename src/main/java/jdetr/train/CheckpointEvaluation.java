@@ -71,8 +71,9 @@ public final class CheckpointEvaluation implements AutoCloseable {
       }
       JsonNode state = JSON.readTree(stateFile.toFile());
       TrainConfig recipe = TrainConfig.fromStored(state.get("config").toString());
-      double[] stats = val(recipe).run(model, stopped);
-      return new EvalResult(dir.toString(), step, epoch, stats, seconds(start), "");
+      ValEvaluation.Stats stats = val(recipe).run(model, null, stopped);
+      return new EvalResult(dir.toString(), step, epoch, stats.bbox(), seconds(start), "",
+          stats.masksOrEmpty());
     } catch (CancellationException e) {
       throw e;
     } catch (Exception | OutOfMemoryError e) {

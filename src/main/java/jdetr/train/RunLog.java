@@ -21,7 +21,8 @@ import jdetr.io.AtomicFiles;
 
 /**
  * The run's {@code log.jsonl}: one line per epoch with the reference's keys ({@code train_*}
- * averages, {@code test_coco_eval_bbox} when the epoch was evaluated, {@code epoch},
+ * averages, {@code test_coco_eval_bbox} when the epoch was evaluated and {@code
+ * test_coco_eval_masks} when its model predicts masks, {@code epoch},
  * {@code n_parameters}), in epoch order. The line of an epoch is written once both its train
  * averages and, if it is evaluated, its evaluation are known; the evaluation may come from another
  * thread or stage while later epochs train. After each line, {@code plots/} is redrawn. Thread-safe.
@@ -49,6 +50,7 @@ public final class RunLog {
   private static final class Pending {
     final Unlogged epoch;
     double[] stats;
+    double[] maskStats;
     String failure;
 
     Pending(Unlogged epoch) {
@@ -129,6 +131,7 @@ public final class RunLog {
     }
     if (result.ok()) {
       p.stats = result.stats().clone();
+      p.maskStats = result.maskStats().length == 0 ? null : result.maskStats().clone();
       progress.printf("epoch %d: val AP %.4f AP50 %.4f (%s, %.1f s)%n", result.epoch(),
           result.stats()[0], result.stats()[1], Path.of(result.checkpoint()).getFileName(),
           result.seconds());
@@ -224,6 +227,9 @@ public final class RunLog {
       p.epoch.train().forEach((k, v) -> line.put("train_" + k, v));
       if (p.stats != null) {
         line.put("test_coco_eval_bbox", p.stats);
+      }
+      if (p.maskStats != null) {
+        line.put("test_coco_eval_masks", p.maskStats);
       }
       line.put("epoch", p.epoch.epoch());
       line.put("n_parameters", nParameters);

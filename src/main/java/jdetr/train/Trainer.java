@@ -280,14 +280,14 @@ public final class Trainer {
     log.train(epoch, step, averages, evaluate);
     if (evaluate && !checkpoints.evaluatesCheckpoints()) {
       long t0 = System.nanoTime();
-      double[] stats;
+      ValEvaluation.Stats stats;
       try {
-        stats = run.val().run(run.parts().detr(), () -> stopReason != null);
+        stats = run.val().run(run.parts().detr(), null, () -> stopReason != null);
       } catch (CancellationException stoppedDuringEval) {
         return false;
       }
       log.eval(new EvalResult(run.store().root().resolve(CheckpointStore.dirName(step)).toString(),
-          step, epoch, stats, (System.nanoTime() - t0) / 1e9, ""));
+          step, epoch, stats.bbox(), (System.nanoTime() - t0) / 1e9, "", stats.masksOrEmpty()));
     }
     progress.printf("epoch %d done in %.1f s: loss %.4f%n", epoch,
         (System.nanoTime() - started) / 1e9, averages.getOrDefault("loss", Double.NaN));

@@ -37,7 +37,12 @@ public final class ValEvaluation {
    * The 12 COCO summary numbers of the boxes and, when the model predicted masks, of the masks
    * (else null): the run log's {@code test_coco_eval_bbox} and {@code test_coco_eval_masks}.
    */
-  public record Stats(double[] bbox, double[] masks) {}
+  public record Stats(double[] bbox, double[] masks) {
+    /** The mask numbers, or an empty array ({@link jdetr.eval.EvalResult#maskStats}). */
+    public double[] masksOrEmpty() {
+      return masks == null ? new double[0] : masks;
+    }
+  }
 
   private final CocoDataset dataset;
   private final GroundTruthSet groundTruth;
@@ -74,7 +79,8 @@ public final class ValEvaluation {
    * mask evaluation (masks through {@link jdetr.eval.PostProcessSegm}, results as RLE, the ground
    * truth's segmentations as pycocotools reads them).
    *
-   * @param predMasks the output's mask logits, or null for a model without a mask head
+   * @param predMasks the output's mask logits, or null to take what {@link DetrPredictor} reads
+   *     by default
    * @throws CancellationException when it stopped
    */
   public Stats run(DetectionTransformer detr, Function<DetrOutput, NDArray> predMasks,

@@ -36,9 +36,14 @@ class TrainMessageCodecTest {
     for (int i = 0; i < 12; i++) {
       stats[i] = i / 12.0;
     }
+    double[] masks = new double[12];
+    for (int i = 0; i < 12; i++) {
+      masks[i] = i / 24.0;
+    }
     EvalResultCodec codec = new EvalResultCodec();
     for (EvalResult r : new EvalResult[] {
         new EvalResult("/runs/a/checkpoints/step-000100", 100, 4, stats, 3.5, ""),
+        new EvalResult("/runs/a/checkpoints/step-000150", 150, 4, stats, 3.5, "", masks),
         EvalResult.failed("/runs/a/checkpoints/step-000200", 200, 5, 0.1, "checksum mismatch")}) {
       Buffer b = Buffer.buffer();
       codec.encodeToWire(b, r);
@@ -49,6 +54,7 @@ class TrainMessageCodecTest {
       assertThat(back.stats()).containsExactly(r.stats());
       assertThat(back.error()).isEqualTo(r.error());
       assertThat(back.ok()).isEqualTo(r.ok());
+      assertThat(back.maskStats()).containsExactly(r.maskStats());
     }
     assertThatThrownBy(() -> new EvalResult("c", 1, 0, new double[3], 1, ""))
         .hasMessageContaining("12 COCO numbers");

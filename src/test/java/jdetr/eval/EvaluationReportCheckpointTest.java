@@ -35,6 +35,20 @@ class EvaluationReportCheckpointTest {
     assertThat(text).startsWith(" Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.421");
   }
 
+  @Test
+  void aModelWithMasksAddsItsMaskNumbers() {
+    double[] masks = STATS.clone();
+    masks[0] = 0.25;
+    EvalResult r = new EvalResult("c", 10, 1, STATS, 1, "", masks);
+    String text = print(Path.of("c"), r, false);
+    assertThat(text.split("\n")).hasSize(25);
+    assertThat(text.split("\n")[12]).isEqualTo("segm:");
+    assertThat(text.split("\n")[13]).endsWith("= 0.250");
+    JsonObject json = new JsonObject(print(Path.of("c"), r, true));
+    assertThat(json.getJsonArray("mask_stats").getDouble(0)).isEqualTo(0.25);
+    assertThat(json.getJsonArray("stats").getDouble(0)).isEqualTo(0.4213376);
+  }
+
   private static String print(Path dir, EvalResult r, boolean json) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);

@@ -54,6 +54,7 @@ class RunLogTest {
     assertThat(l.get(0).get("test_coco_eval_bbox")).hasSize(12);
     assertThat(l.get(0).get("test_coco_eval_bbox").get(0).asDouble()).isEqualTo(0.25);
     assertThat(l.get(0).get("n_parameters").asLong()).isEqualTo(1234);
+    assertThat(l.get(0).has("test_coco_eval_masks")).isFalse();
     assertThat(l.get(1).has("test_coco_eval_bbox")).isFalse();
     assertThat(l.get(1).get("epoch").asInt()).isEqualTo(1);
     assertThat(log.unlogged()).isEmpty();
@@ -61,6 +62,17 @@ class RunLogTest {
     assertThat(out.resolve("plots/loss.png")).isNotEmptyFile();
     log.eval(new EvalResult("x/step-000010", 10, 0, stats(0.5), 1.5, "")); // a late duplicate
     assertThat(lines()).hasSize(2);
+  }
+
+  @Test
+  void anEvaluationWithMasksLogsTheMaskStatsAsTheReferenceNamesThem() throws IOException {
+    RunLog log = RunLog.open(out, 0, 1, progress);
+    log.train(0, 10, Map.of("loss", 5.0), true);
+    log.eval(new EvalResult("x/step-000010", 10, 0, stats(0.25), 1.5, "", stats(0.125)));
+    JsonNode line = lines().get(0);
+    assertThat(line.get("test_coco_eval_bbox").get(0).asDouble()).isEqualTo(0.25);
+    assertThat(line.get("test_coco_eval_masks")).hasSize(12);
+    assertThat(line.get("test_coco_eval_masks").get(11).asDouble()).isEqualTo(0.125);
   }
 
   @Test
