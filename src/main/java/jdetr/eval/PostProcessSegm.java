@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import jdetr.data.InstanceMasks;
+import jdetr.eval.panoptic.BilinearUpsampling;
 
 /**
  * The reference's {@code PostProcessSegm}: each query's mask logits become a binary mask of the
@@ -14,10 +15,9 @@ import jdetr.data.InstanceMasks;
  * default), cropped to each image's own transformed size, and resized to its original size with
  * torch's nearest rule ({@link InstanceMasks#resize}).
  *
- * <p>The bilinear resize is torch's CPU kernel written out in float32 (source index {@code
- * max(scale * (d + 0.5) - 0.5, 0)} with {@code scale = in / out}, the neighbour clamped at the
- * edge, {@code (x00 w0 + x01 w1) h0 + (x10 w0 + x11 w1) h1}); the sigmoid is float32 too. Only a
- * logit within a few ulp of the threshold's could fall on the other side than in libtorch.
+ * <p>The bilinear resize is torch's CPU kernel to the bit ({@link BilinearUpsampling}); the
+ * sigmoid is float32 {@code 1 / (1 + exp(-x))}, so only a logit within a few ulp of the
+ * threshold's could fall on the other side than in libtorch.
  */
 public final class PostProcessSegm {
   private final float threshold;
@@ -57,66 +57,27 @@ public final class PostProcessSegm {
         logits = f.toFloatArray();
       }
     }
-    Axis rows = new Axis(h, maxH), cols = new Axis(w, maxW);
     List<InstanceMasks> out = new ArrayList<>(b);
     int plane = maxH * maxW;
     for (int i = 0; i < b; i++) {
-      byte[] image = new byte[q * plane];
-      for (int k = 0; k < q; k++) {
-        threshold(logits, (i * q + k) * h * w, w, rows, cols, image, k * plane);
+      int origPlane = origSizes[i][0] * origSizes[i][1];
+      byte[] image = new byte[q * origPlane]; // [Q, H0, W0]
+      for (int k = 0; k < q; k++) { // one query at a time
+        float[] map = java.util.Arrays.copyOfRange(logits, (i * q + k) * h * w,
+            (i * q + k + 1) * h * w);
+        float[] up = BilinearUpsampling.resize(map, 1, h, w, maxH, maxW); // [maxH, maxW]
+        byte[] binary = new byte[plane];
+        for (int p = 0; p < plane; p++) {
+          float sigmoid = 1f / (1f + (float) Math.exp(-up[p]));
+          binary[p] = (byte) (sigmoid > threshold ? 1 : 0);
+        }
+        InstanceMasks mask = new InstanceMasks(1, maxH, maxW, binary)
+            .crop(0, 0, sizes[i][0], sizes[i][1])
+            .resize(origSizes[i][0], origSizes[i][1]);
+        System.arraycopy(mask.pixels(), 0, image, k * origPlane, origPlane);
       }
-      out.add(new InstanceMasks(q, maxH, maxW, image)
-          .crop(0, 0, sizes[i][0], sizes[i][1])
-          .resize(origSizes[i][0], origSizes[i][1]));
+      out.add(new InstanceMasks(q, origSizes[i][0], origSizes[i][1], image));
     }
     return out;
-  }
-
-  /** Upsamples one [h, w] plane of logits and writes {@code sigmoid > threshold} as 0/1 bytes. */
-  private void threshold(float[] logits, int base, int w, Axis rows, Axis cols, byte[] out,
-      int offset) {
-    int outW = cols.size();
-    for (int y = 0; y < rows.size(); y++) {
-      int r0 = base + rows.i0[y] * w, r1 = base + rows.i1[y] * w;
-      float h0 = rows.l0[y], h1 = rows.l1[y];
-      for (int x = 0; x < outW; x++) {
-        int c0 = cols.i0[x], c1 = cols.i1[x];
-        float w0 = cols.l0[x], w1 = cols.l1[x];
-        float v = (logits[r0 + c0] * w0 + logits[r0 + c1] * w1) * h0
-            + (logits[r1 + c0] * w0 + logits[r1 + c1] * w1) * h1;
-        float sigmoid = 1f / (1f + (float) Math.exp(-v));
-        out[offset + y * outW + x] = (byte) (sigmoid > threshold ? 1 : 0);
-      }
-    }
-  }
-
-  /** torch's linear-interpolation indices and weights along one axis (align_corners false). */
-  private static final class Axis {
-    final int[] i0;
-    final int[] i1;
-    final float[] l0;
-    final float[] l1;
-
-    Axis(int in, int out) {
-      i0 = new int[out];
-      i1 = new int[out];
-      l0 = new float[out];
-      l1 = new float[out];
-      float scale = (float) in / out;
-      for (int d = 0; d < out; d++) {
-        float real = (float) (scale * (d + 0.5) - 0.5); // double, then float, as the kernel
-        if (real < 0) real = 0;
-        int index = Math.min((int) Math.floor(real), in - 1);
-        float lambda = Math.min(Math.max(real - index, 0f), 1f);
-        i0[d] = index;
-        i1[d] = index + (index < in - 1 ? 1 : 0);
-        l0[d] = 1f - lambda;
-        l1[d] = lambda;
-      }
-    }
-
-    int size() {
-      return i0.length;
-    }
   }
 }
