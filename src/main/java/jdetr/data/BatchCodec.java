@@ -23,6 +23,8 @@ public final class BatchCodec {
   public static final short MASKS = 1;
   /** Largest padded batch a message may declare: 2^28 floats (1 GiB). */
   public static final long MAX_PADDED_FLOATS = 1L << 28;
+  /** Most mask pixels a message may declare over all its objects: 2^30 (1 GiB). */
+  public static final long MAX_MASK_PIXELS = 1L << 30;
 
   private BatchCodec() {}
 
@@ -84,6 +86,7 @@ public final class BatchCodec {
     }
     int[] heights = new int[b], widths = new int[b];
     List<Target> targets = new ArrayList<>(b);
+    long maskPixels = 0;
     for (int i = 0; i < b; i++) {
       heights[i] = in.getInt();
       widths[i] = in.getInt();
@@ -102,7 +105,16 @@ public final class BatchCodec {
       in.position(in.position() + 20 * n);
       boolean[] crowd = new boolean[n];
       for (int k = 0; k < n; k++) crowd[k] = in.get() != 0;
-      InstanceMasks masks = (flags & MASKS) == 0 ? null : MaskRuns.decode(in, n, th, tw);
+      InstanceMasks masks = null;
+      if ((flags & MASKS) != 0) {
+        maskPixels += (long) n * heights[i] * widths[i];
+        if (th != heights[i] || tw != widths[i] || maskPixels > MAX_MASK_PIXELS) {
+          throw new IllegalArgumentException("image " + i + ": masks of " + th + "x" + tw
+              + " on a " + heights[i] + "x" + widths[i] + " image, " + maskPixels
+              + " mask pixels so far");
+        }
+        masks = MaskRuns.decode(in, n, th, tw);
+      }
       targets.add(new Target(imageId, labels, boxes, area, crowd, origH, origW, th, tw, masks));
     }
     long sent = 0;

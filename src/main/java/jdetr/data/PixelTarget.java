@@ -48,7 +48,6 @@ public record PixelTarget(
     this(imageId, labels, boxes, area, iscrowd, origHeight, origWidth, height, width, null);
   }
 
-
   /** Number of objects T. */
   public int size() {
     return labels.length;

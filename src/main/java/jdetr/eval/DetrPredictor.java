@@ -19,6 +19,7 @@ import jdetr.data.PixelTarget;
 import jdetr.data.RgbImage;
 import jdetr.data.Sample;
 import jdetr.data.transforms.ValTransform;
+import jdetr.loss.ClassLoss;
 import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrOutput;
 import jdetr.model.ModelInput;
@@ -197,7 +198,6 @@ public final class DetrPredictor {
     return run(samples, false).detections();
   }
 
-
   /** Detection k of each image with mask k (detections are the queries, in order). */
   private static List<List<Detection>> withMasks(List<List<Detection>> detections,
       List<InstanceMasks> masks) {
@@ -240,7 +240,7 @@ public final class DetrPredictor {
       NDArray logits = predMasks == null ? null : predMasks.apply(out); // [B, Q, h, w]
       List<List<Detection>> detections = result.detections();
       if (logits != null) {
-        if (detr.config().classLoss() != jdetr.loss.ClassLoss.SOFTMAX_CE) {
+        if (detr.config().classLoss() != ClassLoss.SOFTMAX_CE) {
           throw new IllegalStateException("masks need the softmax class head (one detection per"
               + " query), not " + detr.config().classLoss());
         }

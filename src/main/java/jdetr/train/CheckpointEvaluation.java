@@ -71,7 +71,7 @@ public final class CheckpointEvaluation implements AutoCloseable {
       }
       JsonNode state = JSON.readTree(stateFile.toFile());
       TrainConfig recipe = TrainConfig.fromStored(state.get("config").toString());
-      ValEvaluation.Stats stats = val(recipe).run(model, null, stopped);
+      ValEvaluation.Stats stats = val(recipe).run(model, stopped);
       return new EvalResult(dir.toString(), step, epoch, stats.bbox(), seconds(start), "",
           stats.masksOrEmpty());
     } catch (CancellationException e) {

@@ -282,7 +282,7 @@ public final class Trainer {
       long t0 = System.nanoTime();
       ValEvaluation.Stats stats;
       try {
-        stats = run.val().run(run.parts().detr(), null, () -> stopReason != null);
+        stats = run.val().run(run.parts().detr(), () -> stopReason != null);
       } catch (CancellationException stoppedDuringEval) {
         return false;
       }

@@ -2,6 +2,7 @@ package jdetr.train;
 
 import ai.djl.ndarray.NDArray;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +50,7 @@ public final class ValEvaluation {
   private final ValTransform transform;
   private final int batchSize;
   private final ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
-  private final java.nio.file.Path annotations;
+  private final Path annotations;
   private Map<Long, Rle> groundTruthMasks; // read on the first evaluation with masks
 
   public ValEvaluation(CocoPaths paths, ValTransform transform, int batchSize) throws IOException {
@@ -66,12 +67,13 @@ public final class ValEvaluation {
 
   /**
    * The 12 COCO summary numbers (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl)
-   * of {@code detr} on the val split; stops before its next batch once {@code stopped} says so.
+   * of {@code detr} on the val split, of its boxes and, when its detections carry masks, of its
+   * masks; stops before its next batch once {@code stopped} says so.
    *
    * @throws CancellationException when it stopped
    */
-  public double[] run(DetectionTransformer detr, BooleanSupplier stopped) throws IOException {
-    return run(detr, null, stopped).bbox();
+  public Stats run(DetectionTransformer detr, BooleanSupplier stopped) throws IOException {
+    return run(detr, null, stopped);
   }
 
   /**
