@@ -9,6 +9,8 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
+import jdetr.mask.Rle;
+import jdetr.mask.Segmentation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -170,7 +172,7 @@ public final class DatasetValidation {
         continue;
       }
       String who = a.ids()[k] + " (annotations[" + k + "])";
-      jdetr.mask.Segmentation seg = s.segmentation(k);
+      Segmentation seg = s.segmentation(k);
       if (seg == null) {
         if (!a.crowd()[k]) add(ValidationRule.V24, who);
         continue;
@@ -180,8 +182,8 @@ public final class DatasetValidation {
       int p = gt.imagePosition(index);
       if ((im.defects()[p] & (CocoImages.MISSING_WIDTH | CocoImages.MISSING_HEIGHT)) != 0) continue;
       int h = im.heights()[p], w = im.widths()[p];
-      jdetr.mask.Rle rle = seg instanceof jdetr.mask.Segmentation.UncompressedRle u ? u.rle()
-          : seg instanceof jdetr.mask.Segmentation.CompressedRle c ? c.rle() : null;
+      Rle rle = seg instanceof Segmentation.UncompressedRle u ? u.rle()
+          : seg instanceof Segmentation.CompressedRle c ? c.rle() : null;
       if (rle != null && (rle.height() != h || rle.width() != w)) {
         add(ValidationRule.V22, who + ": field 'segmentation.size' [" + rle.height() + ", "
             + rle.width() + "], image " + a.imageIds()[k] + " [" + h + ", " + w + "]");
