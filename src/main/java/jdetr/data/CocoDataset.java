@@ -33,17 +33,13 @@ public final class CocoDataset {
   }
 
   /**
-   * This dataset with instance masks in every target (reads the annotations file's segmentations,
-   * a second pass over it); {@code masks} false gives this dataset as it is.
+   * This dataset with instance masks in every target (the annotations file's segmentations, read
+   * once per parsed file by {@link CocoSegmentations#of}); {@code masks} false gives this dataset
+   * as it is.
    */
   public CocoDataset withMasks(boolean masks) throws IOException {
     if (!masks || segmentations != null) return this;
-    CocoSegmentations read = CocoSegmentations.read(groundTruth.source());
-    if (read.size() != groundTruth.annotations().size()) {
-      throw new CocoFormatException(groundTruth.source() + ": changed while it was read ("
-          + groundTruth.annotations().size() + " annotations, then " + read.size() + ")");
-    }
-    return new CocoDataset(groundTruth, imageFolder, read);
+    return new CocoDataset(groundTruth, imageFolder, CocoSegmentations.of(groundTruth));
   }
 
   /** Whether targets carry instance masks. */

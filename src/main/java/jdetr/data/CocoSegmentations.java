@@ -17,6 +17,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 import jdetr.io.JsonLimits;
 import jdetr.mask.Segmentation;
 
@@ -33,6 +35,9 @@ public final class CocoSegmentations {
       .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
       .build();
 
+  /** Per parsed annotations file (the cache's instance), its segmentations, read once. */
+  private static final Map<CocoAnnotationFile, CocoSegmentations> READ = new WeakHashMap<>();
+
   private final Path source;
   private final List<Segmentation> segmentations;
   private final List<SegmentationFormatException> problems;
@@ -42,6 +47,25 @@ public final class CocoSegmentations {
     this.source = source;
     this.segmentations = segmentations;
     this.problems = problems;
+  }
+
+  /**
+   * The segmentations of {@code file}'s annotations, read once per parsed file (the stages of one
+   * process that open the same dataset share them); refused when the file no longer has the
+   * annotations {@code file} was parsed with.
+   */
+  public static CocoSegmentations of(CocoAnnotationFile file) throws IOException {
+    synchronized (READ) {
+      CocoSegmentations known = READ.get(file);
+      if (known != null) return known;
+      CocoSegmentations read = read(file.source());
+      if (read.size() != file.annotations().size()) {
+        throw new CocoFormatException(file.source() + ": changed while it was read ("
+            + file.annotations().size() + " annotations, then " + read.size() + ")");
+      }
+      READ.put(file, read);
+      return read;
+    }
   }
 
   /** Reads the segmentations of {@code file} (a second pass over it; the rest is skipped). */
