@@ -127,13 +127,9 @@ public final class DetrPredictor {
   private final PostProcess postProcess;
   private final Function<DetrOutput, NDArray> predMasks;
 
-  /**
-   * A predictor of boxes. (Once the model's output carries the mask head's logits, passing {@code
-   * DetrOutput::predMasks} here instead of null gives every caller masks: prediction, serving and
-   * evaluation.)
-   */
+  /** A predictor of boxes and, for a model with a mask head (DETRsegm), of masks. */
   public DetrPredictor(DetectionTransformer detr, SortedMap<Integer, String> categories, ValTransform transform) {
-    this(detr, categories, transform, null);
+    this(detr, categories, transform, DetrOutput::predMasks);
   }
 
   private DetrPredictor(DetectionTransformer detr, SortedMap<Integer, String> categories,

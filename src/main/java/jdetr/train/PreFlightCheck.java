@@ -26,7 +26,7 @@ public final class PreFlightCheck {
     ValidationOptions options = new ValidationOptions(false, true, ImageLimits.DEFAULT,
         config.numClassesFromData() ? 0 : config.model().numClasses());
     for (CocoPaths split : TrainData.openOrGenerate(config.dataRoot(), config.synth())) {
-      DatasetValidation.check(CocoDataset.open(split), options);
+      DatasetValidation.check(CocoDataset.open(split).withMasks(config.model().masks()), options);
     }
   }
 }

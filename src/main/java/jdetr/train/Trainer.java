@@ -135,7 +135,7 @@ public final class Trainer {
 
   private Result train(boolean resume) throws IOException {
     CocoPaths[] splits = TrainData.openOrGenerate(config.dataRoot(), config.synth());
-    CocoDataset train = CocoDataset.open(splits[0]);
+    CocoDataset train = CocoDataset.open(splits[0]).withMasks(config.model().masks());
     DetrConfig recipeModel = config.modelFor(train.numClasses());
     Files.createDirectories(config.outputDir());
     ExecutorService loader = Executors.newSingleThreadExecutor(r -> {

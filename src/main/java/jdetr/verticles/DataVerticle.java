@@ -42,7 +42,8 @@ public final class DataVerticle extends VerticleBase {
     try {
       TrainConfig c = TrainConfig.fromStored(recipe.encode());
       CocoPaths[] splits = TrainData.openOrGenerate(c.dataRoot(), c.synth());
-      data = new TrainData(CocoDataset.open(splits[0]), new TrainTransform(c.augmentation()),
+      data = new TrainData(CocoDataset.open(splits[0]).withMasks(c.model().masks()),
+          new TrainTransform(c.augmentation()),
           c.batchSize(), c.seed());
       fingerprint = RecipeFingerprint.of(c, splits[0]);
     } catch (Exception e) {

@@ -175,7 +175,8 @@ public final class TrainerVerticle extends VerticleBase {
 
     synchronized Buffer encoded(JsonObject request) throws IOException {
       if (data == null) {
-        data = new TrainData(CocoDataset.open(train), new TrainTransform(config.augmentation()),
+        data = new TrainData(CocoDataset.open(train).withMasks(config.model().masks()),
+            new TrainTransform(config.augmentation()),
             config.batchSize(), config.seed());
       }
       return Buffer.buffer(BatchCodec.encode(data.batch(request.getInteger("epoch"),

@@ -61,6 +61,26 @@ class ValEvaluationMasksTest {
   }
 
   @Test
+  void aDetrSegmModelIsEvaluatedOnItsMasksToo() throws Exception {
+    SyntheticDataset.write(root, new SynthConfig(2, 2, 48, 5, 4, "png", 0, 0, 1, 3), false);
+    CocoPaths val = CocoPaths.resolve(root, "val");
+    ValTransform transform = new ValTransform(AugmentationConfig.detrVal(40, 64));
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      Engine.getInstance().setRandomSeed(3);
+      DetectionTransformer segm = ModelBuilder.build(TINY.toBuilder().hiddenDim(128).nheads(8).masks(true).build(), m);
+      ValEvaluation.Stats stats = new ValEvaluation(val, transform, 2).run(segm, () -> false);
+      assertThat(stats.bbox()).hasSize(12);
+      assertThat(stats.masks()).hasSize(12);
+      CocoDataset dataset = CocoDataset.open(val);
+      Sample sample = transform.apply(dataset.load(0, new ImageDecoder(ImageLimits.DEFAULT)));
+      List<Detection> detections = new DetrPredictor(segm, transform).detect(List.of(sample)).get(0);
+      assertThat(detections).hasSize(TINY.numQueries()).allSatisfy(d -> assertThat(
+          new int[] {d.mask().height(), d.mask().width()}).containsExactly(
+              sample.target().origHeight(), sample.target().origWidth()));
+    }
+  }
+
+  @Test
   void maskStatsComeWithTheBoxStatsWhenThePredictionsHaveMasks() throws Exception {
     SyntheticDataset.write(root, new SynthConfig(2, 3, 48, 5, 4, "png", 0, 0, 1, 3), false);
     CocoPaths val = CocoPaths.resolve(root, "val");
