@@ -4,8 +4,10 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -14,9 +16,11 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import jdetr.data.Batch;
+import jdetr.data.InstanceMasks;
 import jdetr.data.Target;
 import jdetr.loss.DenoisingLoss;
 import jdetr.loss.LayerPrediction;
+import jdetr.loss.MaskTargets;
 import jdetr.loss.Matching;
 import jdetr.loss.NonFiniteLossException;
 import jdetr.loss.Normalisers;
@@ -83,11 +87,6 @@ public final class TrainStep {
     if (clipMaxNorm < 0) {
       throw new IllegalArgumentException("clip max norm must be >= 0, got " + clipMaxNorm);
     }
-    if (criterion.masks() != null) { // SetCriterion.MaskPrediction needs the batch's target masks
-      throw new UnsupportedOperationException("model.masks: the training step does not yet pass"
-          + " the batches' instance masks to the mask losses; DETRsegm loads, predicts and has its"
-          + " losses (SetCriterion with MaskLosses), but cannot train in this build");
-    }
     this.detr = detr;
     this.criterion = criterion;
     this.matching = matching;
@@ -122,7 +121,7 @@ public final class TrainStep {
    */
   private record InFlight(NDManager scope, List<LayerPrediction> layers, List<Target> targets,
       LayerPrediction proposals, List<LayerPrediction> denoising,
-      CompletableFuture<List<List<Matching>>> matchings) {}
+      CompletableFuture<List<List<Matching>>> matchings, NDArray predMasks, int[] range) {}
 
   /** The proposals' {@code _enc} terms are trained (two-stage with auxiliary losses). */
   private boolean supervisesProposals() {
@@ -149,6 +148,7 @@ public final class TrainStep {
     try (NDManager stepScope = manager.newSubManager();
         GradientCollector collector = Engine.getInstance().newGradientCollector()) {
       ModelInput input = ModelInput.of(batch, stepScope); // kept open until every backward is done
+      MaskTargets maskTargets = criterion.masks() == null ? null : maskTargets(batch, stepScope);
       DenoisingQueries dn = denoisingQueries(batch.targets(), stepScope);
       InFlight next = forward(input, batch, dn, bounds(b, parts, 0), stepScope, step, meter);
       for (int j = 0; j < parts; j++) {
@@ -164,8 +164,12 @@ public final class TrainStep {
                 matchings.get(matchings.size() - 1));
             matchings = matchings.subList(0, matchings.size() - 1);
           }
-          SetLosses losses = criterion.compute(current.layers(), current.targets(), matchings,
-              normalisers, step, proposals);
+          SetLosses losses = maskTargets == null
+              ? criterion.compute(current.layers(), current.targets(), matchings, normalisers,
+                  step, proposals)
+              : criterion.compute(current.layers(), current.targets(), matchings, normalisers,
+                  step, proposals, new SetCriterion.MaskPrediction(current.predMasks(),
+                      maskTargets.slice(current.range()[0], current.range()[1])));
           if (current.denoising() != null) {
             losses = losses.plus(denoisingLoss.compute(current.denoising(), current.targets(),
                 dn.slots(), normalisers, step));
@@ -263,7 +267,28 @@ public final class TrainStep {
     }
     CompletableFuture<List<List<Matching>>> matchings = matching.match(step, units, targets.size());
     meter.lap(StageTimes.Meter.MATCH_SEND);
-    return new InFlight(scope, predictions, targets, proposals, denoised, matchings);
+    return new InFlight(scope, predictions, targets, proposals, denoised, matchings,
+        out.predMasks(), range);
+  }
+
+  /**
+   * The step's target masks for the mask losses: each image's [N_i, H_i, W_i] uint8 masks
+   * (the batch carries them at each image's size; the losses pad them to the step's size).
+   */
+  private static MaskTargets maskTargets(Batch batch, NDManager stepScope) {
+    List<NDArray> perImage = new ArrayList<>(batch.size());
+    for (Target t : batch.targets()) {
+      InstanceMasks m = t.masks();
+      if (m == null) {
+        throw new IllegalArgumentException("image " + t.imageId() + ": the model predicts masks"
+            + " (model.masks) but the batch carries no target masks");
+      }
+      try (NDArray javaOwned = stepScope.create(ByteBuffer.wrap(m.pixels()), // [N, H, W]
+          new Shape(m.count(), m.height(), m.width()), DataType.UINT8)) {
+        perImage.add(javaOwned.duplicate()); // libtorch memory, as autograd may keep it
+      }
+    }
+    return MaskTargets.of(perImage);
   }
 
   /** NaN or infinite predictions cannot be matched: the step stops as for a non-finite loss. */
