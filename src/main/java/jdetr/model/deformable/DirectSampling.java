@@ -2,44 +2,43 @@ package jdetr.model.deformable;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import java.lang.ref.SoftReference;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.atomic.AtomicInteger;
-import jdetr.autograd.GraphSafe;
+import java.util.function.IntConsumer;
+import java.util.function.Supplier;
+import jdetr.model.deformable.DirectSamplingKernel.Locations;
 
 /**
  * The multi-scale deformable attention sum of {@link MsDeformAttnCore} without autograd, computed
- * in Java over float arrays: for every query and head, each of its L x P samples reads the (up to)
- * four bilinear corners straight from the value map and adds them, weighted by attention x
- * bilinear weight, to the head's D output channels. Nothing is gathered or materialised besides
- * one copy of the values, locations and attention weights out of libtorch and one copy of the
- * result back.
+ * in Java ({@link DirectSamplingKernel}): every sample reads its four bilinear corners straight
+ * from the value map. Nothing is gathered or materialised besides one head-major copy of the
+ * values in a Java array (reused from call to call, padded tokens zeroed on the way); the
+ * offsets, attention weights and reference points are read block by block from libtorch's memory
+ * and the result is written block by block into a libtorch array.
  *
- * <p>Semantics are grid_sample's (bilinear, zero padding, align_corners=False), with the source
- * coordinate computed in the same float operations as its CPU kernel: g = 2 * loc - 1, pixel =
- * (g + 1) * size / 2 - 0.5; a corner off the map reads 0. The inner loop runs over the D channels
- * of a head, which are contiguous in [N, S, M, D]; for D = 32 (d_model 256, 8 heads) it is written
- * so that the JIT vectorises it ({@link Problem#accumulate32}).
- *
- * <p>The (image, query) rows are shared in chunks among as many threads as libtorch's intra-op
- * count of the calling thread: the caller and helpers from a pool of daemon threads, each taking
- * the next chunk until none is left (a helper the machine does not schedule in time costs
- * nothing).
+ * <p>The value copy (by blocks of tokens) and the sampling (by blocks of {@value #BLOCK_ROWS}
+ * (image, query) rows) are shared among as many threads as libtorch's intra-op count of the
+ * calling thread: the caller and helpers from a pool of daemon threads, each taking the next block
+ * until none is left (a helper the machine does not schedule in time costs nothing).
  */
 final class DirectSampling {
 
-  /** (image, query) rows per chunk of work: about a million multiply-adds at R50's sizes. */
-  private static final int CHUNK_ROWS = 64;
+  /** (image, query) rows per block: about a million multiply-adds at R50's sizes. */
+  static final int BLOCK_ROWS = 64;
 
-  /** The head width (d_model 256 / 8 heads) with a vectorised kernel. */
-  private static final int WIDTH = 32;
+  /** Tokens per block of the value copy. */
+  private static final int BLOCK_TOKENS = 256;
 
   private DirectSampling() {}
 
@@ -48,14 +47,19 @@ final class DirectSampling {
     return type == DataType.FLOAT32 && device.equals(Device.cpu());
   }
 
-  /** Whether this kernel can sample these arrays: {@link #supports}, sizes indexable by int. */
-  static boolean supports(NDArray value, NDArray locations, NDArray attention) {
-    Shape ls = locations.getShape();
-    long outputs = ls.get(0) * ls.get(1) * ls.get(2) * value.getShape().get(3); // N * Lq * M * D
+  /**
+   * Whether this kernel can sample these arrays ({@link #supports}, every index fits an int).
+   *
+   * @param value [N, S, C] or [N, S, M, D]
+   * @param samples the offsets (or locations) [N, Lq, M x L x P x 2]
+   * @param attention [N, Lq, M x L x P]
+   * @param outputs N x Lq x C
+   */
+  static boolean supports(NDArray value, NDArray samples, NDArray attention, long outputs) {
     return supports(value.getDataType(), value.getDevice())
-        && locations.getDataType() == DataType.FLOAT32
+        && samples.getDataType() == DataType.FLOAT32
         && attention.getDataType() == DataType.FLOAT32
-        && value.size() < Integer.MAX_VALUE && locations.size() < Integer.MAX_VALUE
+        && value.size() < Integer.MAX_VALUE && samples.size() < Integer.MAX_VALUE
         && outputs < Integer.MAX_VALUE;
   }
 
@@ -66,179 +70,141 @@ final class DirectSampling {
    * @return [N, Lq, M * D] on the manager of {@code value}
    */
   static NDArray sample(NDArray value, FeatureLevels levels, NDArray locations,
-      NDArray attention) {
-    Shape vs = value.getShape();
+      NDArray attention, int threads) {
     Shape ls = locations.getShape();
-    Problem problem = new Problem(levels, (int) vs.get(0), (int) ls.get(1), (int) vs.get(2),
-        (int) vs.get(3), (int) ls.get(4), value.toFloatArray(), locations.toFloatArray(),
-        attention.toFloatArray());
-    float[] out = new float[problem.rows * problem.heads * problem.channels];
-    run(problem, out, JniUtils.getNumThreads());
-    NDManager manager = value.getManager();
-    Shape shape =
-        new Shape(problem.images, problem.queries, (long) problem.heads * problem.channels);
-    // a copy in libtorch memory: the result may outlive the Java buffer a create() wraps
-    return GraphSafe.create(manager, out, shape);
+    return sample(value, null, levels, Locations.ABSOLUTE, null, locations, attention,
+        (int) ls.get(2), (int) ls.get(4), threads);
   }
 
-  /** Fills {@code out} ([N, Lq, M, D]) using up to {@code threads} threads. */
-  static void run(Problem problem, float[] out, int threads) {
-    int chunks = (problem.rows + CHUNK_ROWS - 1) / CHUNK_ROWS;
-    int helpers = Math.min(Math.min(threads, Helpers.POOL.getParallelism() + 1), chunks) - 1;
+  /**
+   * MSDeformAttn's sum from the raw sampling offsets and the reference points.
+   *
+   * @param value [N, S, C] projected values (C = M x D), float32 on the CPU
+   * @param paddingMask [N, S] boolean, true = padding (read as value 0); or null
+   * @param reference [N, Lq, L, 2] normalised (x, y), or [N, Lq, L, 4] (cx, cy, w, h)
+   * @param offsets [N, Lq, M x L x P x 2] the sampling offsets
+   * @param attention [N, Lq, M x L x P] attention weights (after the softmax)
+   * @return [N, Lq, C] on the manager of {@code value}
+   */
+  static NDArray sample(NDArray value, NDArray paddingMask, FeatureLevels levels,
+      NDArray reference, NDArray offsets, NDArray attention, int heads, int points, int threads) {
+    Locations form = reference.getShape().get(3) == 4 ? Locations.BOXES : Locations.POINTS;
+    return sample(value, paddingMask, levels, form, reference, offsets, attention, heads, points,
+        threads);
+  }
+
+  private static NDArray sample(NDArray value, NDArray paddingMask, FeatureLevels levels,
+      Locations form, NDArray reference, NDArray offsets, NDArray attention, int heads, int points,
+      int threads) {
+    int n = (int) value.getShape().get(0);
+    int s = levels.size();
+    int c = (int) (value.size() / ((long) n * s));
+    int lq = (int) (attention.size() / ((long) n * heads * levels.count() * points));
+    float[] map = ValueMaps.take(n * s * c);
+    try {
+      DirectSamplingKernel kernel =
+          new DirectSamplingKernel(levels, n, lq, heads, c / heads, points, form, map);
+      copyValues(value, paddingMask, kernel, map, threads);
+      NDArray result = value.getManager().create(new Shape(n, lq, c), DataType.FLOAT32);
+      FloatBuffer out = floats(result);
+      FloatBuffer off = floats(offsets);
+      FloatBuffer att = floats(attention);
+      FloatBuffer ref = reference == null ? null : floats(reference);
+      int rows = kernel.rows();
+      int perRow = kernel.samplesPerRow();
+      int refPerRow = kernel.referencePerRow();
+      int outPerRow = kernel.outputPerRow();
+      parallel((rows + BLOCK_ROWS - 1) / BLOCK_ROWS, threads, () -> {
+        DirectSamplingKernel.Block block = kernel.new Block(BLOCK_ROWS);
+        FloatBuffer o = off.duplicate();
+        FloatBuffer a = att.duplicate();
+        FloatBuffer r = ref == null ? null : ref.duplicate();
+        FloatBuffer dst = out.duplicate();
+        return b -> {
+          int from = b * BLOCK_ROWS;
+          int count = Math.min(BLOCK_ROWS, rows - from);
+          o.get(from * perRow * 2, block.offsets, 0, count * perRow * 2);
+          a.get(from * perRow, block.attention, 0, count * perRow);
+          if (r != null) {
+            r.get(from * refPerRow, block.reference, 0, count * refPerRow);
+          }
+          kernel.sample(from, count, block);
+          dst.put(from * outPerRow, block.out, 0, count * outPerRow);
+        };
+      });
+      return result;
+    } finally {
+      ValueMaps.give(map);
+    }
+  }
+
+  /** Copies [N, S, M x D] (zero at padded tokens) into the kernel's [N, M, S, D]. */
+  private static void copyValues(NDArray value, NDArray paddingMask, DirectSamplingKernel kernel,
+      float[] map, int threads) {
+    FloatBuffer source = floats(value);
+    ByteBuffer mask = paddingMask == null ? null : paddingMask.toByteBuffer(true);
+    int s = kernel.tokens;
+    int m = kernel.heads;
+    int d = kernel.channels;
+    int c = m * d;
+    int tokens = kernel.images * s; // (image, token) pairs, g = image * S + token
+    parallel((tokens + BLOCK_TOKENS - 1) / BLOCK_TOKENS, threads, () -> {
+      float[] rows = new float[BLOCK_TOKENS * c];
+      FloatBuffer src = source.duplicate();
+      return b -> {
+        int from = b * BLOCK_TOKENS;
+        int count = Math.min(BLOCK_TOKENS, tokens - from);
+        src.get(from * c, rows, 0, count * c);
+        for (int i = 0; i < count; i++) {
+          int g = from + i;
+          int image = g / s;
+          int token = g - image * s;
+          boolean padded = mask != null && mask.get(g) != 0;
+          for (int h = 0; h < m; h++) {
+            int at = ((image * m + h) * s + token) * d;
+            if (padded) {
+              Arrays.fill(map, at, at + d, 0f);
+            } else {
+              System.arraycopy(rows, i * c + h * d, map, at, d);
+            }
+          }
+        }
+      };
+    });
+  }
+
+  /** A float view of a float32 CPU array's memory (of a contiguous copy if it is not). */
+  private static FloatBuffer floats(NDArray array) {
+    return array.toByteBuffer(true).asFloatBuffer();
+  }
+
+  /**
+   * Runs tasks 0..count-1 on up to {@code threads} threads; each thread runs the consumer that
+   * {@code perThread} makes for it. Returns when every started thread is done.
+   */
+  static void parallel(int count, int threads, Supplier<IntConsumer> perThread) {
+    int helpers = Math.min(Math.min(threads, Helpers.POOL.getParallelism() + 1), count) - 1;
     AtomicInteger next = new AtomicInteger();
     Runnable work = () -> {
-      float[] acc = problem.scratch();
-      for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
-        int from = c * CHUNK_ROWS;
-        problem.rows(from, Math.min(problem.rows, from + CHUNK_ROWS), out, acc);
+      IntConsumer task = perThread.get();
+      for (int t = next.getAndIncrement(); t < count; t = next.getAndIncrement()) {
+        task.accept(t);
       }
     };
     List<ForkJoinTask<?>> started = new ArrayList<>(Math.max(0, helpers));
-    for (int i = 0; i < helpers; i++) {
-      started.add(Helpers.POOL.submit(work));
+    try {
+      for (int i = 0; i < helpers; i++) {
+        started.add(Helpers.POOL.submit(work));
+      }
+      work.run();
+    } finally {
+      next.set(count); // after a failure, helpers stop at their next task
+      for (ForkJoinTask<?> task : started) {
+        task.quietlyJoin(); // every helper is done before the caller's arrays are reused
+      }
     }
-    work.run();
     for (ForkJoinTask<?> task : started) {
-      task.join();
-    }
-  }
-
-  /** One call's sizes and data, in the layouts of {@link MsDeformAttnCore#sample}. */
-  static final class Problem {
-    final int images;
-    final int queries;
-    final int heads;
-    final int channels;
-    final int rows; // images x queries
-    private final int levelCount;
-    private final int points;
-    private final int tokens; // S
-    private final int[] widths;
-    private final int[] heights;
-    private final int[] starts;
-    private final float[] halfWidths;
-    private final float[] halfHeights;
-    private final float[] value; // [N, S, M, D]
-    private final float[] locations; // [N, Lq, M, L, P, 2]
-    private final float[] attention; // [N, Lq, M, L, P]
-
-    Problem(FeatureLevels levels, int images, int queries, int heads, int channels, int points,
-        float[] value, float[] locations, float[] attention) {
-      this.images = images;
-      this.queries = queries;
-      this.heads = heads;
-      this.channels = channels;
-      this.points = points;
-      this.rows = images * queries;
-      this.levelCount = levels.count();
-      this.tokens = levels.size();
-      this.value = value;
-      this.locations = locations;
-      this.attention = attention;
-      widths = new int[levelCount];
-      heights = new int[levelCount];
-      starts = new int[levelCount];
-      halfWidths = new float[levelCount];
-      halfHeights = new float[levelCount];
-      for (int l = 0; l < levelCount; l++) {
-        widths[l] = levels.width(l);
-        heights[l] = levels.height(l);
-        starts[l] = levels.start(l);
-        halfWidths[l] = (float) widths[l] / 2;
-        halfHeights[l] = (float) heights[l] / 2;
-      }
-    }
-
-    /** Rows [from, to) of (image, query), every head; {@code acc} from {@link #scratch()}. */
-    void rows(int from, int to, float[] out, float[] acc) {
-      int d = channels;
-      for (int r = from; r < to; r++) {
-        int image = r / queries;
-        for (int h = 0; h < heads; h++) {
-          Arrays.fill(acc, 0f);
-          int sample = (r * heads + h) * levelCount * points; // index into attention
-          for (int l = 0; l < levelCount; l++) {
-            int w = widths[l];
-            int ht = heights[l];
-            // value index of cell (y, x), head h: ((image * S + start + y * W + x) * M + h) * D
-            int levelBase = (image * tokens + starts[l]) * heads + h;
-            for (int p = 0; p < points; p++, sample++) {
-              float gx = locations[2 * sample] * 2f - 1f;
-              float gy = locations[2 * sample + 1] * 2f - 1f;
-              float x = (gx + 1f) * halfWidths[l] - 0.5f;
-              float y = (gy + 1f) * halfHeights[l] - 0.5f;
-              float x0f = (float) Math.floor(x);
-              float y0f = (float) Math.floor(y);
-              // a sample with no corner on the map (or NaN) adds nothing
-              if (!(x0f >= -1f && x0f <= w - 1 && y0f >= -1f && y0f <= ht - 1)) {
-                continue;
-              }
-              int x0 = (int) x0f;
-              int y0 = (int) y0f;
-              float west = x - x0f; // distance from the west column
-              float north = y - y0f; // distance from the north row
-              float east = 1f - west;
-              float south = 1f - north;
-              float a = attention[sample];
-              boolean hasWest = x0 >= 0;
-              boolean hasEast = x0 + 1 < w;
-              boolean hasNorth = y0 >= 0;
-              boolean hasSouth = y0 + 1 < ht;
-              float nw = hasNorth && hasWest ? south * east * a : 0f;
-              float ne = hasNorth && hasEast ? south * west * a : 0f;
-              float sw = hasSouth && hasWest ? north * east * a : 0f;
-              float se = hasSouth && hasEast ? north * west * a : 0f;
-              // corners off the map have weight 0: read a cell on the map instead
-              int xw = hasWest ? x0 : 0;
-              int xe = hasEast ? x0 + 1 : w - 1;
-              int yn = hasNorth ? y0 : 0;
-              int ys = hasSouth ? y0 + 1 : ht - 1;
-              int inw = (levelBase + (yn * w + xw) * heads) * d;
-              int ine = (levelBase + (yn * w + xe) * heads) * d;
-              int isw = (levelBase + (ys * w + xw) * heads) * d;
-              int ise = (levelBase + (ys * w + xe) * heads) * d;
-              if (d == WIDTH) {
-                accumulate32(acc, value, nw, inw, ne, ine, sw, isw, se, ise);
-              } else {
-                accumulate(acc, value, d, nw, inw, ne, ine, sw, isw, se, ise);
-              }
-            }
-          }
-          System.arraycopy(acc, d == WIDTH ? 4 * WIDTH : 0, out, (r * heads + h) * d, d);
-        }
-      }
-    }
-
-    /**
-     * {@link #accumulate} for D = {@value #WIDTH}, in {@code scratch}: the corners are copied to
-     * its first 4 x 32 floats and summed into the next 32. Loads and stores in one array at
-     * constant distances are what the JIT (C2's SuperWord) proves independent and vectorises;
-     * loads from {@code v} at data-dependent offsets beside stores to another float array it
-     * leaves scalar.
-     */
-    private static void accumulate32(float[] scratch, float[] v, float nw, int inw, float ne,
-        int ine, float sw, int isw, float se, int ise) {
-      System.arraycopy(v, inw, scratch, 0, WIDTH);
-      System.arraycopy(v, ine, scratch, WIDTH, WIDTH);
-      System.arraycopy(v, isw, scratch, 2 * WIDTH, WIDTH);
-      System.arraycopy(v, ise, scratch, 3 * WIDTH, WIDTH);
-      for (int c = 0; c < WIDTH; c++) {
-        scratch[4 * WIDTH + c] += nw * scratch[c] + ne * scratch[WIDTH + c]
-            + sw * scratch[2 * WIDTH + c] + se * scratch[3 * WIDTH + c];
-      }
-    }
-
-    /** A work array for {@link #rows}: D channels, or {@link #accumulate32}'s 5 x 32 floats. */
-    float[] scratch() {
-      return new float[channels == WIDTH ? 5 * WIDTH : channels];
-    }
-
-    /** acc[c] += the four weighted corners' channel c, c < d. */
-    private static void accumulate(float[] acc, float[] v, int d, float nw, int inw, float ne,
-        int ine, float sw, int isw, float se, int ise) {
-      for (int c = 0; c < d; c++) {
-        acc[c] += nw * v[inw + c] + ne * v[ine + c] + sw * v[isw + c] + se * v[ise + c];
-      }
+      task.join(); // rethrows a helper's failure
     }
   }
 
@@ -246,5 +212,28 @@ final class DirectSampling {
   private static final class Helpers {
     static final ForkJoinPool POOL =
         new ForkJoinPool(Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
+  }
+
+  /**
+   * Value maps free for the next call (softly held: the collector may take them when memory is
+   * short): one per concurrent caller, each as large as the largest map it held.
+   */
+  private static final class ValueMaps {
+    private static final ConcurrentLinkedQueue<SoftReference<float[]>> FREE =
+        new ConcurrentLinkedQueue<>();
+
+    static float[] take(int size) {
+      for (SoftReference<float[]> ref = FREE.poll(); ref != null; ref = FREE.poll()) {
+        float[] map = ref.get();
+        if (map != null && map.length >= size) {
+          return map;
+        }
+      }
+      return new float[size];
+    }
+
+    static void give(float[] map) {
+      FREE.add(new SoftReference<>(map));
+    }
   }
 }

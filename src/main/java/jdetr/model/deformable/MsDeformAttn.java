@@ -3,7 +3,9 @@ package jdetr.model.deformable;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.initializer.Initializer;
 import jdetr.autograd.GraphSafe;
 import jdetr.model.nn.Linear;
@@ -102,20 +104,38 @@ public final class MsDeformAttn extends TorchBlock {
     long n = query.getShape().get(0);
     long lq = query.getShape().get(1);
     long s = input.getShape().get(1);
+    int l = levels.count();
     NDArray value = valueProj.forward(input); // [N, S, C]
+    NDArray offsets = samplingOffsets.forward(query); // [N, Lq, M * L * P * 2]
+    NDArray attention = attentionWeights.forward(query)
+        .reshape(n, lq, heads, (long) l * points).softmax(-1); // [N, Lq, M, L * P]
+    if (!JniUtils.isGradMode() && DirectSampling.supports(value, offsets, attention, n * lq * dModel)
+        && (paddingMask == null || paddingMask.getDataType() == DataType.BOOLEAN)) {
+      checkReference(referencePoints, n, lq, levels);
+      // inference: the locations and the padding are applied while sampling
+      return outputProj.forward(DirectSampling.sample(value, paddingMask, levels,
+          referencePoints, offsets, attention, heads, points, JniUtils.getNumThreads()));
+    }
     if (paddingMask != null) {
       NDArray padded = paddingMask.expandDims(2).broadcast(value.getShape()); // [N, S, C]
       value = NDArrays.where(padded, value.zerosLike(), value);
     }
     value = value.reshape(n, s, heads, dModel / heads); // [N, S, M, D]
-    NDArray offsets = samplingOffsets.forward(query)
-        .reshape(n, lq, heads, levels.count(), points, 2); // [N, Lq, M, L, P, 2]
-    NDArray attention = attentionWeights.forward(query)
-        .reshape(n, lq, heads, (long) levels.count() * points).softmax(-1)
-        .reshape(n, lq, heads, levels.count(), points); // [N, Lq, M, L, P]
-    NDArray locations = samplingLocations(referencePoints, offsets, levels);
-    NDArray out = MsDeformAttnCore.sample(value, levels, locations, attention); // [N, Lq, C]
+    NDArray locations = samplingLocations(referencePoints,
+        offsets.reshape(n, lq, heads, l, points, 2), levels); // [N, Lq, M, L, P, 2]
+    NDArray out = MsDeformAttnCore.sample(value, levels, locations,
+        attention.reshape(n, lq, heads, l, points)); // [N, Lq, C]
     return outputProj.forward(out);
+  }
+
+  private static void checkReference(NDArray referencePoints, long n, long lq,
+      FeatureLevels levels) {
+    Shape r = referencePoints.getShape();
+    if (r.dimension() != 4 || r.get(0) != n || r.get(1) != lq || r.get(2) != levels.count()
+        || (r.get(3) != 2 && r.get(3) != 4)) {
+      throw new IllegalArgumentException("reference_points must be [" + n + ", " + lq + ", "
+          + levels.count() + ", 2 or 4], but got " + r);
+    }
   }
 
   /** [N, Lq, M, L, P, 2] normalised sampling locations. */

@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
-import java.util.Random;
 import jdetr.model.NoGrad;
 import jdetr.model.ParityFixture;
 import org.junit.jupiter.api.Test;
@@ -23,35 +22,30 @@ class DirectSamplingTest {
 
   @Test
   void equalsTheLookupSamplerOnRandomProblems() {
+    // the largest first: later calls reuse its (larger) value map
+    check(new int[] {9, 5, 3, 2, 1}, new int[] {4, 2, 1, 1, 1}, 2, 2, 32, 3, 300, 4);
     check(new int[] {13, 7, 4, 2}, new int[] {17, 9, 5, 3}, 2, 8, 32, 4, 23, 1);
     check(new int[] {1}, new int[] {1}, 1, 1, 4, 1, 5, 2);
     check(new int[] {6, 3}, new int[] {5, 2}, 3, 3, 5, 2, 40, 3);
-    check(new int[] {9, 5, 3, 2, 1}, new int[] {4, 2, 1, 1, 1}, 2, 2, 32, 3, 300, 4);
   }
 
   @Test
   void threadsShareTheRowsWithoutChangingTheResult() {
     FeatureLevels levels = new FeatureLevels(new int[] {10, 5}, new int[] {12, 6});
     int n = 2;
-    int lq = 700; // 1400 rows: 22 chunks
-    int m = 4;
-    int d = 8;
-    int p = 2;
-    Random random = new Random(5);
-    float[] value = randoms(random, n * levels.size() * m * d, -1, 1);
-    float[] locations = randoms(random, n * lq * m * 2 * p * 2, -0.2f, 1.2f);
-    float[] attention = randoms(random, n * lq * m * 2 * p, 0, 1);
-    DirectSampling.Problem problem =
-        new DirectSampling.Problem(levels, n, lq, m, d, p, value, locations, attention);
-    float[] one = new float[n * lq * m * d];
-    float[] two = new float[one.length];
-    float[] many = new float[one.length];
-    DirectSampling.run(problem, one, 1);
-    DirectSampling.run(problem, two, 2);
-    DirectSampling.run(problem, many, 64);
-    assertThat(two).containsExactly(one);
-    assertThat(many).containsExactly(one);
-    assertThat(one).doesNotContain(Float.NaN);
+    int lq = 700; // 1400 rows: 22 blocks
+    try (NDManager mgr = NDManager.newBaseManager("PyTorch"); NoGrad off = NoGrad.enter()) {
+      mgr.getEngine().setRandomSeed(5);
+      NDArray value = mgr.randomUniform(-1, 1, new Shape(n, levels.size(), 4, 8));
+      NDArray locations = mgr.randomUniform(-0.2f, 1.2f, new Shape(n, lq, 4, 2, 2, 2));
+      NDArray attention = mgr.randomUniform(0, 1, new Shape(n, lq, 4, 2, 2));
+      float[] one = DirectSampling.sample(value, levels, locations, attention, 1).toFloatArray();
+      float[] two = DirectSampling.sample(value, levels, locations, attention, 2).toFloatArray();
+      float[] many = DirectSampling.sample(value, levels, locations, attention, 64).toFloatArray();
+      assertThat(two).containsExactly(one);
+      assertThat(many).containsExactly(one);
+      assertThat(one).doesNotContain(Float.NaN);
+    }
   }
 
   /** Direct and lookup sampling of one random problem; image 1 (if any) is padded. */
@@ -69,8 +63,9 @@ class DirectSamplingTest {
       NDArray attention = mgr.randomUniform(0, 1, new Shape(n, lq, m, l, p))
           .reshape(n, lq, m, (long) l * p).softmax(-1).reshape(n, lq, m, l, p);
       try (NoGrad off = NoGrad.enter()) {
-        assertThat(DirectSampling.supports(value, locations, attention)).isTrue();
-        NDArray direct = DirectSampling.sample(value, levels, locations, attention);
+        assertThat(DirectSampling.supports(value, locations, attention, (long) n * lq * m * d))
+            .isTrue();
+        NDArray direct = DirectSampling.sample(value, levels, locations, attention, 2);
         NDArray gather = MsDeformAttnCore.gather(value, levels, locations, attention,
             MsDeformAttnCore.INFERENCE_GATHER_LIMIT);
         assertThat(direct.getShape()).isEqualTo(new Shape(n, lq, (long) m * d));
@@ -96,11 +91,4 @@ class DirectSamplingTest {
     return mgr.create(keep, new Shape(n, levels.size(), 1, 1)).toType(DataType.FLOAT32, false);
   }
 
-  private static float[] randoms(Random random, int size, float lo, float hi) {
-    float[] v = new float[size];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = lo + (hi - lo) * random.nextFloat();
-    }
-    return v;
-  }
 }
