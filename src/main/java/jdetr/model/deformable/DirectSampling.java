@@ -2,6 +2,7 @@ package jdetr.model.deformable;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
@@ -136,6 +137,64 @@ final class DirectSampling {
     } finally {
       ValueMaps.give(map);
     }
+  }
+
+  /**
+   * MSDeformAttn's sum taken over the input features instead of the values ({@link
+   * DirectSamplingKernel#sampleInput}): for few queries over a large map, where projecting
+   * every token would cost more than projecting the sums.
+   *
+   * @param input [N, S, C] the features value_proj would project, float32 on the CPU
+   * @param paddingMask [N, S] boolean, true = padding; or null
+   * @param reference [N, Lq, L, 2] or [N, Lq, L, 4]
+   * @param offsets [N, Lq, M x L x P x 2] the sampling offsets
+   * @param attention [N, Lq, M x L x P] attention weights (after the softmax)
+   * @return [M, N x Lq, C] each head's weighted sums of input features, and [M, N x Lq, 1] the
+   *     sums of their weights, on the manager of {@code input}
+   */
+  static NDList sampleInput(NDArray input, NDArray paddingMask, FeatureLevels levels,
+      NDArray reference, NDArray offsets, NDArray attention, int heads, int points, int threads) {
+    Locations form = reference.getShape().get(3) == 4 ? Locations.BOXES : Locations.POINTS;
+    int n = (int) input.getShape().get(0);
+    int c = (int) input.getShape().get(2);
+    int lq = (int) (attention.size() / ((long) n * heads * levels.count() * points));
+    DirectSamplingKernel kernel =
+        new DirectSamplingKernel(levels, n, lq, heads, c / heads, points, form, null);
+    int rows = kernel.rows();
+    NDArray sums = input.getManager().create(new Shape(heads, rows, c), DataType.FLOAT32);
+    NDArray weights = input.getManager().create(new Shape(heads, rows, 1), DataType.FLOAT32);
+    FloatBuffer features = floats(input);
+    ByteBuffer mask = paddingMask == null ? null : paddingMask.toByteBuffer(true);
+    FloatBuffer off = floats(offsets);
+    FloatBuffer att = floats(attention);
+    FloatBuffer ref = floats(reference);
+    FloatBuffer sumsOut = floats(sums);
+    FloatBuffer weightsOut = floats(weights);
+    int perRow = kernel.samplesPerRow();
+    int refPerRow = kernel.referencePerRow();
+    parallel((rows + BLOCK_ROWS - 1) / BLOCK_ROWS, threads, () -> {
+      DirectSamplingKernel.Block block = kernel.new Block(BLOCK_ROWS, c);
+      FloatBuffer f = features.duplicate();
+      ByteBuffer padding = mask == null ? null : mask.duplicate();
+      FloatBuffer o = off.duplicate();
+      FloatBuffer a = att.duplicate();
+      FloatBuffer r = ref.duplicate();
+      FloatBuffer sumsDst = sumsOut.duplicate();
+      FloatBuffer weightsDst = weightsOut.duplicate();
+      return b -> {
+        int from = b * BLOCK_ROWS;
+        int count = Math.min(BLOCK_ROWS, rows - from);
+        o.get(from * perRow * 2, block.offsets, 0, count * perRow * 2);
+        a.get(from * perRow, block.attention, 0, count * perRow);
+        r.get(from * refPerRow, block.reference, 0, count * refPerRow);
+        kernel.sampleInput(from, count, block, f, padding);
+        for (int h = 0; h < heads; h++) {
+          sumsDst.put((h * rows + from) * c, block.out, h * count * c, count * c);
+          weightsDst.put(h * rows + from, block.weightSums, h * count, count);
+        }
+      };
+    });
+    return new NDList(sums, weights);
   }
 
   /** Copies [N, S, M x D] (zero at padded tokens) into the kernel's [N, M, S, D]. */

@@ -1,5 +1,7 @@
 package jdetr.model.deformable;
 
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
@@ -112,109 +114,197 @@ final class DirectSamplingKernel {
 
   /** Buffers for one block of rows: its inputs copied in, its output written out. */
   final class Block {
-    final int capacity;
     final float[] offsets; // [rows, M, L, P, 2] offsets or absolute locations
     final float[] attention; // [rows, M, L, P]
     final float[] reference; // [rows, L, 2 | 4]
-    final float[] out; // [rows, M, D]
+    final float[] out; // [rows, M, D], or [M, rows, C] (sampleInput)
+    final float[] weightSums; // [M, rows] (sampleInput)
+    final int inputWidth; // C (sampleInput), or 0
     private final float[] scratch;
+    private final float[][] cornerRows;
+    private final float[] weight = new float[4];
+    private final int[] cell = new int[4];
 
+    /** Buffers for {@link #sample}. */
     Block(int capacity) {
-      this.capacity = capacity;
+      this(capacity, 0);
+    }
+
+    /** Buffers for {@link #sampleInput} of C = {@code inputWidth} features, or 0 for none. */
+    Block(int capacity, int inputWidth) {
+      this.inputWidth = inputWidth;
       offsets = new float[capacity * samplesPerRow() * 2];
       attention = new float[capacity * samplesPerRow()];
       reference = new float[capacity * referencePerRow()];
-      out = new float[capacity * outputPerRow()];
-      scratch = new float[channels == WIDTH ? 5 * WIDTH : channels];
+      if (inputWidth > 0) {
+        out = new float[capacity * heads * inputWidth];
+        weightSums = new float[capacity * heads];
+        scratch = new float[inputWidth];
+        cornerRows = new float[4][inputWidth];
+      } else {
+        out = new float[capacity * outputPerRow()];
+        weightSums = null;
+        scratch = new float[channels == WIDTH ? 5 * WIDTH : channels];
+        cornerRows = null;
+      }
     }
   }
 
   /**
    * Fills {@code block.out} for rows [from, from + count) (row = image * Lq + query) from the
-   * block's inputs of those rows, head by head.
+   * block's inputs of those rows, head by head: [count, M, D] sampled values.
    */
   void sample(int from, int count, Block block) {
+    int accAt = channels == WIDTH ? 4 * WIDTH : 0;
+    float[] acc = block.scratch;
     for (int h = 0; h < heads; h++) {
       for (int i = 0; i < count; i++) {
         int image = (from + i) / queries;
-        float[] acc = block.scratch;
-        int accAt = channels == WIDTH ? 4 * WIDTH : 0;
+        int headBase = (image * heads + h) * tokens;
         Arrays.fill(acc, accAt, accAt + channels, 0f);
-        sampleHead(i, h, (image * heads + h) * tokens, block);
+        int sample = (i * heads + h) * levelCount * points;
+        for (int l = 0; l < levelCount; l++) {
+          int levelBase = headBase + starts[l]; // cell c of head h: (levelBase + c) * D
+          for (int p = 0; p < points; p++, sample++) {
+            int found = corners(i, l, sample, block);
+            if (found == 0) {
+              continue;
+            }
+            float[] wt = block.weight;
+            int[] cell = block.cell;
+            int inw = (levelBase + cell[0]) * channels;
+            int ine = (levelBase + cell[1]) * channels;
+            int isw = (levelBase + cell[2]) * channels;
+            int ise = (levelBase + cell[3]) * channels;
+            if (channels == WIDTH) {
+              accumulate32(acc, value, found == PAIRS, wt[0], inw, wt[1], ine, wt[2], isw, wt[3],
+                  ise);
+            } else {
+              accumulate(acc, value, channels, wt[0], inw, wt[1], ine, wt[2], isw, wt[3], ise);
+            }
+          }
+        }
         System.arraycopy(acc, accAt, block.out, (i * heads + h) * channels, channels);
       }
     }
   }
 
-  /** Adds the L x P samples of block row i, head h, into the block's accumulator. */
-  private void sampleHead(int i, int h, int headBase, Block block) {
-    final int d = channels;
-    final float[] off = block.offsets;
-    final float[] ref = block.reference;
-    int sample = (i * heads + h) * levelCount * points; // index into attention
-    for (int l = 0; l < levelCount; l++) {
-      int w = widths[l];
-      int ht = heights[l];
-      int levelBase = headBase + starts[l]; // cell (y, x) of head h: (levelBase + y * W + x) * D
-      int r = (i * levelCount + l) * form.width;
-      for (int p = 0; p < points; p++, sample++) {
-        float lx;
-        float ly;
-        switch (form) {
-          case POINTS -> {
-            lx = ref[r] + off[2 * sample] / floatWidths[l];
-            ly = ref[r + 1] + off[2 * sample + 1] / floatHeights[l];
-          }
-          case BOXES -> {
-            lx = ref[r] + off[2 * sample] / pointCount * ref[r + 2] * 0.5f;
-            ly = ref[r + 1] + off[2 * sample + 1] / pointCount * ref[r + 3] * 0.5f;
-          }
-          default -> {
-            lx = off[2 * sample];
-            ly = off[2 * sample + 1];
+  /**
+   * The other order of MSDeformAttn's sum, for few queries over a large map: instead of the
+   * values, samples the C input features themselves, with each head's locations and weights
+   * (value_proj is linear: the head's projection of this sum, plus its bias times the summed
+   * weights, is the head's sampled value). Fills {@code block.out} with [M, count, C] (head-major)
+   * and {@code block.weightSums} with [M, count]: the weights of the corners on the map and not
+   * padded (a padded or absent value is 0, bias included).
+   *
+   * @param input [N, S, C] the input features
+   * @param padding [N, S] one byte per token, non-zero = padding; or null
+   */
+  void sampleInput(int from, int count, Block block, FloatBuffer input, ByteBuffer padding) {
+    int c = block.inputWidth;
+    float[] acc = block.scratch;
+    float[][] rows = block.cornerRows;
+    for (int h = 0; h < heads; h++) {
+      for (int i = 0; i < count; i++) {
+        int image = (from + i) / queries;
+        Arrays.fill(acc, 0, c, 0f);
+        float weightSum = 0f;
+        int sample = (i * heads + h) * levelCount * points;
+        for (int l = 0; l < levelCount; l++) {
+          int levelBase = image * tokens + starts[l]; // (image, token) of cell c: levelBase + c
+          for (int p = 0; p < points; p++, sample++) {
+            if (corners(i, l, sample, block) == 0) {
+              continue;
+            }
+            float[] wt = block.weight;
+            for (int k = 0; k < 4; k++) {
+              int token = levelBase + block.cell[k];
+              if (padding != null && padding.get(token) != 0) {
+                wt[k] = 0f;
+              }
+              weightSum += wt[k];
+              input.get(token * c, rows[k], 0, c);
+            }
+            accumulateRows(acc, c, wt[0], rows[0], wt[1], rows[1], wt[2], rows[2], wt[3],
+                rows[3]);
           }
         }
-        float gx = lx * 2f - 1f;
-        float gy = ly * 2f - 1f;
-        float x = (gx + 1f) * halfWidths[l] - 0.5f;
-        float y = (gy + 1f) * halfHeights[l] - 0.5f;
-        float x0f = (float) Math.floor(x);
-        float y0f = (float) Math.floor(y);
-        // a sample with no corner on the map (or NaN) adds nothing
-        if (!(x0f >= -1f && x0f <= w - 1 && y0f >= -1f && y0f <= ht - 1)) {
-          continue;
-        }
-        int x0 = (int) x0f;
-        int y0 = (int) y0f;
-        float west = x - x0f; // distance from the west column
-        float north = y - y0f; // distance from the north row
-        float east = 1f - west;
-        float south = 1f - north;
-        float a = block.attention[sample];
-        boolean hasWest = x0 >= 0;
-        boolean hasEast = x0 + 1 < w;
-        boolean hasNorth = y0 >= 0;
-        boolean hasSouth = y0 + 1 < ht;
-        float nw = hasNorth && hasWest ? south * east * a : 0f;
-        float ne = hasNorth && hasEast ? south * west * a : 0f;
-        float sw = hasSouth && hasWest ? north * east * a : 0f;
-        float se = hasSouth && hasEast ? north * west * a : 0f;
-        // corners off the map have weight 0: read a cell on the map instead
-        int xw = hasWest ? x0 : 0;
-        int xe = hasEast ? x0 + 1 : w - 1;
-        int yn = hasNorth ? y0 : 0;
-        int ys = hasSouth ? y0 + 1 : ht - 1;
-        int inw = (levelBase + yn * w + xw) * d;
-        int isw = (levelBase + ys * w + xw) * d;
-        if (d == WIDTH) {
-          accumulate32(block.scratch, value, hasWest && hasEast, nw, inw, ne,
-              (levelBase + yn * w + xe) * d, sw, isw, se, (levelBase + ys * w + xe) * d);
-        } else {
-          accumulate(block.scratch, value, d, nw, inw, ne, (levelBase + yn * w + xe) * d, sw, isw,
-              se, (levelBase + ys * w + xe) * d);
-        }
+        System.arraycopy(acc, 0, block.out, (h * count + i) * c, c);
+        block.weightSums[h * count + i] = weightSum;
       }
     }
+  }
+
+  /** Returned by {@link #corners} when the west and east corners are both on the map. */
+  private static final int PAIRS = 2;
+
+  /**
+   * The bilinear corners of a sample, into {@code block.cell} (nw, ne, sw, se: y * W + x within
+   * level l; a corner off the map names a cell on it and weighs 0) and {@code block.weight}
+   * (attention x bilinear weight).
+   *
+   * @param i the row within the block
+   * @param sample the sample's index within the block ((row * M + head) * L + level) * P + point
+   * @return 0 if no corner is on the map (or the location is NaN), {@link #PAIRS} if the west
+   *     and east corners both are, 1 otherwise
+   */
+  private int corners(int i, int l, int sample, Block block) {
+    float[] off = block.offsets;
+    float[] ref = block.reference;
+    int r = (i * levelCount + l) * form.width;
+    float lx;
+    float ly;
+    switch (form) {
+      case POINTS -> {
+        lx = ref[r] + off[2 * sample] / floatWidths[l];
+        ly = ref[r + 1] + off[2 * sample + 1] / floatHeights[l];
+      }
+      case BOXES -> {
+        lx = ref[r] + off[2 * sample] / pointCount * ref[r + 2] * 0.5f;
+        ly = ref[r + 1] + off[2 * sample + 1] / pointCount * ref[r + 3] * 0.5f;
+      }
+      default -> {
+        lx = off[2 * sample];
+        ly = off[2 * sample + 1];
+      }
+    }
+    int w = widths[l];
+    int ht = heights[l];
+    float gx = lx * 2f - 1f;
+    float gy = ly * 2f - 1f;
+    float x = (gx + 1f) * halfWidths[l] - 0.5f;
+    float y = (gy + 1f) * halfHeights[l] - 0.5f;
+    float x0f = (float) Math.floor(x);
+    float y0f = (float) Math.floor(y);
+    if (!(x0f >= -1f && x0f <= w - 1 && y0f >= -1f && y0f <= ht - 1)) {
+      return 0;
+    }
+    int x0 = (int) x0f;
+    int y0 = (int) y0f;
+    float west = x - x0f; // distance from the west column
+    float north = y - y0f; // distance from the north row
+    float east = 1f - west;
+    float south = 1f - north;
+    float a = block.attention[sample];
+    boolean hasWest = x0 >= 0;
+    boolean hasEast = x0 + 1 < w;
+    boolean hasNorth = y0 >= 0;
+    boolean hasSouth = y0 + 1 < ht;
+    float[] wt = block.weight;
+    wt[0] = hasNorth && hasWest ? south * east * a : 0f;
+    wt[1] = hasNorth && hasEast ? south * west * a : 0f;
+    wt[2] = hasSouth && hasWest ? north * east * a : 0f;
+    wt[3] = hasSouth && hasEast ? north * west * a : 0f;
+    int xw = hasWest ? x0 : 0;
+    int xe = hasEast ? x0 + 1 : w - 1;
+    int yn = (hasNorth ? y0 : 0) * w;
+    int ys = (hasSouth ? y0 + 1 : ht - 1) * w;
+    int[] cell = block.cell;
+    cell[0] = yn + xw;
+    cell[1] = yn + xe;
+    cell[2] = ys + xw;
+    cell[3] = ys + xe;
+    return hasWest && hasEast ? PAIRS : 1;
   }
 
   /**
@@ -236,6 +326,17 @@ final class DirectSamplingKernel {
     for (int c = 0; c < WIDTH; c++) {
       scratch[4 * WIDTH + c] += nw * scratch[c] + ne * scratch[WIDTH + c]
           + sw * scratch[2 * WIDTH + c] + se * scratch[3 * WIDTH + c];
+    }
+  }
+
+  /**
+   * acc[c] += the four weighted rows' channel c, c < d: one index in five arrays, which the JIT
+   * vectorises.
+   */
+  private static void accumulateRows(float[] acc, int d, float nw, float[] n, float ne, float[] e,
+      float sw, float[] s, float se, float[] t) {
+    for (int c = 0; c < d; c++) {
+      acc[c] += nw * n[c] + ne * e[c] + sw * s[c] + se * t[c];
     }
   }
 

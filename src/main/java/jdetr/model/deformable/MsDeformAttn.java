@@ -105,17 +105,21 @@ public final class MsDeformAttn extends TorchBlock {
     long lq = query.getShape().get(1);
     long s = input.getShape().get(1);
     int l = levels.count();
-    NDArray value = valueProj.forward(input); // [N, S, C]
     NDArray offsets = samplingOffsets.forward(query); // [N, Lq, M * L * P * 2]
     NDArray attention = attentionWeights.forward(query)
         .reshape(n, lq, heads, (long) l * points).softmax(-1); // [N, Lq, M, L * P]
-    if (!JniUtils.isGradMode() && DirectSampling.supports(value, offsets, attention, n * lq * dModel)
+    if (!JniUtils.isGradMode() && DirectSampling.supports(input, offsets, attention, n * lq * dModel)
         && (paddingMask == null || paddingMask.getDataType() == DataType.BOOLEAN)) {
       checkReference(referencePoints, n, lq, levels);
       // inference: the locations and the padding are applied while sampling
-      return outputProj.forward(DirectSampling.sample(value, paddingMask, levels,
-          referencePoints, offsets, attention, heads, points, JniUtils.getNumThreads()));
+      NDArray out = sumsTheInput(lq, s, levels)
+          ? projectSampledInput(query, input, referencePoints, levels, paddingMask, offsets,
+              attention)
+          : DirectSampling.sample(valueProj.forward(input), paddingMask, levels, referencePoints,
+              offsets, attention, heads, points, JniUtils.getNumThreads());
+      return outputProj.forward(out);
     }
+    NDArray value = valueProj.forward(input); // [N, S, C]
     if (paddingMask != null) {
       NDArray padded = paddingMask.expandDims(2).broadcast(value.getShape()); // [N, S, C]
       value = NDArrays.where(padded, value.zerosLike(), value);
@@ -126,6 +130,40 @@ public final class MsDeformAttn extends TorchBlock {
     NDArray out = MsDeformAttnCore.sample(value, levels, locations,
         attention.reshape(n, lq, heads, l, points)); // [N, Lq, C]
     return outputProj.forward(out);
+  }
+
+  /**
+   * Whether sampling the input features and projecting each head's sums (C multiply-adds per
+   * corner, D x C per query and head) costs less than projecting every token (C x C) and sampling
+   * the values (D per corner): the decoder's few queries over a large map.
+   */
+  private boolean sumsTheInput(long lq, long s, FeatureLevels levels) {
+    long d = dModel / heads;
+    long corners = (long) heads * levels.count() * points * 4; // per query
+    return lq * (corners * dModel + heads * d * dModel) < s * dModel * dModel + lq * corners * d;
+  }
+
+  /**
+   * value_proj applied after the sampling: head m's sampled value is W_m (sum of w x) + b_m (sum
+   * of w), W_m its D rows of the weight, the sums over the corners on the map and not padded.
+   *
+   * @return [N, Lq, C]
+   */
+  private NDArray projectSampledInput(NDArray query, NDArray input, NDArray referencePoints,
+      FeatureLevels levels, NDArray paddingMask, NDArray offsets, NDArray attention) {
+    long n = query.getShape().get(0);
+    long lq = query.getShape().get(1);
+    long d = dModel / heads;
+    NDList sampled = DirectSampling.sampleInput(input, paddingMask, levels, referencePoints,
+        offsets, attention, heads, points, JniUtils.getNumThreads());
+    NDArray sums = sampled.get(0); // [M, N * Lq, C]
+    NDArray weightSums = sampled.get(1); // [M, N * Lq, 1]
+    var params = valueProj.namedParameters();
+    NDArray weight = onManagerOf(query, params.get("weight").getArray()
+        .reshape(heads, d, dModel).transpose(0, 2, 1)); // [M, C, D]
+    NDArray bias = onManagerOf(query, params.get("bias").getArray().reshape(heads, 1, d));
+    return sums.matMul(weight).add(weightSums.mul(bias)) // [M, N * Lq, D]
+        .transpose(1, 0, 2).reshape(n, lq, dModel);
   }
 
   private static void checkReference(NDArray referencePoints, long n, long lq,

@@ -20,13 +20,16 @@ import org.junit.jupiter.api.Test;
  * the padding itself) against the same layer with autograd recording (the row lookups, locations
  * and padding in libtorch), on random weights and inputs: odd level sizes, reference points and
  * boxes spread beyond the map, offsets of several pixels (many samples with some or all corners
- * off the map), a padded image, heads 32 wide (the vectorised path) and 5 wide.
+ * off the map), a padded image, heads 32 wide (the vectorised path) and 5 wide. As many queries
+ * as tokens (an encoder) sample the values; a few queries over a larger map (a decoder) sample the
+ * input features and project the sums.
  */
 class MsDeformAttnTest {
 
   @Test
   void inferenceEqualsTheRecordedForwardWithReferencePoints() {
     check(new int[] {13, 7, 4, 2}, new int[] {17, 9, 5, 3}, 256, 8, 4, 2, 2, 31, 1);
+    check(new int[] {13, 7, 4, 2}, new int[] {17, 9, 5, 3}, 256, 8, 4, 2, 2, 310, 6);
     check(new int[] {6, 3}, new int[] {5, 2}, 15, 3, 3, 2, 3, 40, 2);
     check(new int[] {9, 5, 3, 2, 1}, new int[] {4, 2, 1, 1, 1}, 64, 2, 2, 4, 2, 17, 3);
   }
@@ -35,6 +38,7 @@ class MsDeformAttnTest {
   void inferenceEqualsTheRecordedForwardWithReferenceBoxes() {
     check(new int[] {13, 7, 4, 2}, new int[] {17, 9, 5, 3}, 256, 8, 4, 4, 2, 29, 4);
     check(new int[] {1}, new int[] {1}, 15, 3, 3, 4, 2, 7, 5);
+    check(new int[] {13, 7, 4, 2}, new int[] {17, 9, 5, 3}, 256, 8, 4, 4, 2, 310, 7);
   }
 
   /**
@@ -70,7 +74,9 @@ class MsDeformAttnTest {
       }
       String what = "MSDeformAttn inference, levels " + levels + ", C " + dModel + ", M " + heads
           + ", P " + points + ", reference " + refWidth;
-      ParityFixture.assertClose(what, direct, recorded, 2e-5);
+      // float32 sums in another order: within 2e-6 of the output's largest magnitude
+      double scale = Math.max(1, recorded.abs().max().getFloat());
+      ParityFixture.assertClose(what, direct, recorded, 2e-6 * scale);
       // the padding matters: without it the output differs
       try (NoGrad off = NoGrad.enter()) {
         NDArray unpadded = attn.forward(query, reference, input, levels, null);
