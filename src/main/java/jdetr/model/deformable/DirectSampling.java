@@ -26,7 +26,9 @@ import jdetr.model.deformable.DirectSamplingKernel.Locations;
  * from the value map. Nothing is gathered or materialised besides one head-major copy of the
  * values in a Java array (reused from call to call, padded tokens zeroed on the way); the
  * offsets, attention weights and reference points are read block by block from libtorch's memory
- * and the result is written block by block into a libtorch array.
+ * and the result is written block by block into a libtorch array. {@link #sampleInput} takes the
+ * sum over the input features instead (read in place in libtorch's memory), for MSDeformAttn to
+ * project per head.
  *
  * <p>The value copy (by blocks of tokens) and the sampling (by blocks of {@value #BLOCK_ROWS}
  * (image, query) rows) are shared among as many threads as libtorch's intra-op count of the

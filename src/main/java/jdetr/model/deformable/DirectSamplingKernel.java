@@ -18,6 +18,9 @@ import java.util.Arrays;
  * (bilinear, zero padding, align_corners=False), in the float operations of its CPU kernel: g = 2 *
  * loc - 1, pixel = (g + 1) * size / 2 - 0.5; a corner off the map reads 0.
  *
+ * <p>{@link #sampleInput} takes the sum in the other order, over the input features of the
+ * corners (token-major [N, S, C], read from libtorch's memory), for MSDeformAttn to project.
+ *
  * <p>For D = 32 (d_model 256, 8 heads) the corners are first copied into a work array at constant
  * distances and summed there ({@link #accumulate32}): loads and stores in one array at constant
  * distances are what the JIT (C2's SuperWord) proves independent and vectorises.

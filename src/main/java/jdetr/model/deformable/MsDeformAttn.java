@@ -25,6 +25,12 @@ import jdetr.model.nn.TorchInit;
  * is the reference's: offset weights 0 and offset biases pointing each head in its own direction
  * (cos, sin scaled to a unit max-norm) at distances 1..P; attention weights and biases 0; value and
  * output projections Xavier-uniform with zero bias.
+ *
+ * <p>Without autograd recording (inference), float32 on the CPU, the sum is computed in Java by
+ * {@link DirectSampling}, which applies the sampling locations and the padding itself: over the
+ * projected values when there are about as many queries as tokens (the encoder), or over the input
+ * features, projected per head afterwards, when a few queries sample a large map (the decoder:
+ * this spares value_proj over every token).
  */
 public final class MsDeformAttn extends TorchBlock {
 
@@ -108,7 +114,9 @@ public final class MsDeformAttn extends TorchBlock {
     NDArray offsets = samplingOffsets.forward(query); // [N, Lq, M * L * P * 2]
     NDArray attention = attentionWeights.forward(query)
         .reshape(n, lq, heads, (long) l * points).softmax(-1); // [N, Lq, M, L * P]
-    if (!JniUtils.isGradMode() && DirectSampling.supports(input, offsets, attention, n * lq * dModel)
+    if (!JniUtils.isGradMode()
+        && DirectSampling.supports(input, offsets, attention, n * lq * dModel)
+        && referencePoints.getDataType() == DataType.FLOAT32
         && (paddingMask == null || paddingMask.getDataType() == DataType.BOOLEAN)) {
       checkReference(referencePoints, n, lq, levels);
       // inference: the locations and the padding are applied while sampling

@@ -76,8 +76,9 @@ public final class MsDeformAttnCore {
   public static NDArray sample(NDArray value, FeatureLevels levels, NDArray locations,
       NDArray attention) {
     checkShapes(value, levels, locations, attention);
-    if (!JniUtils.isGradMode() && DirectSampling.supports(value, locations, attention, attention.size()
-        / levels.count() / locations.getShape().get(4) * value.getShape().get(3))) {
+    long outputs = attention.size() / levels.count() / locations.getShape().get(4)
+        * value.getShape().get(3); // N * Lq * M * D
+    if (!JniUtils.isGradMode() && DirectSampling.supports(value, locations, attention, outputs)) {
       return DirectSampling.sample(value, levels, locations, attention, JniUtils.getNumThreads());
     }
     return gather(value, levels, locations, attention, INFERENCE_GATHER_LIMIT);
