@@ -12,6 +12,8 @@ package jdetr.loss;
  * @param eosCoef cross-entropy weight of the no-object class ({@code --eos_coef} 0.1; softmax only)
  * @param auxLoss supervise every decoder layer, not only the last ({@code --no_aux_loss} turns off)
  * @param focalAlpha focal loss alpha ({@code --focal_alpha} 0.25; focal only, gamma is fixed at 2)
+ * @param varifocal sigmoid models only: the IoU-aware {@link VarifocalLoss} replaces the focal
+ *     {@code loss_ce} (not in the reference; off)
  */
 public record CriterionConfig(
     ClassLoss classLoss,
@@ -20,7 +22,8 @@ public record CriterionConfig(
     double giouWeight,
     double eosCoef,
     boolean auxLoss,
-    double focalAlpha) {
+    double focalAlpha,
+    boolean varifocal) {
 
   public CriterionConfig {
     if (classLoss == null) {
@@ -30,6 +33,16 @@ public record CriterionConfig(
       throw new IllegalArgumentException(
           "eosCoef must be > 0 and focalAlpha in [0, 1], got " + eosCoef + " and " + focalAlpha);
     }
+    if (varifocal && classLoss != ClassLoss.SIGMOID_FOCAL) {
+      throw new IllegalArgumentException("loss.class_loss varifocal needs a sigmoid class head"
+          + " (Deformable DETR), not " + classLoss);
+    }
+  }
+
+  /** The focal or softmax class loss of {@code classLoss}, no varifocal loss. */
+  public CriterionConfig(ClassLoss classLoss, double ceWeight, double bboxWeight,
+      double giouWeight, double eosCoef, boolean auxLoss, double focalAlpha) {
+    this(classLoss, ceWeight, bboxWeight, giouWeight, eosCoef, auxLoss, focalAlpha, false);
   }
 
   /** DETR: softmax CE, weights ce 1 / bbox 5 / giou 2, eos_coef 0.1, aux on. */
@@ -49,6 +62,7 @@ public record CriterionConfig(
 
   /** The same configuration with auxiliary losses switched on or off. */
   public CriterionConfig withAuxLoss(boolean on) {
-    return new CriterionConfig(classLoss, ceWeight, bboxWeight, giouWeight, eosCoef, on, focalAlpha);
+    return new CriterionConfig(classLoss, ceWeight, bboxWeight, giouWeight, eosCoef, on, focalAlpha,
+        varifocal);
   }
 }

@@ -22,7 +22,8 @@ import jdetr.data.Target;
  * <ul>
  *   <li>{@code loss_ce}: softmax — cross entropy over C+1 classes with class weights (1, eos_coef
  *       for no-object) and PyTorch's weighted mean {@code sum w[y] CE / sum w[y]} over all B x Q
- *       queries; focal — {@link SigmoidFocalLoss} / num_boxes;
+ *       queries; focal — {@link SigmoidFocalLoss} / num_boxes (or {@link VarifocalLoss} when the
+ *       config asks for it);
  *   <li>{@code loss_bbox}: L1 of matched cxcywh boxes / num_boxes; {@code loss_giou}: {@code 1 -
  *       GIoU} of matched boxes / num_boxes;
  *   <li>{@code class_error} (last layer only) and {@code cardinality_error}: logged, no gradient;
@@ -305,8 +306,18 @@ public final class SetCriterion {
     for (int i = 0; i < pairs.size(); i++) {
       classes[pairs.flatQuery[i]] = pairs.labels[i];
     }
+    // matched boxes: [N, 4] cxcywh, gathered from the flattened [B * Q, 4]
+    long[] gatherIdx = new long[pairs.size() * 4];
+    for (int i = 0; i < gatherIdx.length; i++) {
+      gatherIdx[i] = pairs.flatQuery[i / 4];
+    }
+    NDArray idx = GraphSafe.create(scope, gatherIdx, new Shape(pairs.size(), 4));
+    NDArray src = boxes.reshape(b * q, 4).gather(idx, 0); // [N, 4]
+    NDArray tgt = GraphSafe.create(scope, pairs.boxes, new Shape(pairs.size(), 4));
     NDArray ce;
-    if (focal) {
+    if (focal && config.varifocal()) {
+      ce = VarifocalLoss.loss(scope, logits, src, pairs, numClasses, norm.numBoxes());
+    } else if (focal) {
       float[] onehot = new float[b * q * numClasses]; // [B, Q, C]
       for (int i = 0; i < pairs.size(); i++) {
         onehot[pairs.flatQuery[i] * numClasses + pairs.labels[i]] = 1f;
@@ -324,14 +335,6 @@ public final class SetCriterion {
       ce = GraphSafe.div(nll.mul(w).sum(), (float) norm.ceWeightSum());
     }
 
-    // matched boxes: [N, 4] cxcywh, gathered from the flattened [B * Q, 4]
-    long[] gatherIdx = new long[pairs.size() * 4];
-    for (int i = 0; i < gatherIdx.length; i++) {
-      gatherIdx[i] = pairs.flatQuery[i / 4];
-    }
-    NDArray idx = GraphSafe.create(scope, gatherIdx, new Shape(pairs.size(), 4));
-    NDArray src = boxes.reshape(b * q, 4).gather(idx, 0); // [N, 4]
-    NDArray tgt = GraphSafe.create(scope, pairs.boxes, new Shape(pairs.size(), 4));
     NDArray bbox = GraphSafe.div(src.sub(tgt).abs().sum(), (float) norm.numBoxes());
     NDArray oneMinusGiou = // [N]
         BoxOps.elementwiseGeneralizedIou(BoxOps.cxcywhToXyxy(src), BoxOps.cxcywhToXyxy(tgt)).neg().add(1f);

@@ -17,15 +17,31 @@ import jdetr.matcher.MatcherConfig;
  * @param bboxLossCoef weight of {@code loss_bbox}
  * @param giouLossCoef weight of {@code loss_giou}
  * @param eosCoef cross-entropy weight of the no-object class (softmax only)
+ * @param varifocal recipe {@code loss.class_loss}: {@code "varifocal"} (true) trains a sigmoid
+ *     class head with the IoU-aware varifocal loss; {@code "default"} (false) keeps the
+ *     architecture's own class loss
  */
 public record LossCoefficients(double setCostClass, double setCostBbox, double setCostGiou,
-    double clsLossCoef, double bboxLossCoef, double giouLossCoef, double eosCoef) {
+    double clsLossCoef, double bboxLossCoef, double giouLossCoef, double eosCoef,
+    boolean varifocal) {
+
+  /** The recipe value of {@code loss.class_loss} for the architecture's own class loss. */
+  public static final String DEFAULT_CLASS_LOSS = "default";
+  /** The recipe value of {@code loss.class_loss} for the varifocal loss. */
+  public static final String VARIFOCAL = "varifocal";
 
   /** DETR's {@code main.py} defaults. */
   public static final LossCoefficients DETR = new LossCoefficients(1, 5, 2, 1, 5, 2, 0.1);
 
   /** Deformable DETR's {@code main.py} defaults. */
   public static final LossCoefficients DEFORMABLE_DETR = new LossCoefficients(2, 5, 2, 2, 5, 2, 0.1);
+
+  /** The architecture's own class loss. */
+  public LossCoefficients(double setCostClass, double setCostBbox, double setCostGiou,
+      double clsLossCoef, double bboxLossCoef, double giouLossCoef, double eosCoef) {
+    this(setCostClass, setCostBbox, setCostGiou, clsLossCoef, bboxLossCoef, giouLossCoef, eosCoef,
+        false);
+  }
 
   public LossCoefficients {
     nonNegative("set_cost_class", setCostClass);
@@ -57,7 +73,17 @@ public record LossCoefficients(double setCostClass, double setCostBbox, double s
   public CriterionConfig criterion(ClassLoss classLoss, boolean auxLoss) {
     CriterionConfig d = CriterionConfig.defaults(classLoss);
     return new CriterionConfig(classLoss, clsLossCoef, bboxLossCoef, giouLossCoef, eosCoef, auxLoss,
-        d.focalAlpha());
+        d.focalAlpha(), varifocal);
+  }
+
+  /** {@code loss.class_loss} of a recipe: default or varifocal. */
+  public static boolean varifocal(String classLoss) {
+    return switch (classLoss) {
+      case DEFAULT_CLASS_LOSS -> false;
+      case VARIFOCAL -> true;
+      default -> throw new IllegalArgumentException("recipe loss.class_loss: '" + classLoss
+          + "' is not one of " + DEFAULT_CLASS_LOSS + ", " + VARIFOCAL);
+    };
   }
 
   private static void nonNegative(String key, double v) {

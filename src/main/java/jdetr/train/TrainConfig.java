@@ -294,7 +294,8 @@ public record TrainConfig(
         num(t, "lr_backbone"), num(t, "weight_decay"), num(t, "clip_max_norm"),
         new LossCoefficients(num(t, "set_cost_class"), num(t, "set_cost_bbox"),
             num(t, "set_cost_giou"), num(t, "cls_loss_coef"), num(t, "bbox_loss_coef"),
-            num(t, "giou_loss_coef"), num(t, "eos_coef")),
+            num(t, "giou_loss_coef"), num(t, "eos_coef"),
+            LossCoefficients.varifocal(t.get("loss").path("class_loss").asText())),
         integer(t, "epochs"), integer(t, "lr_drop"), integer(t, "batch_size"),
         integer(t, "micro_batches"), t.get("seed").asLong(), Path.of(data.get("root").asText()),
         synth, aug, integer(t, "eval_every"), integer(t, "checkpoint_every"),
@@ -316,6 +317,8 @@ public record TrainConfig(
         .put("set_cost_giou", l.setCostGiou()).put("cls_loss_coef", l.clsLossCoef())
         .put("bbox_loss_coef", l.bboxLossCoef()).put("giou_loss_coef", l.giouLossCoef())
         .put("eos_coef", l.eosCoef());
+    d.putObject("loss").put("class_loss",
+        l.varifocal() ? LossCoefficients.VARIFOCAL : LossCoefficients.DEFAULT_CLASS_LOSS);
   }
 
   private static double num(JsonNode t, String key) {
