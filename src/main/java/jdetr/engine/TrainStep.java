@@ -24,6 +24,7 @@ import jdetr.loss.MaskTargets;
 import jdetr.loss.Matching;
 import jdetr.loss.NonFiniteLossException;
 import jdetr.loss.Normalisers;
+import jdetr.loss.OneToManyLoss;
 import jdetr.loss.SetCriterion;
 import jdetr.loss.SetLosses;
 import jdetr.matcher.MatchInput;
@@ -32,6 +33,7 @@ import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
 import jdetr.model.DetrOutput;
 import jdetr.model.ModelInput;
+import jdetr.model.OneToMany;
 import jdetr.model.deformable.DeformableDetr;
 import jdetr.model.deformable.DenoisingQueries;
 
@@ -51,7 +53,8 @@ import jdetr.model.deformable.DenoisingQueries;
  * ({@code detr/engine.py train_one_epoch}) up to float rounding. At most two micro-batch graphs
  * are alive at a time. With denoising queries (two-stage Deformable DETR with {@code denoising}),
  * they are drawn once for the step, each micro-batch runs its images' share, and their loss terms
- * join the micro-batch's loss. libtorch's grad mode is per OS thread and DJL allows one gradient
+ * join the micro-batch's loss; so do the terms of the one-to-many queries of hybrid matching
+ * ({@code one_to_many}), matched with the rest against the repeated targets. libtorch's grad mode is per OS thread and DJL allows one gradient
  * collector per JVM: one thread owns the model and runs every step.
  */
 public final class TrainStep {
@@ -64,9 +67,14 @@ public final class TrainStep {
   private final int microBatches;
   private final NDManager manager;
   private final Denoising denoising;
-  /** The model as the Deformable DETR that takes denoising queries, or null without denoising. */
+  /**
+   * The model as the Deformable DETR that takes denoising and one-to-many queries, or null
+   * without either.
+   */
   private final DeformableDetr denoised;
   private final DenoisingLoss denoisingLoss;
+  /** The loss of the one-to-many queries, or null without them. */
+  private final OneToManyLoss oneToManyLoss;
   /** The weight of every logged loss term, denoising terms included. */
   private final Map<String, Double> weights;
 
@@ -97,11 +105,17 @@ public final class TrainStep {
     DetrConfig c = detr.config();
     denoising = c.isDeformable() ? c.deformable().denoising() : Denoising.off();
     denoisingLoss = denoising.enabled() ? new DenoisingLoss(criterion, denoising.groups()) : null;
-    denoised = denoising.enabled() ? (DeformableDetr) detr : null;
+    OneToMany many = c.isDeformable() ? c.deformable().oneToMany() : OneToMany.off();
+    oneToManyLoss = many.enabled()
+        ? new OneToManyLoss(criterion, many.queries(), many.k(), many.weight()) : null;
+    denoised = denoising.enabled() || many.enabled() ? (DeformableDetr) detr : null;
     Map<String, Double> w = new LinkedHashMap<>(
         criterion.weightDict(c.decLayers(), supervisesProposals()));
     if (denoisingLoss != null) {
       w.putAll(denoisingLoss.weightDict(c.decLayers()));
+    }
+    if (oneToManyLoss != null) {
+      w.putAll(oneToManyLoss.weightDict(c.decLayers()));
     }
     weights = Collections.unmodifiableMap(w);
   }
@@ -117,10 +131,13 @@ public final class TrainStep {
   /**
    * A micro-batch whose forward has run and whose matching is under way; {@code proposals} are
    * two-stage Deformable DETR's encoder proposals (matched as one more layer, the last), else null;
-   * {@code denoising} the denoising queries' predictions per layer, else null.
+   * {@code denoising} the denoising queries' predictions per layer, else null; {@code oneToMany}
+   * the one-to-many queries' per layer (matched after the rest), else null, with the
+   * {@code repeated} targets they are matched to.
    */
   private record InFlight(NDManager scope, List<LayerPrediction> layers, List<Target> targets,
       LayerPrediction proposals, List<LayerPrediction> denoising,
+      List<LayerPrediction> oneToMany, List<Target> repeated,
       CompletableFuture<List<List<Matching>>> matchings, NDArray predMasks, int[] range) {}
 
   /** The proposals' {@code _enc} terms are trained (two-stage with auxiliary losses). */
@@ -142,6 +159,8 @@ public final class TrainStep {
     int parts = Math.min(microBatches, b);
     int queries = detr.config().numQueries();
     Normalisers normalisers = Normalisers.of(batch.targets(), queries, criterion.config().eosCoef());
+    Normalisers oneToManyNorm = oneToManyLoss == null ? null
+        : oneToManyLoss.normalisers(batch.targets());
     StepLog.Tally tally = new StepLog.Tally(weights);
     optimizer.zeroGrad();
     meter.lap(StageTimes.Meter.OPTIMIZER);
@@ -158,8 +177,14 @@ public final class TrainStep {
         try (NDManager scope = current.scope()) {
           List<List<Matching>> matchings = await(current.matchings());
           meter.lap(StageTimes.Meter.MATCH_WAIT);
+          List<List<Matching>> manyMatchings = null;
+          if (current.oneToMany() != null) { // matched after everything else
+            int from = matchings.size() - current.oneToMany().size();
+            manyMatchings = matchings.subList(from, matchings.size());
+            matchings = matchings.subList(0, from);
+          }
           SetCriterion.EncoderProposals proposals = null;
-          if (current.proposals() != null) { // matched last
+          if (current.proposals() != null) { // matched after the decoder layers
             proposals = new SetCriterion.EncoderProposals(current.proposals(),
                 matchings.get(matchings.size() - 1));
             matchings = matchings.subList(0, matchings.size() - 1);
@@ -173,6 +198,10 @@ public final class TrainStep {
           if (current.denoising() != null) {
             losses = losses.plus(denoisingLoss.compute(current.denoising(), current.targets(),
                 dn.slots(), normalisers, step));
+          }
+          if (manyMatchings != null) {
+            losses = losses.plus(oneToManyLoss.compute(current.oneToMany(), current.repeated(),
+                manyMatchings, oneToManyNorm, step));
           }
           tally.add(losses, current.targets());
           meter.lap(StageTimes.Meter.LOSS);
@@ -230,8 +259,8 @@ public final class TrainStep {
     NDArray mask = input.mask().get(rows); // [b, H, W]
     images.attach(scope);
     mask.attach(scope);
-    DetrOutput out = dn == null ? detr.forward(images, mask, true)
-        : denoised.forward(images, mask, dn.images(range[0], range[1]));
+    DetrOutput out = denoised == null ? detr.forward(images, mask, true)
+        : denoised.forward(images, mask, dn == null ? null : dn.images(range[0], range[1]));
     List<Target> targets = batch.targets().subList(range[0], range[1]);
     int layers = out.numLayers();
     List<LayerPrediction> predictions = new ArrayList<>(layers);
@@ -265,10 +294,28 @@ public final class TrainStep {
             (int) logits.getShape().get(2), SetCriterion.classAgnostic(targets)));
       }
     }
+    List<LayerPrediction> many = null;
+    List<Target> repeated = null;
+    if (out.hasOneToMany()) {
+      many = new ArrayList<>(layers);
+      repeated = oneToManyLoss.repeated(targets);
+      units = new ArrayList<>(units);
+      try (NDArray logits = out.oneToManyLogits().stopGradient(); // [L, b, N, K]
+          NDArray boxes = out.oneToManyBoxes().stopGradient()) { // [L, b, N, 4] cxcywh
+        for (int l = 0; l < layers; l++) {
+          many.add(new LayerPrediction(out.oneToManyLogits().get(l), out.oneToManyBoxes().get(l)));
+        }
+        float[] l = logits.toFloatArray();
+        float[] bx = boxes.toFloatArray();
+        requireFinite(l, bx, step);
+        units.addAll(MatchInput.ofLayers(l, bx, layers, (int) logits.getShape().get(2),
+            (int) logits.getShape().get(3), repeated));
+      }
+    }
     CompletableFuture<List<List<Matching>>> matchings = matching.match(step, units, targets.size());
     meter.lap(StageTimes.Meter.MATCH_SEND);
-    return new InFlight(scope, predictions, targets, proposals, denoised, matchings,
-        out.predMasks(), range);
+    return new InFlight(scope, predictions, targets, proposals, denoised, many, repeated,
+        matchings, out.predMasks(), range);
   }
 
   /**

@@ -16,6 +16,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *     needs {@code with_box_refine} (off)
  * @param denoising denoising queries during training (not in the reference; off); needs
  *     {@code two_stage}
+ * @param oneToMany the one-to-many auxiliary queries of hybrid matching during training (not in
+ *     the reference; off); needs {@code two_stage}
+ * @param lookForwardTwice DINO's look-forward-twice: each layer's refined box keeps the gradient
+ *     into the reference it refined, so a layer's loss also trains the previous layer's box head
+ *     (not in the reference; off); needs {@code with_box_refine}
  */
 public record DeformableOptions(
     @JsonProperty("num_feature_levels") int numFeatureLevels,
@@ -23,11 +28,16 @@ public record DeformableOptions(
     @JsonProperty("dec_n_points") int decNPoints,
     @JsonProperty("with_box_refine") boolean withBoxRefine,
     @JsonProperty("two_stage") boolean twoStage,
-    @JsonProperty("denoising") Denoising denoising) {
+    @JsonProperty("denoising") Denoising denoising,
+    @JsonProperty("one_to_many") OneToMany oneToMany,
+    @JsonProperty("look_forward_twice") boolean lookForwardTwice) {
 
   public DeformableOptions {
     if (denoising == null) { // configs written before the option existed
       denoising = Denoising.off();
+    }
+    if (oneToMany == null) {
+      oneToMany = OneToMany.off();
     }
     check(numFeatureLevels == 1 || numFeatureLevels >= 3, "num_feature_levels",
         "must be 1 (the last backbone stage only) or >= 3 (stages 2 and up, then extra levels), got "
@@ -39,6 +49,17 @@ public record DeformableOptions(
             + " refinement heads)");
     check(!denoising.enabled() || twoStage, "denoising",
         "needs two_stage (the denoising queries take their positions as the proposals do)");
+    check(!oneToMany.enabled() || twoStage, "one_to_many",
+        "needs two_stage (the one-to-many queries are the next encoder proposals)");
+    check(!lookForwardTwice || withBoxRefine, "look_forward_twice",
+        "needs with_box_refine (it changes how the refined boxes pass their gradient)");
+  }
+
+  /** Without the one-to-many branch and look-forward-twice. */
+  public DeformableOptions(int numFeatureLevels, int encNPoints, int decNPoints,
+      boolean withBoxRefine, boolean twoStage, Denoising denoising) {
+    this(numFeatureLevels, encNPoints, decNPoints, withBoxRefine, twoStage, denoising,
+        OneToMany.off(), false);
   }
 
   /** Without denoising queries. */

@@ -18,9 +18,19 @@ import ai.djl.ndarray.NDArray;
  * @param dnBoxes with denoising queries: [L, B, D, 4] their cxcywh boxes; otherwise null
  * @param predMasks DETRsegm: [B, Q, H/4, W/4] mask logits of the last decoder layer's queries
  *     (the reference's {@code pred_masks}); otherwise null
+ * @param oneToManyLogits with the one-to-many queries of hybrid matching (training only):
+ *     [L, B, N, K] their class logits per decoder layer; otherwise null
+ * @param oneToManyBoxes with the one-to-many queries: [L, B, N, 4] cxcywh; otherwise null
  */
 public record DetrOutput(NDArray logits, NDArray boxes, NDArray encLogits, NDArray encBoxes,
-    NDArray dnLogits, NDArray dnBoxes, NDArray predMasks) {
+    NDArray dnLogits, NDArray dnBoxes, NDArray predMasks, NDArray oneToManyLogits,
+    NDArray oneToManyBoxes) {
+
+  /** No one-to-many queries. */
+  public DetrOutput(NDArray logits, NDArray boxes, NDArray encLogits, NDArray encBoxes,
+      NDArray dnLogits, NDArray dnBoxes, NDArray predMasks) {
+    this(logits, boxes, encLogits, encBoxes, dnLogits, dnBoxes, predMasks, null, null);
+  }
 
   /** No masks. */
   public DetrOutput(NDArray logits, NDArray boxes, NDArray encLogits, NDArray encBoxes,
@@ -40,7 +50,13 @@ public record DetrOutput(NDArray logits, NDArray boxes, NDArray encLogits, NDArr
 
   /** These predictions with DETRsegm's mask logits, [B, Q, H/4, W/4]. */
   public DetrOutput withMasks(NDArray masks) {
-    return new DetrOutput(logits, boxes, encLogits, encBoxes, dnLogits, dnBoxes, masks);
+    return new DetrOutput(logits, boxes, encLogits, encBoxes, dnLogits, dnBoxes, masks,
+        oneToManyLogits, oneToManyBoxes);
+  }
+
+  /** The predictions of one-to-many queries are present. */
+  public boolean hasOneToMany() {
+    return oneToManyLogits != null;
   }
 
   /** DETRsegm: the mask logits are present. */

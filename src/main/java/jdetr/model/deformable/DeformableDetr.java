@@ -206,36 +206,51 @@ public final class DeformableDetr extends DetectionTransformer {
   }
 
   /**
-   * A training forward with denoising queries (the config's {@code denoising}): the matching
-   * queries' predictions, which the denoising queries cannot change, and the denoising queries'
-   * own in {@link DetrOutput#dnLogits()} and {@link DetrOutput#dnBoxes()}. Without queries (null,
-   * or none because no image has a target) this is {@code forward(images, mask, true)}.
+   * A training forward with denoising queries (the config's {@code denoising}) and one-to-many
+   * queries (its {@code one_to_many}): the one-to-one queries' predictions, which neither of the
+   * other groups can change ({@link QueryGroups}), the denoising queries' in
+   * {@link DetrOutput#dnLogits()} and {@link DetrOutput#dnBoxes()}, the one-to-many queries' in
+   * {@link DetrOutput#oneToManyLogits()} and {@link DetrOutput#oneToManyBoxes()}. Without either
+   * (no denoising queries, or none because no image has a target, and no one-to-many queries)
+   * this is {@code forward(images, mask, true)}.
    */
   public DetrOutput forward(NDArray images, NDArray mask, DenoisingQueries dn) {
-    if (dn == null || dn.perImage() == 0) {
+    int many = options.oneToMany().queries();
+    boolean denoising = dn != null && dn.perImage() > 0;
+    if (!denoising && many == 0) {
       return forward(images, mask, true);
     }
-    if (labelEnc == null) {
+    if (denoising && labelEnc == null) {
       throw new IllegalStateException("denoising queries given to a model built without denoising");
     }
     MultiScaleFeatures f = multiScaleFeatures(images, mask, true);
     NDManager m = images.getManager();
-    int b = dn.images();
-    int d = dn.perImage();
-    int k = config.numClasses();
     int q = config.numQueries();
-    NDArray content = GraphSafe.create(m, dn.oneHotLabels(k), new Shape(b, d, k))
-        .matMul(labelEnc.table()); // [B, D, C], padding all zero
-    NDArray boxes = GraphSafe.create(m, dn.boxes(), new Shape(b, d, 4)); // cxcywh
-    NDArray selfAttnBias = GraphSafe.create(m, dn.selfAttentionBias(q),
-        new Shape(1, 1, q + d, q + d));
+    QueryGroups groups = new QueryGroups(q, many, denoising ? dn.groups() : 0,
+        denoising ? dn.slots() : 0);
+    int n = groups.total();
+    NDArray selfAttnBias = GraphSafe.create(m, groups.selfAttentionBias(), new Shape(1, 1, n, n));
+    DeformableTransformer.DenoisingInput input = null;
+    if (denoising) {
+      int b = dn.images();
+      int d = dn.perImage();
+      int k = config.numClasses();
+      NDArray content = GraphSafe.create(m, dn.oneHotLabels(k), new Shape(b, d, k))
+          .matMul(labelEnc.table()); // [B, D, C], padding all zero
+      NDArray boxes = GraphSafe.create(m, dn.boxes(), new Shape(b, d, 4)); // cxcywh
+      input = new DeformableTransformer.DenoisingInput(content, boxes, selfAttnBias);
+    }
     DeformableTransformer.Output t = transformer.forward(f.srcs(), f.masks(), f.positions(), null,
-        new DeformableTransformer.DenoisingInput(content, boxes, selfAttnBias), true);
-    DetrOutput all = heads(t); // [L, B, Q + D, ...]
-    String matching = ":, :, :" + q;
-    String denoising = ":, :, " + q + ":";
-    return new DetrOutput(all.logits().get(matching), all.boxes().get(matching), all.encLogits(),
-        all.encBoxes(), all.logits().get(denoising), all.boxes().get(denoising));
+        many, input, selfAttnBias, true);
+    DetrOutput all = heads(t); // [L, B, Q + N + D, ...]
+    String oneToOne = ":, :, :" + q;
+    String oneToMany = ":, :, " + q + ":" + (q + many);
+    String denoised = ":, :, " + (q + many) + ":";
+    return new DetrOutput(all.logits().get(oneToOne), all.boxes().get(oneToOne),
+        all.encLogits(), all.encBoxes(),
+        denoising ? all.logits().get(denoised) : null, denoising ? all.boxes().get(denoised) : null,
+        null, many > 0 ? all.logits().get(oneToMany) : null,
+        many > 0 ? all.boxes().get(oneToMany) : null);
   }
 
   /** The deformable transformer on the multi-scale features. */

@@ -42,6 +42,7 @@ public final class DeformableTransformer extends TorchBlock {
    * @param content [N, D, C] added to the content the query boxes give
    * @param boxes [N, D, 4] cxcywh in [0, 1], the queries' reference boxes
    * @param selfAttnBias [1, 1, Q + D, Q + D] additive self-attention bias, -inf where blocked
+   *     (with one-to-many queries the caller passes the whole mask on its own)
    */
   public record DenoisingInput(NDArray content, NDArray boxes, NDArray selfAttnBias) {}
 
@@ -122,8 +123,23 @@ public final class DeformableTransformer extends TorchBlock {
    */
   public Output forward(List<NDArray> srcs, List<NDArray> masks, List<NDArray> posEmbeds,
       NDArray queryEmbed, DenoisingInput dn, boolean training) {
-    if (dn != null && !twoStage()) {
-      throw new IllegalArgumentException("denoising queries need the two-stage transformer");
+    return forward(srcs, masks, posEmbeds, queryEmbed, 0, dn,
+        dn == null ? null : dn.selfAttnBias(), training);
+  }
+
+  /**
+   * As {@link #forward(List, List, List, NDArray, DenoisingInput, boolean)} with
+   * {@code oneToMany} more queries (two-stage): the next top-scoring proposals after the Q
+   * one-to-one queries', decoded between those and the denoising queries ({@link QueryGroups}).
+   *
+   * @param selfAttnBias [1, 1, Q + N + D, Q + N + D] additive bias (-inf = blocked), or null
+   */
+  public Output forward(List<NDArray> srcs, List<NDArray> masks, List<NDArray> posEmbeds,
+      NDArray queryEmbed, int oneToMany, DenoisingInput dn, NDArray selfAttnBias,
+      boolean training) {
+    if ((dn != null || oneToMany > 0) && !twoStage()) {
+      throw new IllegalArgumentException(
+          "denoising and one-to-many queries need the two-stage transformer");
     }
     FeatureLevels levels = FeatureLevels.of(srcs);
     NDList srcFlat = new NDList();
@@ -153,10 +169,16 @@ public final class DeformableTransformer extends TorchBlock {
       NDArray outputMemory = encOutputNorm.forward(encOutput.forward(p.memory()));
       encLogits = proposalClassHead.forward(outputMemory); // [N, S, K]
       encBoxes = proposalBoxHead.forward(outputMemory).add(p.proposals()); // [N, S, 4]
+      long tokens = encLogits.getShape().get(1);
+      if (numQueries + oneToMany > tokens) {
+        throw new IllegalArgumentException("two-stage: " + numQueries + " queries + " + oneToMany
+            + " one-to-many queries need as many encoder proposals, the images give " + tokens
+            + " (model.num_queries, model.deformable.one_to_many.queries)");
+      }
       NDArray top = encLogits.get("..., 0").stopGradient()
-          .topK(numQueries, 1, true, true).get(1); // [N, Q]
+          .topK(numQueries + oneToMany, 1, true, true).get(1); // [N, Q + N1], sorted
       NDArray topBoxes = encBoxes.stopGradient()
-          .gather(top.expandDims(2).repeat(2, 4), 1); // [N, Q, 4] detached
+          .gather(top.expandDims(2).repeat(2, 4), 1); // [N, Q + N1, 4] detached
       reference = Activation.sigmoid(topBoxes);
       NDArray posTransOut = posTransNorm.forward(
           posTrans.forward(TwoStageProposals.positionEmbedding(topBoxes, dModel / 2)));
@@ -178,7 +200,7 @@ public final class DeformableTransformer extends TorchBlock {
       reference = Activation.sigmoid(referencePoints.forward(queryPos)); // [N, Q, 2]
     }
     DeformableDecoder.Output d = decoder.forward(tgt, reference, memory, levels, validRatios,
-        queryPos, mask, dn == null ? null : dn.selfAttnBias(), training);
+        queryPos, mask, selfAttnBias, training);
     return new Output(d.states(), reference, new ArrayList<>(d.references()), encLogits,
         encBoxes, memory);
   }

@@ -101,32 +101,17 @@ public record DenoisingQueries(int images, int groups, int slots, int[] labels, 
 
   /** {@link #blocked} as an additive attention bias: -inf where blocked, else 0. */
   public float[] selfAttentionBias(int numQueries) {
-    boolean[] blocked = blocked(numQueries);
-    float[] bias = new float[blocked.length];
-    for (int i = 0; i < bias.length; i++) {
-      bias[i] = blocked[i] ? Float.NEGATIVE_INFINITY : 0f;
-    }
-    return bias;
+    return new QueryGroups(numQueries, 0, groups, slots).selfAttentionBias();
   }
 
   /**
    * Which query may attend to which in the decoder's self-attention, for {@code numQueries}
    * matching queries followed by these denoising queries: a matching query sees only matching
-   * queries; a denoising query sees the matching queries and its own group.
+   * queries; a denoising query sees the matching queries and its own group ({@link QueryGroups}).
    *
    * @return [(Q + G M) * (Q + G M)] row-major, row = attending query, true = blocked
    */
   public boolean[] blocked(int numQueries) {
-    int m = slots;
-    int n = numQueries + perImage();
-    boolean[] blocked = new boolean[n * n];
-    for (int row = 0; row < n; row++) {
-      for (int col = numQueries; col < n; col++) {
-        boolean sameGroup = row >= numQueries
-            && (row - numQueries) / m == (col - numQueries) / m;
-        blocked[row * n + col] = !sameGroup;
-      }
-    }
-    return blocked;
+    return new QueryGroups(numQueries, 0, groups, slots).blocked();
   }
 }
