@@ -1,0 +1,77 @@
+package jdetr.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.Map;
+import java.util.Random;
+import jdetr.data.Batch;
+import jdetr.loss.CriterionConfig;
+import jdetr.loss.SetCriterion;
+import jdetr.matcher.HungarianMatcher;
+import jdetr.matcher.MatcherConfig;
+import jdetr.model.DeformableOptions;
+import jdetr.model.Denoising;
+import jdetr.model.DetectionTransformer;
+import jdetr.model.DetrConfig;
+import jdetr.model.ModelBuilder;
+import jdetr.model.OneToMany;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A step with one-to-many and denoising queries: the one-to-many terms are logged, and a step
+ * split into micro-batches still equals the full-batch step.
+ */
+class OneToManyStepTest {
+
+  private static final DetrConfig HYBRID = DetrConfig.builder(
+          DetrConfig.Architecture.DEFORMABLE_DETR)
+      .backbone("resnet18").hiddenDim(32).nheads(2).encLayers(1).decLayers(2).dimFeedforward(32)
+      .numQueries(6).numClasses(4).dropout(0)
+      .deformable(new DeformableOptions(4, 2, 2, true, true, new Denoising(2, 0.2, 0.4),
+          new OneToMany(8, 3, 1.0), false)).build();
+
+  @Test
+  void oneToManyTermsJoinTheLossAndMicroBatchesGiveTheFullBatchParameters() {
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      Engine.getInstance().setRandomSeed(21);
+      Batch batch = TrainStepTest.batch(new Random(9), 4);
+      DetectionTransformer full = ModelBuilder.build(HYBRID, m);
+      DetectionTransformer split = ModelBuilder.build(HYBRID, m);
+      split.loadStateDict(full.stateDict(), false);
+      TrainStep a = step(full, 1, m);
+      TrainStep b = step(split, 2, m);
+      for (long s = 1; s <= 2; s++) {
+        long n = s;
+        StepLog la = EngineRandom.forStep(4, n, () -> a.run(batch, n));
+        StepLog lb = EngineRandom.forStep(4, n, () -> b.run(batch, n));
+        assertThat(la.values()).containsKeys("loss_ce_one2many", "loss_bbox_one2many",
+            "loss_giou_one2many_0", "loss_ce_dn", "loss_ce_enc", "loss_ce");
+        assertThat(la.values().get("loss_bbox_one2many")).isPositive();
+        assertThat(lb.values().keySet()).containsExactlyElementsOf(la.values().keySet());
+        for (String k : la.values().keySet()) {
+          assertThat(lb.values().get(k)).as(k).isCloseTo(la.values().get(k),
+              Offset.offset(1e-5 * Math.max(1, Math.abs(la.values().get(k)))));
+        }
+      }
+      Map<String, NDArray> pa = full.stateDict();
+      Map<String, NDArray> pb = split.stateDict();
+      for (String k : pa.keySet()) {
+        assertThat(pa.get(k).sub(pb.get(k)).abs().max().getFloat()).as(k)
+            .isLessThanOrEqualTo(1e-6f);
+      }
+    }
+  }
+
+  private static TrainStep step(DetectionTransformer detr, int microBatches, NDManager m) {
+    AdamW adamw = new AdamW(ParameterGroups.reference(true, TrainableParameters.of(detr), 1e-4,
+        1e-5), AdamWConfig.DETR, m);
+    return new TrainStep(detr, new SetCriterion(CriterionConfig.deformableDetr(),
+        HYBRID.numClasses()),
+        MatchingSource.local(new HungarianMatcher(MatcherConfig.DEFORMABLE_DETR)), adamw, 0.1,
+        microBatches, m);
+  }
+}
