@@ -20,17 +20,23 @@ import jdetr.model.nn.TorchBlock;
  * the reference, {@code sigmoid(bbox_embed[i](out) + inverse_sigmoid(ref))} (only the centre when
  * the reference is a point, which then becomes a box), detached, for layer i + 1. Two-stage models
  * also list the class heads here ({@code class_embed.N}, used for the encoder proposals).
+ *
+ * <p>With look-forward-twice (DINO) the reference listed for layer i + 1's prediction is the
+ * refined box before the detach: layer i + 1's box loss then also trains layer i's box head and
+ * output, while layer i + 1 itself still samples at the detached box.
  */
 public final class DeformableDecoder extends TorchBlock {
 
   /**
    * @param states the output of every layer, [N, Q, C] each
-   * @param references the reference of every layer's output (after its refinement), [N, Q, 2|4]
+   * @param references the reference of every layer's output (after its refinement), [N, Q, 2|4];
+   *     detached unless look-forward-twice
    */
   public record Output(List<NDArray> states, List<NDArray> references) {}
 
   private final List<DeformableDecoderLayer> layers = new ArrayList<>();
   private ModuleList<Mlp> bboxEmbed;
+  private boolean lookForwardTwice;
 
   public DeformableDecoder(int numLayers, int dModel, int dFfn, float dropout, int levels,
       int heads, int points, boolean trainable) {
@@ -47,6 +53,14 @@ public final class DeformableDecoder extends TorchBlock {
           + " decoder layers");
     }
     bboxEmbed = child("bbox_embed", heads);
+  }
+
+  /** DINO's look-forward-twice: the references returned keep their gradient (box refinement). */
+  void lookForwardTwice() {
+    if (bboxEmbed == null) {
+      throw new IllegalStateException("look-forward-twice needs the box refinement heads");
+    }
+    lookForwardTwice = true;
   }
 
   /** Lists the class heads under this decoder's names (two-stage; they are the detector's). */
@@ -88,10 +102,13 @@ public final class DeformableDecoder extends TorchBlock {
           refined = NDArrays.concat(new NDList(
               delta.get("..., :2").add(InverseSigmoid.of(ref)), delta.get("..., 2:")), -1);
         }
-        ref = Activation.sigmoid(refined).stopGradient().reshape(n, q, 4);
+        NDArray refinedBox = Activation.sigmoid(refined).reshape(n, q, 4); // [N, Q, 4] cxcywh
+        ref = refinedBox.stopGradient();
+        references.add(lookForwardTwice ? refinedBox : ref);
+      } else {
+        references.add(ref);
       }
       states.add(out);
-      references.add(ref);
     }
     return new Output(states, references);
   }

@@ -83,6 +83,9 @@ public final class DeformableDetr extends DetectionTransformer {
       classEmbed = child("class_embed", new ModuleList<>(classes));
       bboxEmbed = child("bbox_embed", new ModuleList<>(boxes));
       transformer.decoder().refineBoxesWith(bboxEmbed);
+      if (options.lookForwardTwice()) {
+        transformer.decoder().lookForwardTwice();
+      }
     } else {
       classEmbed = child("class_embed",
           ModuleList.shared(classHead(d, config.numClasses()), numPred));
