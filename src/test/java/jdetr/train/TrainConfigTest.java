@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.List;
 import jdetr.model.Denoising;
+import jdetr.model.OneToMany;
 import org.junit.jupiter.api.Test;
 
 class TrainConfigTest {
@@ -72,5 +73,33 @@ class TrainConfigTest {
         List.of("data.root=DIR", "weights=official.pth"));
     assertThat(finetune.weights()).isEqualTo(Path.of("official.pth"));
     assertThat(finetune.lrBackbone()).isEqualTo(1e-5);
+  }
+
+  @Test
+  void dinoRecipesTurnTheSwitchesOnAndClassLossIsChecked() throws Exception {
+    TrainConfig demo = TrainConfig.load(Path.of("conf/shapes-demo-dino.json"), List.of());
+    assertThat(demo.model().deformable().oneToMany()).isEqualTo(new OneToMany(60, 6, 1.0));
+    assertThat(demo.model().deformable().lookForwardTwice()).isTrue();
+    assertThat(demo.losses().varifocal()).isTrue();
+    assertThat(demo.losses().criterion(demo.model().classLoss(), true).varifocal()).isTrue();
+    assertThat(TrainConfig.resolve(demo.toJson(), List.of(), "state.json")).isEqualTo(demo);
+    TrainConfig plain = TrainConfig.load(Path.of("conf/shapes-demo.json"), List.of());
+    assertThat(plain.losses().varifocal()).isFalse();
+    assertThat(plain.model().deformable().oneToMany().enabled()).isFalse();
+    assertThat(plain.model().deformable().lookForwardTwice()).isFalse();
+    TrainConfig dino = TrainConfig.load(Path.of("conf/dino-deformable-r50.json"),
+        List.of("data.root=DIR"));
+    assertThat(dino.model().numQueries()).isEqualTo(900);
+    assertThat(dino.lrDrop()).isEqualTo(11);
+    assertThat(dino.losses().clsLossCoef()).isEqualTo(1.0);
+    assertThat(TrainConfig.load(Path.of("conf/shapes-demo.json"), List.of(
+        "loss.class_loss=varifocal", "model.deformable.one_to_many.queries=30",
+        "model.deformable.look_forward_twice=true")).model().deformable().oneToMany().queries())
+        .isEqualTo(30);
+    assertThatThrownBy(() -> TrainConfig.resolve(JSON.createObjectNode(),
+        List.of("loss.class_loss=vfl"), "r")).hasMessageContaining("loss.class_loss");
+    assertThatThrownBy(() -> TrainConfig.resolve(JSON.createObjectNode(),
+        List.of("loss.class_loss=varifocal"), "r").losses().criterion(
+            jdetr.loss.ClassLoss.SOFTMAX_CE, true)).hasMessageContaining("varifocal");
   }
 }
