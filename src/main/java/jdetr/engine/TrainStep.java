@@ -54,8 +54,9 @@ import jdetr.model.deformable.DenoisingQueries;
  * are alive at a time. With denoising queries (two-stage Deformable DETR with {@code denoising}),
  * they are drawn once for the step, each micro-batch runs its images' share, and their loss terms
  * join the micro-batch's loss; so do the terms of the one-to-many queries of hybrid matching
- * ({@code one_to_many}), matched with the rest against the repeated targets. libtorch's grad mode is per OS thread and DJL allows one gradient
- * collector per JVM: one thread owns the model and runs every step.
+ * ({@code one_to_many}), matched with the rest against the repeated targets. libtorch's grad mode
+ * is per OS thread and DJL allows one gradient collector per JVM: one thread owns the model and
+ * runs every step.
  */
 public final class TrainStep {
 
