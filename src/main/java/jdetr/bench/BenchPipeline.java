@@ -158,7 +158,7 @@ final class BenchPipeline implements AutoCloseable {
   private static BenchPipeline withRequesters(Vertx vertx, ClusterNode node, MatcherNodes nodes,
       List<StageDescriptor> all, TrainConfig config) throws Exception {
     String fingerprint = RecipeFingerprint.of(config,
-        TrainData.openOrGenerate(config.dataRoot(), config.synth())[0]);
+        TrainData.openOrGenerate(config.data())[0]);
     JsonObject trainer = all.stream().filter(StageDescriptors::isTrainer)
         .map(StageDescriptor::config).findFirst().orElse(new JsonObject());
     Duration timeout = Duration.ofSeconds(trainer.getLong("timeoutSeconds", 120L));

@@ -61,7 +61,7 @@ record TrainBenchConfig(String name, TrainConfig train, DetrConfig model, TrainD
         config = TrainConfig.load(recipe, all);
       }
     }
-    CocoPaths[] splits = TrainData.openOrGenerate(config.dataRoot(), config.synth());
+    CocoPaths[] splits = TrainData.openOrGenerate(config.data());
     CocoDataset train = CocoDataset.open(splits[0]);
     return new TrainBenchConfig(name, config, config.modelFor(train.numClasses()),
         new TrainData(train, new TrainTransform(config.augmentation()), config.batchSize(),

@@ -14,7 +14,8 @@ public final class EvalResultCodec extends BinaryCodec<EvalResult> {
   protected void write(WireWriter out, EvalResult m) {
     out.writeString(m.checkpoint()).writeLong(m.step()).writeInt(m.epoch())
         .writeDoubles(m.stats(), m.stats().length).writeDouble(m.seconds()).writeString(m.error())
-        .writeDoubles(m.maskStats(), m.maskStats().length);
+        .writeDoubles(m.maskStats(), m.maskStats().length)
+        .writeDoubles(m.panoptic(), m.panoptic().length);
   }
 
   @Override
@@ -26,6 +27,11 @@ public final class EvalResultCodec extends BinaryCodec<EvalResult> {
     double seconds = in.readDouble("seconds");
     String error = in.readString("error", MAX_TEXT_BYTES);
     double[] maskStats = in.readDoubles("mask_stats", -1);
+    double[] panoptic = in.readDoubles("panoptic", -1);
+    if (panoptic.length != 0 && panoptic.length != 4 * EvalResult.PANOPTIC_GROUPS.size()) {
+      throw new WireFormatException(name() + ": " + panoptic.length
+          + " panoptic numbers, expected 0 or " + 4 * EvalResult.PANOPTIC_GROUPS.size());
+    }
     if (error.isEmpty() && stats.length != EvalResult.STATS) {
       throw new WireFormatException(name() + ": " + stats.length + " COCO numbers, expected "
           + EvalResult.STATS);
@@ -34,6 +40,6 @@ public final class EvalResultCodec extends BinaryCodec<EvalResult> {
       throw new WireFormatException(name() + ": " + maskStats.length
           + " COCO mask numbers, expected 0 or " + EvalResult.STATS);
     }
-    return new EvalResult(checkpoint, step, epoch, stats, seconds, error, maskStats);
+    return new EvalResult(checkpoint, step, epoch, stats, seconds, error, maskStats, panoptic);
   }
 }

@@ -12,24 +12,28 @@ import jdetr.mask.Segmentation;
  * A COCO-format detection dataset: the annotations file plus the image folder. Index {@code i}
  * is the i-th image id in ascending order (torchvision's {@code CocoDetection} order); its target
  * is prepared exactly as the reference's {@code ConvertCocoPolysToMask}, with instance masks when
- * the dataset was opened {@link #withMasks} (the reference's {@code return_masks}).
+ * the dataset was opened {@link #withMasks} (the reference's {@code return_masks}). A COCO panoptic
+ * split ({@link CocoPaths#panoptic}) takes its targets from the PNGs as the reference's {@code
+ * CocoPanoptic}, masks always included; its annotations file is the instances view of it.
  */
 public final class CocoDataset {
   private final CocoAnnotationFile groundTruth;
   private final Path imageFolder;
   private final Path normalizedFolder;
   private final CocoSegmentations segmentations;
+  private final CocoPanopticReader panoptic;
 
   public CocoDataset(CocoAnnotationFile groundTruth, Path imageFolder) {
-    this(groundTruth, imageFolder, null);
+    this(groundTruth, imageFolder, null, null);
   }
 
   private CocoDataset(CocoAnnotationFile groundTruth, Path imageFolder,
-      CocoSegmentations segmentations) {
+      CocoSegmentations segmentations, CocoPanopticReader panoptic) {
     this.groundTruth = groundTruth;
     this.imageFolder = imageFolder;
     this.normalizedFolder = imageFolder.toAbsolutePath().normalize();
     this.segmentations = segmentations;
+    this.panoptic = panoptic;
   }
 
   /**
@@ -38,13 +42,18 @@ public final class CocoDataset {
    * as it is.
    */
   public CocoDataset withMasks(boolean masks) throws IOException {
-    if (!masks || segmentations != null) return this;
-    return new CocoDataset(groundTruth, imageFolder, CocoSegmentations.of(groundTruth));
+    if (!masks || segmentations != null || panoptic != null) return this;
+    return new CocoDataset(groundTruth, imageFolder, CocoSegmentations.of(groundTruth), null);
   }
 
   /** Whether targets carry instance masks. */
   public boolean masks() {
-    return segmentations != null;
+    return segmentations != null || panoptic != null;
+  }
+
+  /** Whether this is a COCO panoptic split (targets from its PNGs). */
+  public boolean panoptic() {
+    return panoptic != null;
   }
 
   /** The segmentations of the annotations, or null when masks were not requested. */
@@ -54,7 +63,17 @@ public final class CocoDataset {
 
   /** The dataset of a split; its annotations file is parsed once per process. */
   public static CocoDataset open(CocoPaths paths) throws IOException {
-    return new CocoDataset(CocoAnnotationCache.load(paths.annotations()), paths.images());
+    CocoAnnotationFile file = CocoAnnotationCache.load(paths.annotations());
+    if (paths.panoptic() != null) {
+      CocoPanopticReader reader = CocoPanopticReader.open(paths.panoptic());
+      if (reader.size() != file.imageCount()) {
+        throw new CocoFormatException(paths.annotations() + ": " + file.imageCount()
+            + " images, but " + paths.panoptic().annotations() + " has " + reader.size()
+            + "; delete the former to derive it again");
+      }
+      return new CocoDataset(file, paths.images(), null, reader);
+    }
+    return new CocoDataset(file, paths.images());
   }
 
   public CocoAnnotationFile groundTruth() {
@@ -112,6 +131,16 @@ public final class CocoDataset {
   /** Decodes the image at {@code index} and prepares its target. */
   public Example load(int index, ImageDecoder decoder) throws IOException {
     RgbImage image = decoder.decode(imageFile(index));
+    if (panoptic != null) {
+      PanopticTarget t = panoptic.target(index);
+      if (t.imageId() != imageId(index) || t.width() != image.width()
+          || t.height() != image.height()) {
+        throw new CocoFormatException("image " + t.imageId() + " (" + t.image() + "): "
+            + t.width() + "x" + t.height() + " in its PNG, the dataset's image " + imageId(index)
+            + " decodes to " + image.width() + "x" + image.height());
+      }
+      return new Example(image, t.pixelTarget());
+    }
     return new Example(image, target(index, image.width(), image.height()));
   }
 

@@ -11,8 +11,16 @@ import java.util.List;
  *
  * @param annotations the annotations JSON file
  * @param images the folder the {@code file_name}s are relative to
+ * @param panoptic for a COCO panoptic split, where it lives: the targets come from its PNGs and
+ *     {@code annotations} is the instances view derived from it ({@link PanopticInstances});
+ *     null for a COCO instances split
  */
-public record CocoPaths(Path annotations, Path images) {
+public record CocoPaths(Path annotations, Path images, CocoPanopticReader.Layout panoptic) {
+
+  /** A COCO instances split. */
+  public CocoPaths(Path annotations, Path images) {
+    this(annotations, images, null);
+  }
 
   /**
    * The usual layouts under a dataset root, first match wins: annotations

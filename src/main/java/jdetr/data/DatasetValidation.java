@@ -51,7 +51,7 @@ public final class DatasetValidation {
     int[] categoryIds = v.categories(gt.categories(),
         options.numClasses() > 0 ? options.numClasses() : gt.numClasses());
     v.annotations(gt, categoryIds);
-    if (dataset.masks()) v.segmentations(gt, dataset.segmentations());
+    if (dataset.segmentations() != null) v.segmentations(gt, dataset.segmentations());
     if (options.checkFiles()) v.files(dataset, options.limits());
     int withoutObjects = 0;
     for (int i = 0; i < gt.imageCount(); i++) {

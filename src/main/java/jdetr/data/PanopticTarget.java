@@ -48,4 +48,21 @@ public record PanopticTarget(
     }
     return masks;
   }
+
+  /**
+   * The training target before the transforms (the reference's {@code CocoPanoptic} target): every
+   * segment, crowd ones included, with its label, its box, {@code iscrowd}, the JSON's area and
+   * its mask; the image's size as both original and current size.
+   */
+  public PixelTarget pixelTarget() {
+    int n = size();
+    float[] a = new float[n];
+    boolean[] crowd = new boolean[n];
+    for (int k = 0; k < n; k++) {
+      a[k] = area[k];
+      crowd[k] = iscrowd[k] != 0;
+    }
+    return new PixelTarget(imageId, labels.clone(), boxes.clone(), a, crowd, height, width, height,
+        width, new InstanceMasks(n, height, width, masks()));
+  }
 }

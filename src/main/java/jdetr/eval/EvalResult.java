@@ -12,11 +12,16 @@ package jdetr.eval;
  * @param seconds wall time of the evaluation
  * @param error why the evaluation failed, or empty
  * @param maskStats the 12 COCO mask summary numbers when the model predicts masks, else empty
+ * @param panoptic on panoptic data, the panoptic quality: pq, sq, rq, n of All, Things and Stuff
+ *     (12 numbers, {@link #PANOPTIC_GROUPS}); else empty
  */
 public record EvalResult(String checkpoint, long step, int epoch, double[] stats, double seconds,
-    String error, double[] maskStats) {
+    String error, double[] maskStats, double[] panoptic) {
 
   public static final int STATS = 12;
+  /** The run log's names of the panoptic averages, in the order of {@link #panoptic}. */
+  public static final java.util.List<String> PANOPTIC_GROUPS = java.util.List.of("PQ_all",
+      "PQ_th", "PQ_st");
 
   public EvalResult {
     if (error.isEmpty() && stats.length != STATS) {
@@ -27,6 +32,16 @@ public record EvalResult(String checkpoint, long step, int epoch, double[] stats
       throw new IllegalArgumentException("a mask evaluation has " + STATS + " COCO numbers, got "
           + maskStats.length);
     }
+    if (panoptic.length != 0 && panoptic.length != 4 * PANOPTIC_GROUPS.size()) {
+      throw new IllegalArgumentException("a panoptic evaluation has " + 4 * PANOPTIC_GROUPS.size()
+          + " numbers, got " + panoptic.length);
+    }
+  }
+
+  /** An evaluation without panoptic numbers. */
+  public EvalResult(String checkpoint, long step, int epoch, double[] stats, double seconds,
+      String error, double[] maskStats) {
+    this(checkpoint, step, epoch, stats, seconds, error, maskStats, new double[0]);
   }
 
   /** An evaluation of boxes only. */

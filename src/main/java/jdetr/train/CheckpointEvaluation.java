@@ -72,8 +72,7 @@ public final class CheckpointEvaluation implements AutoCloseable {
       JsonNode state = JSON.readTree(stateFile.toFile());
       TrainConfig recipe = TrainConfig.fromStored(state.get("config").toString());
       ValEvaluation.Stats stats = val(recipe).run(model, stopped);
-      return new EvalResult(dir.toString(), step, epoch, stats.bbox(), seconds(start), "",
-          stats.masksOrEmpty());
+      return stats.result(dir.toString(), step, epoch, seconds(start));
     } catch (CancellationException e) {
       throw e;
     } catch (Exception | OutOfMemoryError e) {
@@ -96,11 +95,11 @@ public final class CheckpointEvaluation implements AutoCloseable {
   }
 
   private ValEvaluation val(TrainConfig recipe) throws java.io.IOException {
-    String key = recipe.dataRoot().toAbsolutePath() + "|" + recipe.augmentation().valSize() + "|"
+    String key = recipe.dataRoot().toAbsolutePath() + "|" + recipe.data().format() + "|" + recipe.augmentation().valSize() + "|"
         + recipe.augmentation().maxSize() + "|" + recipe.batchSize();
     if (val == null || !key.equals(valKey)) {
       // an eval node of a synthetic recipe makes the dataset itself, as trainer and data nodes do
-      CocoPaths paths = TrainData.openOrGenerate(recipe.dataRoot(), recipe.synth())[1];
+      CocoPaths paths = TrainData.openOrGenerate(recipe.data())[1];
       val = new ValEvaluation(paths, new ValTransform(recipe.augmentation()), recipe.batchSize());
       valKey = key;
     }

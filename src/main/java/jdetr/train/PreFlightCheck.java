@@ -25,7 +25,7 @@ public final class PreFlightCheck {
   public static void run(TrainConfig config) throws IOException {
     ValidationOptions options = new ValidationOptions(false, true, ImageLimits.DEFAULT,
         config.numClassesFromData() ? 0 : config.model().numClasses());
-    for (CocoPaths split : TrainData.openOrGenerate(config.dataRoot(), config.synth())) {
+    for (CocoPaths split : TrainData.openOrGenerate(config.data())) {
       DatasetValidation.check(CocoDataset.open(split).withMasks(config.model().masks()), options);
     }
   }

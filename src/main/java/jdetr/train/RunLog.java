@@ -22,7 +22,8 @@ import jdetr.io.AtomicFiles;
 /**
  * The run's {@code log.jsonl}: one line per epoch with the reference's keys ({@code train_*}
  * averages, {@code test_coco_eval_bbox} when the epoch was evaluated and {@code
- * test_coco_eval_masks} when its model predicts masks, {@code epoch},
+ * test_coco_eval_masks} when its model predicts masks, {@code test_PQ_all}, {@code test_PQ_th}
+ * and {@code test_PQ_st} ({@code {pq, sq, rq, n}}) on panoptic data, {@code epoch},
  * {@code n_parameters}), in epoch order. The line of an epoch is written once both its train
  * averages and, if it is evaluated, its evaluation are known; the evaluation may come from another
  * thread or stage while later epochs train. After each line, {@code plots/} is redrawn. Thread-safe.
@@ -51,6 +52,7 @@ public final class RunLog {
     final Unlogged epoch;
     double[] stats;
     double[] maskStats;
+    double[] panoptic;
     String failure;
 
     Pending(Unlogged epoch) {
@@ -132,6 +134,7 @@ public final class RunLog {
     if (result.ok()) {
       p.stats = result.stats().clone();
       p.maskStats = result.maskStats().length == 0 ? null : result.maskStats().clone();
+      p.panoptic = result.panoptic().length == 0 ? null : result.panoptic().clone();
       progress.printf("epoch %d: val AP %.4f AP50 %.4f (%s, %.1f s)%n", result.epoch(),
           result.stats()[0], result.stats()[1], Path.of(result.checkpoint()).getFileName(),
           result.seconds());
@@ -230,6 +233,14 @@ public final class RunLog {
       }
       if (p.maskStats != null) {
         line.put("test_coco_eval_masks", p.maskStats);
+      }
+      for (int g = 0; p.panoptic != null && g < EvalResult.PANOPTIC_GROUPS.size(); g++) {
+        Map<String, Object> average = new LinkedHashMap<>(); // the reference's {pq, sq, rq, n}
+        average.put("pq", p.panoptic[4 * g]);
+        average.put("sq", p.panoptic[4 * g + 1]);
+        average.put("rq", p.panoptic[4 * g + 2]);
+        average.put("n", (int) p.panoptic[4 * g + 3]);
+        line.put("test_" + EvalResult.PANOPTIC_GROUPS.get(g), average);
       }
       line.put("epoch", p.epoch.epoch());
       line.put("n_parameters", nParameters);

@@ -37,8 +37,8 @@ import jdetr.model.DetrConfig;
  * @param batchSize images per optimisation step (2)
  * @param microBatches parts a step is split into (1); the result does not depend on it
  * @param seed model initialisation, shuffling and augmentation (42)
- * @param dataRoot COCO-layout dataset root (annotations/instances_{train,val}2017.json …)
- * @param synth when not null and {@code dataRoot} holds no dataset, generate this synthetic one
+ * @param data the dataset: its root, format ({@code coco} or {@code coco_panoptic}) and the
+ *     synthetic one to generate when the root is empty
  * @param augmentation train and val image sizes (the reference's, or a scaled-down recipe)
  * @param evalEvery run COCO evaluation on the val split every N epochs (1), and after the last
  * @param checkpointEvery save a checkpoint every N epochs (1), and after the last
@@ -65,8 +65,7 @@ public record TrainConfig(
     int batchSize,
     int microBatches,
     long seed,
-    Path dataRoot,
-    SynthRecipe synth,
+    DataRecipe data,
     AugmentationConfig augmentation,
     int evalEvery,
     int checkpointEvery,
@@ -89,6 +88,16 @@ public record TrainConfig(
       @JsonProperty("max_objects") int maxObjects) {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The dataset root ({@code data.root}). */
+  public Path dataRoot() {
+    return data.root();
+  }
+
+  /** The synthetic dataset to generate when the root is empty ({@code data.synth}), or null. */
+  public SynthRecipe synth() {
+    return data.synth();
+  }
 
   public TrainConfig {
     positive("epochs", epochs);
@@ -136,9 +145,7 @@ public record TrainConfig(
     d.put("batch_size", 2);
     d.put("micro_batches", 1);
     d.put("seed", 42);
-    ObjectNode data = d.putObject("data");
-    data.put("root", "data/coco");
-    data.putNull("synth");
+    DataRecipe.putDefaults(d.putObject("data"));
     AugmentationConfig a = AugmentationConfig.DETR;
     ObjectNode aug = d.putObject("augmentation");
     aug.set("scales", JSON.valueToTree(a.scales()));
@@ -222,9 +229,7 @@ public record TrainConfig(
     putLosses(d, losses);
     d.put("epochs", epochs).put("lr_drop", lrDrop)
         .put("batch_size", batchSize).put("micro_batches", microBatches).put("seed", seed);
-    ObjectNode data = (ObjectNode) d.get("data");
-    data.put("root", dataRoot.toString());
-    data.set("synth", synth == null ? null : JSON.valueToTree(synth));
+    data.putInto((ObjectNode) d.get("data"));
     ObjectNode aug = (ObjectNode) d.get("augmentation");
     aug.set("scales", JSON.valueToTree(augmentation.scales()));
     aug.put("max_size", augmentation.maxSize());
@@ -250,7 +255,7 @@ public record TrainConfig(
     LossCoefficients l = losses.equals(LossCoefficients.defaults(model.classLoss()))
         ? LossCoefficients.defaults(resolved.classLoss()) : losses;
     return new TrainConfig(resolved, numClassesFromData, lr, lrBackbone, weightDecay, clipMaxNorm,
-        l, epochs, lrDrop, batchSize, microBatches, seed, dataRoot, synth, augmentation, evalEvery,
+        l, epochs, lrDrop, batchSize, microBatches, seed, data, augmentation, evalEvery,
         checkpointEvery, checkpointEverySteps, keepCheckpoints, maxStepsPerEpoch, outputDir,
         weights, segmentation, device);
   }
@@ -274,15 +279,6 @@ public record TrainConfig(
     if (fromData) {
       model.put("num_classes", 1); // placeholder until the dataset is read
     }
-    JsonNode data = t.get("data");
-    JsonNode synthNode = data.get("synth");
-    SynthRecipe synth = null;
-    if (synthNode != null && !synthNode.isNull()) {
-      synth = new SynthRecipe(synthNode.path("train").asInt(200), synthNode.path("val").asInt(50),
-          synthNode.path("size").asInt(128), synthNode.path("classes").asInt(3),
-          synthNode.path("seed").asLong(42), synthNode.path("min_objects").asInt(1),
-          synthNode.path("max_objects").asInt(6));
-    }
     JsonNode a = t.get("augmentation");
     AugmentationConfig d = AugmentationConfig.DETR;
     AugmentationConfig aug = new AugmentationConfig(ints(a, "scales"), a.get("max_size").asInt(),
@@ -297,8 +293,7 @@ public record TrainConfig(
             num(t, "giou_loss_coef"), num(t, "eos_coef"),
             LossCoefficients.varifocal(t.get("loss").path("class_loss").asText())),
         integer(t, "epochs"), integer(t, "lr_drop"), integer(t, "batch_size"),
-        integer(t, "micro_batches"), t.get("seed").asLong(), Path.of(data.get("root").asText()),
-        synth, aug, integer(t, "eval_every"), integer(t, "checkpoint_every"),
+        integer(t, "micro_batches"), t.get("seed").asLong(), DataRecipe.fromJson(t.get("data")), aug, integer(t, "eval_every"), integer(t, "checkpoint_every"),
         integer(t, "checkpoint_every_steps"), integer(t, "keep_checkpoints"),
         integer(t, "max_steps_per_epoch"),
         Path.of(t.get("output_dir").asText()), w == null || w.isNull() ? null : Path.of(w.asText()),

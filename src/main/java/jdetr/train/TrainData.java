@@ -17,7 +17,9 @@ import jdetr.data.Collate;
 import jdetr.data.ImageDecoder;
 import jdetr.data.ImageLimits;
 import jdetr.data.Sample;
+import jdetr.data.PanopticInstances;
 import jdetr.data.SynthConfig;
+import jdetr.data.SyntheticPanoptic;
 import jdetr.data.SyntheticDataset;
 import jdetr.data.transforms.TrainTransform;
 import jdetr.io.AtomicFiles;
@@ -65,9 +67,20 @@ public final class TrainData {
    */
   public static CocoPaths[] openOrGenerate(Path root, TrainConfig.SynthRecipe synth)
       throws IOException {
+    return openOrGenerate(new DataRecipe(root, synth));
+  }
+
+  /**
+   * Opens the train and val splits of {@code data} (in its format: a COCO panoptic split through
+   * {@link PanopticInstances}); when they are missing and a synthetic recipe is given, writes that
+   * dataset there first ({@link SyntheticPanoptic} for {@code coco_panoptic}).
+   */
+  public static CocoPaths[] openOrGenerate(DataRecipe data) throws IOException {
+    Path root = data.root();
+    TrainConfig.SynthRecipe synth = data.synth();
     Path stamp = root.resolve(SYNTH_RECIPE);
     try {
-      CocoPaths[] splits = {CocoPaths.resolve(root, "train"), CocoPaths.resolve(root, "val")};
+      CocoPaths[] splits = splits(data);
       if (synth != null && Files.exists(stamp)) {
         JsonNode before = JSON.readTree(stamp.toFile());
         JsonNode now = JSON.readTree(JSON.writeValueAsBytes(synth));
@@ -83,12 +96,25 @@ public final class TrainData {
       }
       System.err.printf("dataset %s is missing: generating %d train / %d val synthetic images%n",
           root, synth.train(), synth.val());
-      SyntheticDataset.write(root, new SynthConfig(synth.train(), synth.val(), synth.size(),
-          synth.seed(), synth.classes(), "jpg", 0, 0, synth.minObjects(), synth.maxObjects()),
-          false);
+      SynthConfig c = new SynthConfig(synth.train(), synth.val(), synth.size(), synth.seed(),
+          synth.classes(), "jpg", 0, 0, synth.minObjects(), synth.maxObjects());
+      if (data.panoptic()) {
+        SyntheticPanoptic.write(root, c, false);
+      } else {
+        SyntheticDataset.write(root, c, false);
+      }
       AtomicFiles.writeBytes(stamp, JSON.writeValueAsBytes(synth));
-      return new CocoPaths[] {CocoPaths.resolve(root, "train"), CocoPaths.resolve(root, "val")};
+      return splits(data);
     }
+  }
+
+  private static CocoPaths[] splits(DataRecipe data) throws IOException {
+    if (data.panoptic()) {
+      return new CocoPaths[] {PanopticInstances.open(data.root(), "train"),
+          PanopticInstances.open(data.root(), "val")};
+    }
+    return new CocoPaths[] {CocoPaths.resolve(data.root(), "train"),
+        CocoPaths.resolve(data.root(), "val")};
   }
 
   public CocoDataset dataset() {

@@ -134,7 +134,7 @@ public final class Trainer {
   }
 
   private Result train(boolean resume) throws IOException {
-    CocoPaths[] splits = TrainData.openOrGenerate(config.dataRoot(), config.synth());
+    CocoPaths[] splits = TrainData.openOrGenerate(config.data());
     CocoDataset train = CocoDataset.open(splits[0]).withMasks(config.model().masks());
     DetrConfig recipeModel = config.modelFor(train.numClasses());
     Files.createDirectories(config.outputDir());
@@ -286,8 +286,8 @@ public final class Trainer {
       } catch (CancellationException stoppedDuringEval) {
         return false;
       }
-      log.eval(new EvalResult(run.store().root().resolve(CheckpointStore.dirName(step)).toString(),
-          step, epoch, stats.bbox(), (System.nanoTime() - t0) / 1e9, "", stats.masksOrEmpty()));
+      log.eval(stats.result(run.store().root().resolve(CheckpointStore.dirName(step)).toString(),
+          step, epoch, (System.nanoTime() - t0) / 1e9));
     }
     progress.printf("epoch %d done in %.1f s: loss %.4f%n", epoch,
         (System.nanoTime() - started) / 1e9, averages.getOrDefault("loss", Double.NaN));
@@ -339,7 +339,8 @@ public final class Trainer {
   private void predictions(Path out, DetectionTransformer finalModel,
       TreeMap<Integer, String> categories) {
     try {
-      CocoDataset val = CocoDataset.open(TrainData.openOrGenerate(config.dataRoot(), null)[1]);
+      CocoDataset val = CocoDataset.open(TrainData.openOrGenerate(
+          new DataRecipe(config.dataRoot(), config.data().format(), null))[1]);
       RunFigures.predictions(finalModel, categories, new ValTransform(config.augmentation()), val,
           4, 0.5, out.resolve("predictions"));
     } catch (IOException | RuntimeException e) {

@@ -2,6 +2,7 @@ package jdetr.train;
 
 import ai.djl.ndarray.NDArray;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +16,9 @@ import jdetr.data.ImageDecoder;
 import jdetr.data.ImageLimits;
 import jdetr.data.Sample;
 import jdetr.data.transforms.ValTransform;
+import jdetr.data.CocoPanopticReader;
 import jdetr.eval.CocoEvaluator;
+import jdetr.eval.EvalResult;
 import jdetr.eval.CocoParams;
 import jdetr.eval.CocoResult;
 import jdetr.eval.CocoSegmReader;
@@ -23,6 +26,10 @@ import jdetr.eval.Detection;
 import jdetr.eval.DetrPredictor;
 import jdetr.eval.GroundTruthSet;
 import jdetr.eval.SegmResults;
+import jdetr.eval.panoptic.PanopticEvaluation;
+import jdetr.eval.panoptic.PanopticPredictor;
+import jdetr.eval.panoptic.PanopticResult;
+import jdetr.eval.panoptic.PqAverage;
 import jdetr.mask.Rle;
 import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrOutput;
@@ -30,7 +37,9 @@ import jdetr.model.DetrOutput;
 /**
  * COCO box evaluation of a model on the val split (the reference's {@code evaluate}), inferred by
  * {@link DetrPredictor}; with a model that predicts masks, COCO mask evaluation too (the
- * reference's {@code coco_eval_masks}).
+ * reference's {@code coco_eval_masks}); on a COCO panoptic split with such a model, panoptic
+ * quality too ({@link PanopticEvaluation}, the reference's {@code PQ_all}, {@code PQ_th}, {@code
+ * PQ_st}).
  */
 public final class ValEvaluation {
 
@@ -38,10 +47,31 @@ public final class ValEvaluation {
    * The 12 COCO summary numbers of the boxes and, when the model predicted masks, of the masks
    * (else null): the run log's {@code test_coco_eval_bbox} and {@code test_coco_eval_masks}.
    */
-  public record Stats(double[] bbox, double[] masks) {
+  public record Stats(double[] bbox, double[] masks, PanopticResult panoptic) {
+    /** Box and mask numbers without panoptic quality. */
+    public Stats(double[] bbox, double[] masks) {
+      this(bbox, masks, null);
+    }
+
     /** The mask numbers, or an empty array ({@link jdetr.eval.EvalResult#maskStats}). */
     public double[] masksOrEmpty() {
       return masks == null ? new double[0] : masks;
+    }
+
+    /** The evaluation of the checkpoint {@code checkpoint}, saved at {@code step}. */
+    public EvalResult result(String checkpoint, long step, int epoch, double seconds) {
+      double[] pq = new double[0];
+      if (panoptic != null) {
+        pq = new double[4 * EvalResult.PANOPTIC_GROUPS.size()];
+        PqAverage[] groups = {panoptic.all(), panoptic.things(), panoptic.stuff()};
+        for (int g = 0; g < groups.length; g++) {
+          pq[4 * g] = groups[g].pq();
+          pq[4 * g + 1] = groups[g].sq();
+          pq[4 * g + 2] = groups[g].rq();
+          pq[4 * g + 3] = groups[g].n();
+        }
+      }
+      return new EvalResult(checkpoint, step, epoch, bbox, seconds, "", masksOrEmpty(), pq);
     }
   }
 
@@ -51,6 +81,7 @@ public final class ValEvaluation {
   private final int batchSize;
   private final ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
   private final Path annotations;
+  private final CocoPanopticReader.Layout panoptic;
   private Map<Long, Rle> groundTruthMasks; // read on the first evaluation with masks
 
   public ValEvaluation(CocoPaths paths, ValTransform transform, int batchSize) throws IOException {
@@ -59,6 +90,7 @@ public final class ValEvaluation {
     this.transform = transform;
     this.batchSize = batchSize;
     this.annotations = paths.annotations();
+    this.panoptic = paths.panoptic();
   }
 
   public CocoDataset dataset() {
@@ -92,6 +124,9 @@ public final class ValEvaluation {
     boolean masks = false;
     DetrPredictor predictor = new DetrPredictor(detr, transform);
     if (predMasks != null) predictor = predictor.withPredMasks(predMasks);
+    PanopticEvaluation pq = panoptic == null || !detr.config().masks() ? null
+        : new PanopticEvaluation(panoptic, new PanopticPredictor(detr, transform,
+            PanopticEvaluation.postProcess(panoptic, detr.config().numClasses())));
     for (int from = 0; from < dataset.size(); from += batchSize) {
       if (stopped.getAsBoolean()) {
         throw new CancellationException("evaluation stopped after " + from + " of "
@@ -101,7 +136,8 @@ public final class ValEvaluation {
       for (int i = from; i < Math.min(dataset.size(), from + batchSize); i++) {
         samples.add(transform.apply(dataset.load(i, decoder)));
       }
-      List<List<Detection>> detections = predictor.detect(samples);
+      List<List<Detection>> detections = pq == null ? predictor.detect(samples)
+          : predictor.withPredMasks(panopticToo(pq, samples, predMasks)).detect(samples);
       for (int i = 0; i < detections.size(); i++) {
         long id = samples.get(i).target().imageId();
         for (Detection d : detections.get(i)) {
@@ -117,7 +153,23 @@ public final class ValEvaluation {
         Math.max(1, Runtime.getRuntime().availableProcessors()));
     double[] bbox = evaluator.evaluate(results).stats();
     return new Stats(bbox, masks ? evaluator.evaluateSegm(segm.input(groundTruthMasks())).stats()
-        : null);
+        : null, pq == null ? null : pq.finish(Runtime.getRuntime().availableProcessors()));
+  }
+
+  /**
+   * The mask logits {@code predMasks} reads (the output's own by default), after the output went
+   * through the panoptic post-processing too: one forward pass serves both, as in the reference.
+   */
+  private static Function<DetrOutput, NDArray> panopticToo(PanopticEvaluation pq,
+      List<Sample> samples, Function<DetrOutput, NDArray> predMasks) {
+    return out -> {
+      try {
+        pq.add(out, samples);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return predMasks == null ? out.predMasks() : predMasks.apply(out);
+    };
   }
 
   private Map<Long, Rle> groundTruthMasks() throws IOException {

@@ -41,7 +41,7 @@ public final class DataVerticle extends VerticleBase {
     }
     try {
       TrainConfig c = TrainConfig.fromStored(recipe.encode());
-      CocoPaths[] splits = TrainData.openOrGenerate(c.dataRoot(), c.synth());
+      CocoPaths[] splits = TrainData.openOrGenerate(c.data());
       data = new TrainData(CocoDataset.open(splits[0]).withMasks(c.model().masks()),
           new TrainTransform(c.augmentation()),
           c.batchSize(), c.seed());

@@ -99,7 +99,7 @@ public final class TrainerVerticle extends VerticleBase {
     CreditedRequester<JsonObject, Buffer> batches = null;
     CreditedRequester<MatchRequest, MatchReply> matches = null;
     try {
-      CocoPaths[] splits = TrainData.openOrGenerate(c.dataRoot(), c.synth());
+      CocoPaths[] splits = TrainData.openOrGenerate(c.data());
       String fingerprint = RecipeFingerprint.of(c, splits[0]);
       OwnBatches own = new OwnBatches(c, splits[0]);
       batches = new CreditedRequester<>(ctx, Addresses.DATA_BATCH, batchPolicy, own::encoded);
