@@ -87,7 +87,8 @@ public final class PanopticInstances {
       for (PanopticTarget t : targets) {
         g.writeStartObject();
         g.writeNumberField("id", t.imageId());
-        g.writeStringField("file_name", images.relativize(t.image()).toString());
+        g.writeStringField("file_name", images.toAbsolutePath().normalize()
+            .relativize(t.image().toAbsolutePath().normalize()).toString());
         g.writeNumberField("width", t.width());
         g.writeNumberField("height", t.height());
         g.writeEndObject();

@@ -95,7 +95,8 @@ public final class CheckpointEvaluation implements AutoCloseable {
   }
 
   private ValEvaluation val(TrainConfig recipe) throws java.io.IOException {
-    String key = recipe.dataRoot().toAbsolutePath() + "|" + recipe.data().format() + "|" + recipe.augmentation().valSize() + "|"
+    String key = recipe.dataRoot().toAbsolutePath() + "|" + recipe.data().format() + "|"
+        + recipe.augmentation().valSize() + "|"
         + recipe.augmentation().maxSize() + "|" + recipe.batchSize();
     if (val == null || !key.equals(valKey)) {
       // an eval node of a synthetic recipe makes the dataset itself, as trainer and data nodes do

@@ -94,6 +94,11 @@ public final class TrainData {
       if (synth == null) {
         throw missing;
       }
+      if (Files.exists(stamp)) {
+        throw new IOException(root + " holds a generated dataset, but not in the data.format "
+            + data.format().jsonName() + " layout (" + missing.getMessage() + "): delete " + root
+            + " or set data.root", missing);
+      }
       System.err.printf("dataset %s is missing: generating %d train / %d val synthetic images%n",
           root, synth.train(), synth.val());
       SynthConfig c = new SynthConfig(synth.train(), synth.val(), synth.size(), synth.seed(),

@@ -36,7 +36,6 @@ import jdetr.engine.StepMetrics;
 import jdetr.engine.TorchWork;
 import jdetr.engine.TrainStep;
 import jdetr.engine.TrainableParameters;
-import jdetr.eval.EvalResult;
 import jdetr.matcher.MatcherConfig;
 import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;

@@ -58,10 +58,12 @@ class PanopticInstancesTest {
       float[] b = expected.boxes(); // xyxy pixels; the target's are cxcywh over the image size
       for (int k = 0; k < n; k++) {
         assertThat(t.area()[k]).isEqualTo((float) expected.area()[k]);
-        assertThat(t.boxes()[4 * k]).isCloseTo((b[4 * k] + b[4 * k + 2]) / 2 / w, Offset.offset(1e-6f));
+        assertThat(t.boxes()[4 * k]).isCloseTo((b[4 * k] + b[4 * k + 2]) / 2 / w,
+            Offset.offset(1e-6f));
         assertThat(t.boxes()[4 * k + 1]).isCloseTo((b[4 * k + 1] + b[4 * k + 3]) / 2 / h,
             Offset.offset(1e-6f));
-        assertThat(t.boxes()[4 * k + 2]).isCloseTo((b[4 * k + 2] - b[4 * k]) / w, Offset.offset(1e-6f));
+        assertThat(t.boxes()[4 * k + 2]).isCloseTo((b[4 * k + 2] - b[4 * k]) / w,
+            Offset.offset(1e-6f));
         assertThat(t.boxes()[4 * k + 3]).isCloseTo((b[4 * k + 3] - b[4 * k + 1]) / h,
             Offset.offset(1e-6f));
       }
