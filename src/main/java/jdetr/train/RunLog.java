@@ -135,6 +135,10 @@ public final class RunLog {
       p.stats = result.stats().clone();
       p.maskStats = result.maskStats().length == 0 ? null : result.maskStats().clone();
       p.panoptic = result.panoptic().length == 0 ? null : result.panoptic().clone();
+      if (p.panoptic != null) {
+        progress.printf("epoch %d: val PQ %.4f (things %.4f, stuff %.4f)%n", result.epoch(),
+            p.panoptic[0], p.panoptic[4], p.panoptic[8]);
+      }
       progress.printf("epoch %d: val AP %.4f AP50 %.4f (%s, %.1f s)%n", result.epoch(),
           result.stats()[0], result.stats()[1], Path.of(result.checkpoint()).getFileName(),
           result.seconds());

@@ -11,19 +11,19 @@ import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import jdetr.data.CocoDataset;
+import jdetr.data.CocoPanopticReader;
 import jdetr.data.CocoPaths;
 import jdetr.data.ImageDecoder;
 import jdetr.data.ImageLimits;
 import jdetr.data.Sample;
 import jdetr.data.transforms.ValTransform;
-import jdetr.data.CocoPanopticReader;
 import jdetr.eval.CocoEvaluator;
-import jdetr.eval.EvalResult;
 import jdetr.eval.CocoParams;
 import jdetr.eval.CocoResult;
 import jdetr.eval.CocoSegmReader;
 import jdetr.eval.Detection;
 import jdetr.eval.DetrPredictor;
+import jdetr.eval.EvalResult;
 import jdetr.eval.GroundTruthSet;
 import jdetr.eval.SegmResults;
 import jdetr.eval.panoptic.PanopticEvaluation;
@@ -45,7 +45,8 @@ public final class ValEvaluation {
 
   /**
    * The 12 COCO summary numbers of the boxes and, when the model predicted masks, of the masks
-   * (else null): the run log's {@code test_coco_eval_bbox} and {@code test_coco_eval_masks}.
+   * (else null): the run log's {@code test_coco_eval_bbox} and {@code test_coco_eval_masks}; on a
+   * panoptic split with such a model, the panoptic quality (else null), its {@code test_PQ_*}.
    */
   public record Stats(double[] bbox, double[] masks, PanopticResult panoptic) {
     /** Box and mask numbers without panoptic quality. */
