@@ -7,6 +7,7 @@ import jdetr.data.ImageDecoder;
 import jdetr.data.ImageLimits;
 import jdetr.data.RgbImage;
 import jdetr.eval.Detection;
+import jdetr.mask.Rle;
 import org.junit.jupiter.api.Test;
 
 class ShapesThresholdDetectorTest {
@@ -39,6 +40,40 @@ class ShapesThresholdDetectorTest {
   }
 
   @Test
+  void eachDetectionCarriesThePixelsOfItsShapeAsItsMask() {
+    int masks = 0;
+    for (long seed = 1; seed <= 6; seed++) {
+      ShapesScene scene = ShapesScene.random(seed, 320, 240, 5, 0);
+      RgbImage image = ImageDecoder.toRgb(scene.render(0)); // exact colours: a shape is one RGB value
+      for (Detection d : detector.detectFrames(List.of(image)).get(0)) {
+        Rle mask = d.mask();
+        assertThat(mask).as("seed %d: %s", seed, d).isNotNull();
+        assertThat(mask.height()).isEqualTo(240);
+        assertThat(mask.width()).isEqualTo(320);
+        // the shape's colour, read at the centre row of its box, left to right until a shape pixel
+        int y = (int) ((d.y0() + d.y1()) / 2);
+        int x = (int) d.x0();
+        while (chroma(image, x, y) < 100) { // the background is a near-grey gradient
+          x++;
+        }
+        byte[] expected = new byte[240 * 320];
+        for (int py = 0; py < 240; py++) {
+          for (int px = 0; px < 320; px++) {
+            boolean same = true;
+            for (int c = 0; c < 3; c++) {
+              same &= image.at(px, py, c) == image.at(x, y, c);
+            }
+            expected[py * 320 + px] = (byte) (same ? 1 : 0);
+          }
+        }
+        assertThat(mask).as("seed %d: %s", seed, d).isEqualTo(Rle.encode(expected, 240, 320));
+        masks++;
+      }
+    }
+    assertThat(masks).isGreaterThan(20);
+  }
+
+  @Test
   void aGreyPictureHasNoDetections() throws Exception {
     byte[] jpeg = ShapesScene.jpeg(ShapesScene.random(3, 320, 240, 0, 0).render(0), 0.8f);
     assertThat(detector.detectFrames(List.of(decoder.decode(jpeg, 0, jpeg.length))).get(0)).isEmpty();
@@ -55,6 +90,13 @@ class ShapesThresholdDetectorTest {
     assertThat(out.get(0)).hasSize(2);
     assertThat(out.get(1)).hasSize(5);
     assertThat(out.get(2)).isEqualTo(out.get(0));
+  }
+
+  private static int chroma(RgbImage image, int x, int y) {
+    int r = image.at(x, y, 0);
+    int g = image.at(x, y, 1);
+    int b = image.at(x, y, 2);
+    return Math.max(r, Math.max(g, b)) - Math.min(r, Math.min(g, b));
   }
 
   static double iou(Detection a, Detection b) {
