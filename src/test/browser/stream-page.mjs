@@ -2,10 +2,14 @@
 // shapes, starts the camera, waits until boxes are drawn, and saves a screenshot.
 //
 //   node stream-page.mjs --url http://127.0.0.1:8080/ --clip shapes.y4m --screenshot page.png
+//        [--overlay-out overlay.json]
 //
 // Prints one JSON line with what the page showed; exits 0 if boxes appeared, 1 otherwise.
+// --overlay-out writes the last result the page drew (frame size, boxes, whether each detection
+// carried a mask) with the overlay's alpha sampled at the centre of every pixel of that frame
+// (base64, row-major, one byte a pixel), read in the same task as the result, so both match.
 import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -24,6 +28,7 @@ const clip = resolve(option('clip'));
 const screenshot = resolve(option('screenshot'));
 const executablePath = option('chromium', '/usr/bin/chromium');
 const timeoutMs = Number(option('timeout-ms', '90000'));
+const overlayOut = option('overlay-out', '');
 
 const userDataDir = mkdtempSync(join(tmpdir(), 'jdetr-chromium-'));
 const problems = [];
@@ -75,6 +80,33 @@ try {
       video: [document.getElementById('video').videoWidth, document.getElementById('video').videoHeight],
     };
   });
+  if (overlayOut) {
+    const drawn = await page.evaluate(() => {
+      // app.js globals: the result on screen and where the video sits in the stage
+      const msg = state.last;
+      const r = videoRect();
+      const dpr = window.devicePixelRatio || 1;
+      const overlay = document.getElementById('overlay');
+      const pixels = overlay.getContext('2d').getImageData(0, 0, overlay.width, overlay.height).data;
+      const sx = r.w / msg.width, sy = r.h / msg.height;
+      const alpha = new Uint8Array(msg.width * msg.height);
+      for (let y = 0; y < msg.height; y++) {
+        const oy = Math.min(overlay.height - 1, Math.floor((r.y + (y + 0.5) * sy) * dpr));
+        for (let x = 0; x < msg.width; x++) {
+          const ox = Math.min(overlay.width - 1, Math.floor((r.x + (x + 0.5) * sx) * dpr));
+          alpha[y * msg.width + x] = pixels[4 * (oy * overlay.width + ox) + 3];
+        }
+      }
+      let bin = '';
+      for (let i = 0; i < alpha.length; i++) bin += String.fromCharCode(alpha[i]);
+      return {
+        width: msg.width, height: msg.height, css_per_pixel: [sx, sy],
+        detections: msg.detections.map((d) => ({ label: d.label, box: d.box, mask: Boolean(d.mask) })),
+        alpha: btoa(bin),
+      };
+    });
+    writeFileSync(overlayOut, JSON.stringify(drawn));
+  }
   await page.screenshot({ path: screenshot });
   const ok = shown.detections_total > 0 && shown.overlay_pixels_drawn > 0 && shown.status === 'streaming'
       && problems.length === 0;
