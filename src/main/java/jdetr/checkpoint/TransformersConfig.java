@@ -215,7 +215,8 @@ public record TransformersConfig(DetrConfig config, SortedMap<Integer, String> c
   public static byte[] toJson(DetrConfig config, Map<Integer, String> categories) throws IOException {
     ObjectNode root = JSON.createObjectNode();
     boolean deformable = config.isDeformable();
-    root.putArray("architectures").add(deformable ? "DeformableDetrForObjectDetection" : "DetrForObjectDetection");
+    root.putArray("architectures").add(deformable ? "DeformableDetrForObjectDetection"
+        : config.masks() ? "DetrForSegmentation" : "DetrForObjectDetection");
     root.put("model_type", deformable ? "deformable_detr" : "detr");
     root.put("use_timm_backbone", true);
     root.put("backbone", config.backbone());

@@ -17,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import jdetr.io.AtomicFiles;
 import jdetr.model.DetrConfig;
+import jdetr.model.segmentation.SegmentationWeights;
 
 /**
  * A Hugging Face transformers model directory ({@code config.json} with {@code model.safetensors},
@@ -151,7 +152,8 @@ public final class TransformersWeights {
   /**
    * Writes {@code state} (reference names, a model's complete state dict) as a transformers
    * directory: {@code model.safetensors} (q/k/v split out of {@code in_proj}) then {@code
-   * config.json}, each replaced atomically.
+   * config.json}, each replaced atomically. A DETRsegm ({@code masks}) is written as
+   * {@code DetrForSegmentation}: the detector under {@code detr.}, the mask head beside it.
    *
    * @return the reference tensors not written, each with the reason (a BatchNorm's
    *     {@code num_batches_tracked}, which transformers' frozen BatchNorm does not keep; the
@@ -165,7 +167,7 @@ public final class TransformersWeights {
           + " DetrEncoder has no final LayerNorm");
     }
     TransformersNames names = new TransformersNames(config.isDeformable(),
-        TransformersNames.BackboneNames.TIMM, false);
+        TransformersNames.BackboneNames.TIMM, config.masks());
     List<String> left = new ArrayList<>();
     Map<String, NDArray> out = new LinkedHashMap<>();
     try (NDManager slices = manager.newSubManager()) {
@@ -181,7 +183,7 @@ public final class TransformersWeights {
         }
         List<String> hf;
         try {
-          hf = names.toTransformers(key);
+          hf = names.toTransformers(config.masks() ? SegmentationWeights.wrappedName(key) : key);
         } catch (IllegalArgumentException ex) {
           throw new IOException(ex.getMessage() + " (is it a " + config.architecture().jsonName()
               + " model?)", ex);

@@ -61,4 +61,31 @@ class TransformersSegmentationTest {
       }
     }
   }
+
+  @Test
+  void detrSegmExportsAsDetrForSegmentationAndLoadsBack(@TempDir Path tmp) throws Exception {
+    DetrConfig config = DetrConfig.builder().backbone("resnet18").hiddenDim(128).nheads(8)
+        .encLayers(1).decLayers(2).dimFeedforward(64).numQueries(4).numClasses(5).masks(true)
+        .build();
+    Engine.getInstance().setRandomSeed(9);
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      DETRsegm segm = DETRsegm.create(config, m);
+      Path dir = tmp.resolve("exported");
+      TransformersWeights.write(dir, segm.stateDict(), config, new java.util.TreeMap<>(Map.of(1, "a")), m);
+
+      assertThat(new ObjectMapper().readTree(dir.resolve(TransformersConfig.FILE).toFile())
+          .path("architectures").get(0).asText()).isEqualTo("DetrForSegmentation");
+      Map<String, NDArray> stored = Safetensors.read(dir.resolve(TransformersWeights.SAFETENSORS), m).tensors();
+      assertThat(stored).containsKey("detr.model.query_position_embeddings.weight")
+          .containsKey("mask_head.lay1.weight").containsKey("bbox_attention.k_linear.weight");
+
+      DetectionTransformer back = DetrWeights.load(dir, DetrConfig.defaults(), m).detr();
+      assertThat(back).isInstanceOf(DETRsegm.class);
+      for (Map.Entry<String, NDArray> e : segm.stateDict().entrySet()) {
+        if (!e.getKey().endsWith(".num_batches_tracked")) {
+          assertThat(back.stateDict().get(e.getKey()).contentEquals(e.getValue())).as(e.getKey()).isTrue();
+        }
+      }
+    }
+  }
 }

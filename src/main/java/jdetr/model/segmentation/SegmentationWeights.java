@@ -33,6 +33,11 @@ public final class SegmentationWeights {
     return out;
   }
 
+  /** The reference DETRsegm's name of a jdetr DETRsegm tensor: the detector's under {@code detr.}. */
+  public static String wrappedName(String key) {
+    return DETRsegm.HEAD_PREFIXES.stream().anyMatch(key::startsWith) ? key : WRAPPED + key;
+  }
+
   /** Whether a (unwrapped) state dict holds a segmentation head. */
   public static boolean hasHead(Map<String, NDArray> state) {
     return state.keySet().stream()
