@@ -90,6 +90,11 @@ public final class Backbone extends TorchBlock {
     return returnStages.stream().map(body::channels).toList();
   }
 
+  /** The ResNet ({@code body}). */
+  ResNet body() {
+    return body;
+  }
+
   public List<Integer> returnStages() {
     return returnStages;
   }

@@ -1,6 +1,7 @@
 package jdetr.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import jdetr.autograd.GraphSafe;
@@ -38,18 +39,27 @@ public final class FrozenBatchNorm2d extends Norm2d {
 
   /** x [B, C, H, W] -> [B, C, H, W]. */
   public NDArray forward(NDArray x) {
-    NDArray w = perChannel(x, weight);
-    NDArray b = perChannel(x, bias);
-    NDArray rv = perChannel(x, runningVar);
-    NDArray rm = perChannel(x, runningMean);
-    NDArray scale = w.mul(GraphSafe.pow(rv.add(EPS), -0.5f)); // pow(-0.5) runs libtorch's rsqrt
-    NDArray shift = b.sub(rm.mul(scale));
+    NDList scaleShift = scaleAndShift(x, 1, -1, 1, 1); // [1, C, 1, 1] each
     // folded in float32; cast to a bfloat16 inference model's activations (a no-op otherwise)
-    return x.mul(Bfloat16.like(scale, x)).add(Bfloat16.like(shift, x));
+    return x.mul(Bfloat16.like(scaleShift.get(0), x)).add(Bfloat16.like(scaleShift.get(1), x));
   }
 
-  private static NDArray perChannel(NDArray like, Parameter p) {
-    return onManagerOf(like, p.getArray().reshape(1, -1, 1, 1)); // [1, C, 1, 1]
+  /**
+   * scale = weight * rsqrt(running_var + eps) and shift = bias - running_mean * scale, float32,
+   * reshaped to {@code shape}, on the manager of {@code like}.
+   */
+  NDList scaleAndShift(NDArray like, long... shape) {
+    NDArray w = perChannel(like, weight, shape);
+    NDArray b = perChannel(like, bias, shape);
+    NDArray rv = perChannel(like, runningVar, shape);
+    NDArray rm = perChannel(like, runningMean, shape);
+    NDArray scale = w.mul(GraphSafe.pow(rv.add(EPS), -0.5f)); // pow(-0.5) runs libtorch's rsqrt
+    NDArray shift = b.sub(rm.mul(scale));
+    return new NDList(scale, shift);
+  }
+
+  private static NDArray perChannel(NDArray like, Parameter p, long... shape) {
+    return onManagerOf(like, p.getArray().reshape(shape));
   }
 
   public long channels() {

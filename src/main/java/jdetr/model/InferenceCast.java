@@ -16,7 +16,8 @@ import jdetr.model.nn.TorchBlock;
  * to the activations' type) and so do the class and box heads, which run on the decoder output
  * cast back to float32. {@link Detr#forward} casts the images to the backbone's type, so callers
  * pass and receive float32 either way. Never for training: the cast model has no float32 master
- * weights.
+ * weights. Both types first fold the backbone's FrozenBatchNorm2d into its convolutions
+ * ({@link BatchNormFolding}).
  */
 public final class InferenceCast {
 
@@ -26,17 +27,19 @@ public final class InferenceCast {
   private InferenceCast() {}
 
   /**
-   * Converts {@code model}'s parameters to {@code type} (a no-op for float32).
+   * Prepares {@code model} for inference: folds its frozen batch norms, then converts its
+   * parameters to {@code type} (no conversion for float32).
    *
    * @return how many parameters were converted
    * @throws IllegalArgumentException for Deformable DETR (its sampler and reference points are
    *     float32 only)
    */
   public static int apply(DetectionTransformer model, DataType type) {
+    requireSupported(model.config(), type);
+    BatchNormFolding.apply(model, type); // in float32, before the cast
     if (type == DataType.FLOAT32) {
       return 0;
     }
-    requireSupported(model.config(), type);
     int n = 0;
     for (var e : model.namedChildren().entrySet()) {
       if (!FLOAT32_HEADS.contains(e.getKey())) {

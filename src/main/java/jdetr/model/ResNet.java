@@ -2,6 +2,7 @@ package jdetr.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.pooling.Pool;
@@ -23,6 +24,7 @@ public final class ResNet extends TorchBlock {
   private final Conv2d conv1;
   private final Norm2d bn1;
   private final List<Stage> stages = new ArrayList<>();
+  private BatchNormFolding.Folded stem; // conv1 with bn1 folded in, for inference
 
   /**
    * @param name resnet18 | resnet34 | resnet50 | resnet101
@@ -87,8 +89,9 @@ public final class ResNet extends TorchBlock {
    * @return one feature map per requested stage, [B, C_s, H_s, W_s]
    */
   public List<NDArray> forward(NDArray images, List<Integer> returnStages, boolean training) {
+    boolean folded = stem != null && !training;
     NDArray x = scoped(() -> Pool.maxPool2d(
-        Activation.relu(bn1.forward(conv1.forward(images), training)),
+        Activation.relu(folded ? stem.forward(images) : bn1.forward(conv1.forward(images), training)),
         new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false), images);
     List<NDArray> out = new ArrayList<>();
     int last = returnStages.get(returnStages.size() - 1);
@@ -103,6 +106,26 @@ public final class ResNet extends TorchBlock {
       }
     }
     return out;
+  }
+
+  /**
+   * Folds each FrozenBatchNorm2d into the convolution before it, for forwards with
+   * {@code training} false ({@link BatchNormFolding}); a BatchNorm2d body is left as it is.
+   *
+   * @return how many convolutions run folded
+   */
+  int fold(DataType type) {
+    if (!(bn1 instanceof FrozenBatchNorm2d)) {
+      return 0;
+    }
+    stem = stem == null ? BatchNormFolding.fold(conv1, bn1, type) : stem.to(type);
+    int n = 1;
+    for (Stage s : stages) {
+      for (ResidualBlock b : s.blocks) {
+        n += b.fold(type);
+      }
+    }
+    return n;
   }
 
   /** Output channels of stage s (1..depth). */

@@ -2,6 +2,7 @@ package jdetr.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import jdetr.model.nn.Conv2d;
@@ -34,6 +35,29 @@ public abstract sealed class ResidualBlock extends TorchBlock
     return Activation.relu(out.add(identity));
   }
 
+  /**
+   * Folds each FrozenBatchNorm2d into the convolution before it ({@link BatchNormFolding});
+   * forwards with {@code training} false then run the folded convolutions.
+   *
+   * @return how many convolutions run folded
+   */
+  abstract int fold(DataType type);
+
+  /** The folded forward's end: relu(out + identity), the sum in place in {@code out}. */
+  protected final NDArray addIdentityAndReluFolded(NDArray x, NDArray out) {
+    NDArray identity = downsample == null ? x : downsample.folded.forward(x);
+    return Activation.relu(out.addi(identity));
+  }
+
+  protected final int foldDownsample(DataType type) {
+    return downsample == null ? 0 : downsample.fold(type);
+  }
+
+  static BatchNormFolding.Folded fold(BatchNormFolding.Folded f, Conv2d conv, Norm2d bn,
+      DataType type) {
+    return f == null ? BatchNormFolding.fold(conv, bn, type) : f.to(type);
+  }
+
   @Override
   protected NDList forwardList(NDList inputs, boolean training) {
     return new NDList(forward(inputs.singletonOrThrow(), training));
@@ -56,6 +80,7 @@ public abstract sealed class ResidualBlock extends TorchBlock
   public static final class Downsample extends TorchBlock {
     private final Conv2d conv;
     private final Norm2d bn;
+    private BatchNormFolding.Folded folded;
 
     Downsample(long in, long out, int stride, boolean trainable, Norm2d.Kind norm) {
       conv = child("0", conv(in, out, 1, stride, 1, trainable));
@@ -64,6 +89,11 @@ public abstract sealed class ResidualBlock extends TorchBlock
 
     NDArray forward(NDArray x, boolean training) {
       return bn.forward(conv.forward(x), training);
+    }
+
+    int fold(DataType type) {
+      folded = ResidualBlock.fold(folded, conv, bn, type);
+      return 1;
     }
 
     @Override
@@ -84,6 +114,8 @@ public abstract sealed class ResidualBlock extends TorchBlock
     private final Conv2d conv2;
     private final Norm2d bn2;
     private final long planes;
+    private BatchNormFolding.Folded f1;
+    private BatchNormFolding.Folded f2;
 
     Basic(long inplanes, long planes, int stride, Downsample downsample, int dilation,
         boolean trainable, Norm2d.Kind norm) {
@@ -103,11 +135,22 @@ public abstract sealed class ResidualBlock extends TorchBlock
 
     @Override
     public NDArray forward(NDArray x, boolean training) {
+      if (f1 != null && !training) {
+        return scoped(() -> addIdentityAndReluFolded(x, f2.forward(Activation.relu(f1.forward(x)))),
+            x);
+      }
       return scoped(() -> {
         NDArray out = Activation.relu(bn1.forward(conv1.forward(x), training));
         out = bn2.forward(conv2.forward(out), training);
         return addIdentityAndRelu(x, out, training);
       }, x);
+    }
+
+    @Override
+    int fold(DataType type) {
+      f1 = fold(f1, conv1, bn1, type);
+      f2 = fold(f2, conv2, bn2, type);
+      return 2 + foldDownsample(type);
     }
 
     @Override
@@ -125,6 +168,9 @@ public abstract sealed class ResidualBlock extends TorchBlock
     private final Conv2d conv3;
     private final Norm2d bn3;
     private final long outChannels;
+    private BatchNormFolding.Folded f1;
+    private BatchNormFolding.Folded f2;
+    private BatchNormFolding.Folded f3;
 
     Bottleneck(long inplanes, long planes, int stride, Downsample downsample, int dilation,
         boolean trainable, Norm2d.Kind norm) {
@@ -143,12 +189,27 @@ public abstract sealed class ResidualBlock extends TorchBlock
 
     @Override
     public NDArray forward(NDArray x, boolean training) {
+      if (f1 != null && !training) {
+        return scoped(() -> {
+          NDArray out = Activation.relu(f1.forward(x));
+          out = Activation.relu(f2.forward(out));
+          return addIdentityAndReluFolded(x, f3.forward(out));
+        }, x);
+      }
       return scoped(() -> {
         NDArray out = Activation.relu(bn1.forward(conv1.forward(x), training));
         out = Activation.relu(bn2.forward(conv2.forward(out), training));
         out = bn3.forward(conv3.forward(out), training);
         return addIdentityAndRelu(x, out, training);
       }, x);
+    }
+
+    @Override
+    int fold(DataType type) {
+      f1 = fold(f1, conv1, bn1, type);
+      f2 = fold(f2, conv2, bn2, type);
+      f3 = fold(f3, conv3, bn3, type);
+      return 3 + foldDownsample(type);
     }
 
     @Override

@@ -37,9 +37,25 @@ public final class Conv2d extends TorchBlock {
   }
 
   public NDArray forward(NDArray x) {
-    return ai.djl.nn.convolutional.Conv2d.conv2d(x, weight.getArray(),
-        bias == null ? null : bias.getArray(), new Shape(stride, stride),
+    return forward(x, weight.getArray(), bias == null ? null : bias.getArray());
+  }
+
+  /**
+   * This convolution's stride, padding and dilation with other weights (an inference copy with
+   * a normalisation folded in): weight [out, in, k, k], bias [out] or null.
+   */
+  public NDArray forward(NDArray x, NDArray weight, NDArray bias) {
+    return ai.djl.nn.convolutional.Conv2d.conv2d(x, weight, bias, new Shape(stride, stride),
         new Shape(padding, padding), new Shape(dilation, dilation), 1).singletonOrThrow();
+  }
+
+  /** The weight [out, in, k, k]. */
+  public NDArray weight() {
+    return weight.getArray();
+  }
+
+  public boolean hasBias() {
+    return bias != null;
   }
 
   /** Output size of one spatial axis (PyTorch's formula). */
