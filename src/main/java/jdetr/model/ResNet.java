@@ -90,8 +90,8 @@ public final class ResNet extends TorchBlock {
    */
   public List<NDArray> forward(NDArray images, List<Integer> returnStages, boolean training) {
     boolean folded = stem != null && !training;
-    NDArray x = scoped(() -> Pool.maxPool2d(
-        Activation.relu(folded ? stem.forward(images) : bn1.forward(conv1.forward(images), training)),
+    NDArray x = scoped(() -> Pool.maxPool2d(Activation.relu(
+        folded ? stem.forward(images) : bn1.forward(conv1.forward(images), training)),
         new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false), images);
     List<NDArray> out = new ArrayList<>();
     int last = returnStages.get(returnStages.size() - 1);

@@ -74,7 +74,8 @@ class BatchNormFoldingTest {
           .as("gradient of " + TRAINED_CONV).isTrue();
       assertThat(conv.requiresGradient()).isTrue();
       // the modules' parameters and buffers are the ones the model had
-      detr.stateDict().forEach((k, v) -> assertThat(java.util.Arrays.equals(v.toFloatArray(), state.get(k))).as(k).isTrue());
+      detr.stateDict().forEach((k, v) ->
+          assertThat(java.util.Arrays.equals(v.toFloatArray(), state.get(k))).as(k).isTrue());
     }
   }
 
