@@ -167,8 +167,9 @@ public final class MsDeformAttn extends TorchBlock {
     NDArray sums = sampled.get(0); // [M, N * Lq, C]
     NDArray weightSums = sampled.get(1); // [M, N * Lq, 1]
     var params = valueProj.namedParameters();
-    NDArray weight = onManagerOf(query, params.get("weight").getArray()
-        .reshape(heads, d, dModel).transpose(0, 2, 1)); // [M, C, D]
+    // the view goes to the activations' manager before the transpose, so none stays on the model's
+    NDArray weight = onManagerOf(query, params.get("weight").getArray().reshape(heads, d, dModel))
+        .transpose(0, 2, 1); // [M, C, D]
     NDArray bias = onManagerOf(query, params.get("bias").getArray().reshape(heads, 1, d));
     return sums.matMul(weight).add(weightSums.mul(bias)) // [M, N * Lq, D]
         .transpose(1, 0, 2).reshape(n, lq, dModel);
