@@ -4,38 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class EvalCommandTest {
   @TempDir Path tmp;
-
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = new CommandLine(new Main()).execute(args);
-      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-  }
 
   private static Path parity(String name) throws URISyntaxException {
     return Path.of(EvalCommandTest.class.getResource("/parity/eval/cases/" + name).toURI());
@@ -48,7 +26,7 @@ class EvalCommandTest {
 
   @Test
   void printsTheTwelveLinesOfPycocotools() throws Exception {
-    Run r = run("eval", "--gt", parity("crowd.gt.json").toString(), "--dt", parity("crowd.dt.json").toString());
+    CommandRun r = CommandRun.of("eval", "--gt", parity("crowd.gt.json").toString(), "--dt", parity("crowd.dt.json").toString());
     assertThat(r.code()).isZero();
     List<String> want = new ArrayList<>();
     expected("crowd").get("lines").forEach(l -> want.add(l.asText()));
@@ -57,7 +35,7 @@ class EvalCommandTest {
 
   @Test
   void jsonCarriesFullPrecisionAndPerClassAp() throws Exception {
-    Run r = run("eval", "--gt", parity("basic.gt.json").toString(), "--dt", parity("basic.dt.json").toString(),
+    CommandRun r = CommandRun.of("eval", "--gt", parity("basic.gt.json").toString(), "--dt", parity("basic.dt.json").toString(),
         "--json", "--threads", "2");
     assertThat(r.code()).isZero();
     JsonNode got = new ObjectMapper().readTree(r.out());
@@ -75,7 +53,7 @@ class EvalCommandTest {
 
   @Test
   void perClassTableAndMonitorLine() throws Exception {
-    Run r = run("eval", "--gt", parity("basic.gt.json").toString(), "--dt", parity("basic.dt.json").toString(),
+    CommandRun r = CommandRun.of("eval", "--gt", parity("basic.gt.json").toString(), "--dt", parity("basic.dt.json").toString(),
         "--per-class", "--score-threshold", "0.3");
     assertThat(r.code()).isZero();
     assertThat(r.out()).contains("class_13").contains("score >= 0.3, IoU 0.50: precision");
@@ -85,16 +63,16 @@ class EvalCommandTest {
   void badFilesGiveAClearErrorAndExitCode() throws Exception {
     Path dt = Files.writeString(tmp.resolve("dets.json"),
         "[{\"image_id\":424242,\"category_id\":1,\"bbox\":[1,2,3,4],\"score\":0.5}]");
-    Run r = run("eval", "--gt", parity("basic.gt.json").toString(), "--dt", dt.toString());
+    CommandRun r = CommandRun.of("eval", "--gt", parity("basic.gt.json").toString(), "--dt", dt.toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("dets.json").contains("image_id 424242").contains("not among the ground-truth images");
 
     Path broken = Files.writeString(tmp.resolve("broken.json"), "{\"images\": [");
-    r = run("eval", "--gt", broken.toString(), "--dt", dt.toString());
+    r = CommandRun.of("eval", "--gt", broken.toString(), "--dt", dt.toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("broken.json").contains("malformed JSON");
 
-    r = run("eval", "--gt", tmp.resolve("missing.json").toString(), "--dt", dt.toString());
+    r = CommandRun.of("eval", "--gt", tmp.resolve("missing.json").toString(), "--dt", dt.toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("missing.json");
   }

@@ -5,34 +5,13 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** {@code jdetr eval --panoptic} on the panopticapi parity cases. */
 class EvalPanopticCommandTest {
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = new CommandLine(new Main()).execute(args);
-      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-  }
 
   private static Path parity(String name) throws Exception {
     return Path.of(EvalPanopticCommandTest.class.getResource("/parity/panoptic/" + name).toURI());
@@ -49,7 +28,7 @@ class EvalPanopticCommandTest {
 
   @Test
   void jsonHasAllThingsStuffAndPerClassAsPanopticapi() throws Exception {
-    Run r = run(args("pq_cases/many", "--json"));
+    CommandRun r = CommandRun.of(args("pq_cases/many", "--json"));
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode got = new ObjectMapper().readTree(r.out());
     JsonNode want = new ObjectMapper().readTree(parity("pq_expected.json").toFile())
@@ -69,7 +48,7 @@ class EvalPanopticCommandTest {
 
   @Test
   void textIsPanopticapisTable() throws Exception {
-    Run r = run(args("pq_cases/basic"));
+    CommandRun r = CommandRun.of(args("pq_cases/basic"));
     assertThat(r.code()).as(r.err()).isZero();
     List<String> table = new ArrayList<>();
     new ObjectMapper().readTree(parity("pq_expected.json").toFile()).get("cases").get("basic")
@@ -79,13 +58,13 @@ class EvalPanopticCommandTest {
 
   @Test
   void refusalsNameTheImageAndSegment() throws Exception {
-    Run r = run(args("pq_errors/json_not_in_png"));
+    CommandRun r = CommandRun.of(args("pq_errors/json_not_in_png"));
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("image with ID 5").contains("[4242]");
-    Run wrong = run("eval", "--panoptic", "--iou-type", "segm", "--gt", "a.json", "--dt", "b.json");
+    CommandRun wrong = CommandRun.of("eval", "--panoptic", "--iou-type", "segm", "--gt", "a.json", "--dt", "b.json");
     assertThat(wrong.code()).isEqualTo(2);
     assertThat(wrong.err()).contains("--panoptic takes");
-    Run folders = run("eval", "--gt", "a.json", "--dt", "b.json", "--gt-folder", "x");
+    CommandRun folders = CommandRun.of("eval", "--gt", "a.json", "--dt", "b.json", "--gt-folder", "x");
     assertThat(folders.code()).isEqualTo(2);
     assertThat(folders.err()).contains("go with --panoptic");
   }

@@ -5,36 +5,14 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code jdetr eval --iou-type segm} on the mask parity cases and on malformed files. */
 class EvalSegmCommandTest {
   @TempDir Path tmp;
-
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = new CommandLine(new Main()).execute(args);
-      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-  }
 
   private static Path parity(String name) throws Exception {
     return Path.of(EvalSegmCommandTest.class.getResource("/parity/mask/" + name).toURI());
@@ -42,7 +20,7 @@ class EvalSegmCommandTest {
 
   @Test
   void jsonStatsAreThoseOfPycocotools() throws Exception {
-    Run r = run("eval", "--iou-type", "segm", "--json",
+    CommandRun r = CommandRun.of("eval", "--iou-type", "segm", "--json",
         "--gt", parity("cases/segm_crowd.gt.json").toString(),
         "--dt", parity("cases/segm_crowd.dt.json").toString());
     assertThat(r.code()).as(r.err()).isZero();
@@ -58,19 +36,19 @@ class EvalSegmCommandTest {
   void boxesStayTheDefault() throws Exception {
     String gt = parity("cases/segm_bbox_field.gt.json").toString();
     String dt = parity("cases/segm_bbox_field.dt.json").toString();
-    Run boxes = run("eval", "--gt", gt, "--dt", dt);
-    Run masks = run("eval", "--gt", gt, "--dt", dt, "--iou-type", "segm");
+    CommandRun boxes = CommandRun.of("eval", "--gt", gt, "--dt", dt);
+    CommandRun masks = CommandRun.of("eval", "--gt", gt, "--dt", dt, "--iou-type", "segm");
     assertThat(boxes.code()).isZero();
     assertThat(masks.code()).isZero();
     assertThat(masks.out().lines()).hasSize(12);
     assertThat(masks.out()).isNotEqualTo(boxes.out());
-    assertThat(run("eval", "--gt", gt, "--dt", dt, "--iou-type", "bbox").out())
+    assertThat(CommandRun.of("eval", "--gt", gt, "--dt", dt, "--iou-type", "bbox").out())
         .isEqualTo(boxes.out());
   }
 
   @Test
   void unknownIouTypeIsAUsageError() throws Exception {
-    Run r = run("eval", "--iou-type", "keypoints", "--gt", "a.json", "--dt", "b.json");
+    CommandRun r = CommandRun.of("eval", "--iou-type", "keypoints", "--gt", "a.json", "--dt", "b.json");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("--iou-type must be bbox or segm");
   }
@@ -90,27 +68,27 @@ class EvalSegmCommandTest {
     Path dt = tmp.resolve("dt.json");
     Files.writeString(dt, "[{\"image_id\": 1, \"category_id\": 1, \"score\": 0.5,"
         + " \"segmentation\": {\"size\": [10, 12], \"counts\": \"" + "0" + "\"}}]");
-    Run r = run("eval", "--iou-type", "segm", "--gt", gt.toString(), "--dt", dt.toString());
+    CommandRun r = CommandRun.of("eval", "--iou-type", "segm", "--gt", gt.toString(), "--dt", dt.toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains(gt.toString()).contains("annotations[1] (id 6)")
         .contains("'segmentation.counts'").contains("sum to 130").contains("120 pixels");
 
     Files.writeString(gt, Files.readString(gt).replace("[100, 30]", "[100, 20]")
         .replace("\"size\": [10, 12]", "\"size\": [12, 10]"));
-    r = run("eval", "--iou-type", "segm", "--gt", gt.toString(), "--dt", dt.toString());
+    r = CommandRun.of("eval", "--iou-type", "segm", "--gt", gt.toString(), "--dt", dt.toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("annotations[1] (id 6)").contains("RLE size [12, 10]")
         .contains("image's [10, 12]");
 
     Files.writeString(gt, Files.readString(gt).replace("\"size\": [12, 10]", "\"size\": [10, 12]"));
-    r = run("eval", "--iou-type", "segm", "--gt", gt.toString(), "--dt", dt.toString());
+    r = CommandRun.of("eval", "--iou-type", "segm", "--gt", gt.toString(), "--dt", dt.toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains(dt.toString()).contains("results[0] (image_id 1)")
         .contains("'segmentation.counts'");
 
     Files.writeString(dt, "[{\"image_id\": 1, \"category_id\": 1, \"score\": 0.5,"
         + " \"segmentation\": [[1, 1, 5, 1, 5, 5]]}]");
-    r = run("eval", "--iou-type", "segm", "--json", "--gt", gt.toString(), "--dt", dt.toString());
+    r = CommandRun.of("eval", "--iou-type", "segm", "--json", "--gt", gt.toString(), "--dt", dt.toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(new ObjectMapper().readTree(r.out()).get("AP").asDouble()).isBetween(0.0, 1.0);
   }

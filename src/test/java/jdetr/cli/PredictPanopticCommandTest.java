@@ -9,9 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -24,33 +21,17 @@ import jdetr.eval.panoptic.PanopticFixture;
 import jdetr.model.DetectionTransformer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code jdetr synth --panoptic}, then {@code jdetr predict --panoptic} with a small random
  * DETRsegm saved as jdetr weights, then {@code jdetr eval --panoptic} of the predictions.
  */
 class PredictPanopticCommandTest {
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    PrintStream oldOut = System.out, oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = new CommandLine(new Main()).execute(args);
-      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-  }
 
   @Test
   void predictsWritesResultsThatEvalAcceptsAndDraws(@TempDir Path dir) throws Exception {
     Path data = dir.resolve("data");
-    Run synth = run("synth", "--panoptic", "--out", data.toString(), "--train", "1", "--val", "2",
+    CommandRun synth = CommandRun.of("synth", "--panoptic", "--out", data.toString(), "--train", "1", "--val", "2",
         "--size", "80", "--seed", "3");
     assertThat(synth.code()).as(synth.err()).isZero();
     assertThat(synth.out()).contains("\"num_classes\":8").contains("\"stuff\":2");
@@ -64,7 +45,7 @@ class PredictPanopticCommandTest {
     }
     Path image = data.resolve("val2017/000000000002.jpg");
     Path out = dir.resolve("pred");
-    Run p = run("predict", "--panoptic", "--weights", weights.toString(), "--image",
+    CommandRun p = CommandRun.of("predict", "--panoptic", "--weights", weights.toString(), "--image",
         image.toString(), "--categories", categories.toString(), "--size", "64",
         "--out", out.toString());
     assertThat(p.code()).as(p.err()).isZero();
@@ -116,7 +97,7 @@ class PredictPanopticCommandTest {
     }
     Path gtJson = dir.resolve("gt.json");
     json.writeValue(gtJson.toFile(), gt);
-    Run eval = run("eval", "--panoptic", "--gt", gtJson.toString(), "--gt-folder",
+    CommandRun eval = CommandRun.of("eval", "--panoptic", "--gt", gtJson.toString(), "--gt-folder",
         gtFolder.toString(), "--dt", out.resolve("predictions.json").toString(), "--dt-folder",
         out.toString(), "--json");
     assertThat(eval.code()).as(eval.err()).isZero();
@@ -134,11 +115,11 @@ class PredictPanopticCommandTest {
     }
     Path image = dir.resolve("in.png");
     ImageIO.write(new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB), "png", image.toFile());
-    Run noCategories = run("predict", "--panoptic", "--weights", weights.toString(), "--image",
+    CommandRun noCategories = CommandRun.of("predict", "--panoptic", "--weights", weights.toString(), "--image",
         image.toString(), "--size", "32", "--out", dir.resolve("o").toString());
     assertThat(noCategories.code()).isEqualTo(2);
     assertThat(noCategories.err()).contains("8 classes").contains("--categories");
-    Run noOut = run("predict", "--panoptic", "--weights", weights.toString(), "--image",
+    CommandRun noOut = CommandRun.of("predict", "--panoptic", "--weights", weights.toString(), "--image",
         image.toString());
     assertThat(noOut.code()).isEqualTo(2);
     assertThat(noOut.err()).contains("--out DIR");
@@ -149,7 +130,7 @@ class PredictPanopticCommandTest {
           .backbone("resnet18").hiddenDim(32).nheads(4).encLayers(1).decLayers(1)
           .dimFeedforward(32).numQueries(2).numClasses(250).build(), m), new TreeMap<>());
     }
-    Run noMasks = run("predict", "--panoptic", "--weights", boxes.toString(), "--image",
+    CommandRun noMasks = CommandRun.of("predict", "--panoptic", "--weights", boxes.toString(), "--image",
         image.toString(), "--size", "32", "--out", dir.resolve("o").toString());
     assertThat(noMasks.code()).isEqualTo(2);
     assertThat(noMasks.err()).contains("no mask head");
