@@ -86,7 +86,7 @@ public final class InferenceCast {
     NDArray old = p.getArray();
     NDManager manager = old.getManager();
     NDArray inference = Bfloat16.of(old); // an inference-mode tensor: no gradient flag allowed
-    NDArray converted = inference.mul(1f); // a plain tensor, as parameters are (an exact copy)
+    NDArray converted = inference.duplicate(); // a clone outside inference mode: a plain tensor
     inference.close();
     Initializer init = p.getInitializer();
     p.setInitializer((m, shape, t) -> converted);
