@@ -47,9 +47,22 @@ public final class CocoAnnotationReader {
 
   /** Parses the file (every call reads it again). */
   public static CocoAnnotationFile read(Path file) throws IOException {
+    return stream(file, p -> new CocoAnnotationReader(p).parse(file));
+  }
+
+  /** What a pass over a COCO annotations file makes of its parser. */
+  interface Pass<T> {
+    T over(JsonParser p) throws IOException;
+  }
+
+  /**
+   * Runs {@code pass} over {@code file} with this reader's JSON settings; a missing file, JSON
+   * beyond the limits and malformed JSON are refused with the file (and line, column) named.
+   */
+  static <T> T stream(Path file, Pass<T> pass) throws IOException {
     try (InputStream in = Files.newInputStream(file); JsonParser p = JSON.createParser(in)) {
       try {
-        return new CocoAnnotationReader(p).parse(file);
+        return pass.over(p);
       } catch (StreamConstraintsException e) {
         throw new CocoFormatException(file + ": " + JsonLimits.refusal(p, e), e);
       }

@@ -1,25 +1,14 @@
 package jdetr.data;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
-import com.fasterxml.jackson.core.exc.StreamReadException;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
-import jdetr.io.JsonLimits;
 import jdetr.mask.Segmentation;
 
 /**
@@ -30,11 +19,6 @@ import jdetr.mask.Segmentation;
  * the entry's mask throws it.
  */
 public final class CocoSegmentations {
-  private static final JsonFactory JSON = JsonLimits.factoryBuilder()
-      .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-      .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
-      .build();
-
   /** Per parsed annotations file (the cache's instance), its segmentations, read once. */
   private static final Map<CocoAnnotationFile, CocoSegmentations> READ = new WeakHashMap<>();
 
@@ -70,19 +54,7 @@ public final class CocoSegmentations {
 
   /** Reads the segmentations of {@code file} (a second pass over it; the rest is skipped). */
   public static CocoSegmentations read(Path file) throws IOException {
-    try (InputStream in = Files.newInputStream(file); JsonParser p = JSON.createParser(in)) {
-      try {
-        return parse(file, p);
-      } catch (StreamConstraintsException e) {
-        throw new CocoFormatException(file + ": " + JsonLimits.refusal(p, e), e);
-      }
-    } catch (NoSuchFileException e) {
-      throw new FileNotFoundException("COCO annotations file not found: " + file);
-    } catch (StreamReadException e) {
-      JsonLocation at = e.getLocation();
-      throw new CocoFormatException(file, at == null ? 0 : at.getLineNr(),
-          at == null ? 0 : at.getColumnNr(), "malformed JSON: " + e.getOriginalMessage());
-    }
+    return CocoAnnotationReader.stream(file, p -> parse(file, p));
   }
 
   private static CocoSegmentations parse(Path file, JsonParser p) throws IOException {
