@@ -149,26 +149,36 @@ class BusSecurityTest {
     }
     AtomicLong received = new AtomicLong();
     AtomicLong sent = new AtomicLong();
+    Promise<Boolean> connected = Promise.promise();
     Promise<Void> closed = Promise.promise();
-    NetSocket socket;
-    try {
-      socket = await(vertx.createNetClient(o).connect(port, "127.0.0.1"), 20);
-    } catch (java.util.concurrent.ExecutionException e) {
-      return 0; // refused during the handshake
-    }
-    socket.handler(b -> received.addAndGet(b.length()));
-    socket.closeHandler(v -> closed.tryComplete());
-    socket.exceptionHandler(e -> closed.tryComplete());
     Buffer zeros = Buffer.buffer(new byte[1 << 20]);
-    socket.write(first);
-    vertx.setPeriodic(20, id -> {
-      if (closed.future().isComplete() || sent.get() >= 64 << 20) {
-        vertx.cancelTimer(id);
-      } else if (!socket.writeQueueFull()) {
-        socket.write(zeros);
-        sent.addAndGet(zeros.length());
-      }
-    });
+    // connect from the event loop and install the handlers in the same task that sees the
+    // connection: a refusal right after the handshake (a TLS 1.3 server rejects the client's
+    // certificate after the client has finished) is then never missed
+    vertx.getOrCreateContext().runOnContext(start -> vertx.createNetClient(o).connect(port, "127.0.0.1")
+        .onComplete(c -> {
+          if (c.failed()) {
+            connected.complete(false); // refused during the handshake
+            return;
+          }
+          NetSocket socket = c.result();
+          socket.handler(b -> received.addAndGet(b.length()));
+          socket.closeHandler(v -> closed.tryComplete());
+          socket.exceptionHandler(e -> closed.tryComplete());
+          socket.write(first);
+          vertx.setPeriodic(20, id -> {
+            if (closed.future().isComplete() || sent.get() >= 64 << 20) {
+              vertx.cancelTimer(id);
+            } else if (!socket.writeQueueFull()) {
+              socket.write(zeros);
+              sent.addAndGet(zeros.length());
+            }
+          });
+          connected.complete(true);
+        }));
+    if (!await(connected.future(), 20)) {
+      return 0;
+    }
     await(closed.future(), 30);
     assertThat(sent.get()).as("bytes sent before the connection was closed").isLessThan(64L << 20);
     return received.get();

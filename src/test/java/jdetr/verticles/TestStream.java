@@ -39,9 +39,18 @@ final class TestStream implements AutoCloseable {
     if (headers != null) {
       options.setHeaders(headers);
     }
+    // handlers go on in the event-loop task that sees the upgrade, so a message or close the
+    // server sends right after it is never missed
+    CompletableFuture<TestStream> opened = new CompletableFuture<>();
+    vertx.getOrCreateContext().runOnContext(start -> client.connect(options).onComplete(c -> {
+      if (c.succeeded()) {
+        opened.complete(new TestStream(client, c.result()));
+      } else {
+        opened.completeExceptionally(c.cause());
+      }
+    }));
     try {
-      WebSocket ws = client.connect(options).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      return new TestStream(client, ws);
+      return opened.get(30, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
       client.close();
       throw (Exception) e.getCause();
