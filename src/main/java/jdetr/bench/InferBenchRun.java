@@ -136,7 +136,7 @@ public record InferBenchRun(DetrConfig config, int height, int width, int batch,
         .put("threads", IntraOpThreads.onThisThread()).put("requested_threads", threads)
         .put("device", device.toString()).put("precision", precision.toString())
         .put("kernels", EngineInfo.loaded().kernels(device, precision));
-    if (config.isDeformable()) { // the model is float32
+    if (config.isDeformable()) { // its transformer and sampler run float32 in either precision
       n.put("sampler", MsDeformAttnCore.inferenceSampler(DataType.FLOAT32, device.djl()));
     }
     return n;

@@ -61,7 +61,8 @@ public final class Backbone extends TorchBlock {
   public List<FeatureMap> forward(NDArray images, NDArray mask, boolean training) {
     checkInput(images, mask);
     List<FeatureMap> out = new ArrayList<>();
-    for (NDArray f : body.forward(images, returnStages, training)) {
+    // images in the body's type: bfloat16 after InferenceCast, else themselves
+    for (NDArray f : body.forward(Bfloat16.like(images, body.stemWeight()), returnStages, training)) {
       Shape s = f.getShape();
       out.add(new FeatureMap(f, PaddingMask.downsample(mask, s.get(2), s.get(3))));
     }

@@ -11,10 +11,11 @@ import jdetr.model.nn.TorchBlock;
 
 /**
  * Turns a loaded DETR into an inference model of another floating-point type (bfloat16): the
- * backbone's convolutions and the transformer's parameters are converted in place; the
- * FrozenBatchNorm2d buffers stay float32 (their scale and shift are folded in float32, then cast
- * to the activations' type) and so do the class and box heads, which run on the decoder output
- * cast back to float32. {@link Detr#forward} casts the images to the backbone's type, so callers
+ * backbone's convolutions and, for DETR, the transformer's parameters are converted in place; the
+ * batch-norm statistics stay float32 (FrozenBatchNorm2d's scale and shift are folded in float32,
+ * then cast to the activations' type) and so do the class and box heads, which run on the decoder
+ * output cast back to float32. Deformable DETR casts its backbone only: its sampler, reference
+ * points and input projections run in float32 on the feature maps cast back. {@link Detr#forward} casts the images to the backbone's type, so callers
  * pass and receive float32 either way. Never for training: the cast model has no float32 master
  * weights. Both types first fold the backbone's FrozenBatchNorm2d into its convolutions
  * ({@link BatchNormFolding}).
@@ -31,8 +32,7 @@ public final class InferenceCast {
    * parameters to {@code type} (no conversion for float32).
    *
    * @return how many parameters were converted
-   * @throws IllegalArgumentException for Deformable DETR (its sampler and reference points are
-   *     float32 only)
+   * @throws IllegalArgumentException for DETRsegm (its mask head is float32 only)
    */
   public static int apply(DetectionTransformer model, DataType type) {
     requireSupported(model.config(), type);
@@ -42,21 +42,19 @@ public final class InferenceCast {
     }
     int n = 0;
     for (var e : model.namedChildren().entrySet()) {
-      if (!FLOAT32_HEADS.contains(e.getKey())) {
+      boolean cast = model.config().isDeformable() ? e.getKey().equals("backbone")
+          : !FLOAT32_HEADS.contains(e.getKey());
+      if (cast) {
         n += convert(e.getValue(), type);
       }
     }
     return n;
   }
 
-  /** Refuses a type other than float32/bfloat16, and bfloat16 for Deformable DETR. */
+  /** Refuses a type other than float32/bfloat16, and bfloat16 for the mask head. */
   public static void requireSupported(DetrConfig config, DataType type) {
     if (type != DataType.FLOAT32 && type != DataType.BFLOAT16) {
       throw new IllegalArgumentException("inference type must be float32 or bfloat16, got " + type);
-    }
-    if (type == DataType.BFLOAT16 && config.isDeformable()) {
-      throw new IllegalArgumentException("bf16 inference is implemented for DETR only, not "
-          + config.architecture().jsonName());
     }
     if (type == DataType.BFLOAT16 && config.masks()) {
       throw new IllegalArgumentException("bf16 inference is implemented for DETR's boxes only, not"
@@ -65,8 +63,8 @@ public final class InferenceCast {
   }
 
   private static int convert(TorchBlock block, DataType type) {
-    if (block instanceof FrozenBatchNorm2d) {
-      return 0;
+    if (block instanceof Norm2d) {
+      return 0; // float32 statistics, applied to bfloat16 activations
     }
     int n = 0;
     for (Parameter p : block.getDirectParameters().values()) {

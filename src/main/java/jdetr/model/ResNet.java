@@ -129,6 +129,11 @@ public final class ResNet extends TorchBlock {
   }
 
   /** Output channels of stage s (1..depth). */
+  /** conv1's weight: its type is the body's (float32, or bfloat16 after InferenceCast). */
+  NDArray stemWeight() {
+    return conv1.weight();
+  }
+
   public long channels(int stage) {
     return stages.get(stage - 1).outChannels();
   }

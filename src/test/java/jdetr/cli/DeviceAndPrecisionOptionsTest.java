@@ -97,9 +97,9 @@ class DeviceAndPrecisionOptionsTest {
     Run fp16 = predict("never.json", "--precision", "fp16");
     assertThat(fp16.rc()).isEqualTo(2);
     assertThat(fp16.err()).contains("--precision: unknown precision 'fp16'");
-    Run deformable = run("bench", "infer", "--architecture", "deformable_detr", "--precision", "bf16");
-    assertThat(deformable.rc()).isEqualTo(2);
-    assertThat(deformable.err()).contains("bf16 inference is implemented for DETR only");
+    Run masks = run("bench", "infer", "--masks", "--precision", "bf16");
+    assertThat(masks.rc()).isEqualTo(2);
+    assertThat(masks.err()).contains("bf16 inference is implemented for DETR's boxes only");
   }
 
   @Test

@@ -188,12 +188,14 @@ public final class DeformableDetr extends DetectionTransformer {
     List<NDArray> masks = new ArrayList<>();
     List<NDArray> pos = new ArrayList<>(features.positions());
     List<FeatureMap> maps = features.maps();
+    // the transformer runs in float32: a no-op unless InferenceCast made the backbone bfloat16
+    List<NDArray> fmaps = maps.stream().map(m -> m.features().toType(DataType.FLOAT32, false)).toList();
     for (int l = 0; l < maps.size(); l++) {
-      srcs.add(inputProj.get(l).forward(maps.get(l).features()));
+      srcs.add(inputProj.get(l).forward(fmaps.get(l)));
       masks.add(maps.get(l).mask());
     }
     for (int l = maps.size(); l < options.numFeatureLevels(); l++) {
-      NDArray below = l == maps.size() ? maps.get(maps.size() - 1).features() : srcs.get(l - 1);
+      NDArray below = l == maps.size() ? fmaps.get(maps.size() - 1) : srcs.get(l - 1);
       NDArray src = inputProj.get(l).forward(below); // [B, C, h, w]
       NDArray m = PaddingMask.downsample(mask, src.getShape().get(2), src.getShape().get(3));
       srcs.add(src);
