@@ -40,7 +40,8 @@ import jdetr.model.segmentation.DETRsegm;
  * @param warmup untimed passes
  * @param iterations timed passes
  * @param device where the model and the images live
- * @param precision fp32, or bf16 for DETR ({@link InferenceCast}: backbone and transformer)
+ * @param precision fp32, or bf16 ({@link InferenceCast}: DETR's backbone and transformer,
+ *     Deformable DETR's backbone)
  */
 public record InferBenchRun(DetrConfig config, int height, int width, int batch, int threads, int warmup,
     int iterations, DeviceSpec device, Precision precision) {

@@ -19,8 +19,8 @@ final class InferenceOptions {
   String device;
 
   @Option(names = "--precision", defaultValue = "fp32", paramLabel = "<fp32|bf16>",
-      description = "fp32 (default), or bf16: backbone and transformer in bfloat16, post-processing in"
-          + " fp32 (DETR on a CPU with avx512_bf16 or amx_bf16)")
+      description = "fp32 (default), or bf16 on a CPU with avx512_bf16 or amx_bf16: DETR's backbone and"
+          + " transformer in bfloat16 (Deformable DETR's backbone only), post-processing in fp32")
   String precision;
 
   /** The device, checked against the loaded libtorch; a usage error otherwise. */

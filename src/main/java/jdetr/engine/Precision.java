@@ -5,7 +5,8 @@ import java.util.Locale;
 
 /**
  * The number format of inference: {@code fp32} (the default, the reference's) or {@code bf16}
- * (backbone and transformer in bfloat16 on a CPU with bf16 instructions, post-processing in fp32).
+ * (on a CPU with bf16 instructions: DETR's backbone and transformer in bfloat16, Deformable DETR's
+ * backbone only; post-processing in fp32).
  */
 public enum Precision {
   FP32(DataType.FLOAT32),
