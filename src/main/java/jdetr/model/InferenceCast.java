@@ -15,10 +15,10 @@ import jdetr.model.nn.TorchBlock;
  * batch-norm statistics stay float32 (FrozenBatchNorm2d's scale and shift are folded in float32,
  * then cast to the activations' type) and so do the class and box heads, which run on the decoder
  * output cast back to float32. Deformable DETR casts its backbone only: its sampler, reference
- * points and input projections run in float32 on the feature maps cast back. {@link Detr#forward} casts the images to the backbone's type, so callers
- * pass and receive float32 either way. Never for training: the cast model has no float32 master
- * weights. Both types first fold the backbone's FrozenBatchNorm2d into its convolutions
- * ({@link BatchNormFolding}).
+ * points and input projections run in float32 on the feature maps cast back. The backbone casts
+ * the images to its type, so callers pass and receive float32 either way. Never for training: the
+ * cast model has no float32 master weights. Both types first fold the backbone's
+ * FrozenBatchNorm2d into its convolutions ({@link BatchNormFolding}).
  */
 public final class InferenceCast {
 

@@ -128,12 +128,12 @@ public final class ResNet extends TorchBlock {
     return n;
   }
 
-  /** Output channels of stage s (1..depth). */
   /** conv1's weight: its type is the body's (float32, or bfloat16 after InferenceCast). */
   NDArray stemWeight() {
     return conv1.weight();
   }
 
+  /** Output channels of stage s (1..depth). */
   public long channels(int stage) {
     return stages.get(stage - 1).outChannels();
   }
