@@ -73,6 +73,10 @@ class TrainConfigTest {
         List.of("data.root=DIR", "weights=official.pth"));
     assertThat(finetune.weights()).isEqualTo(Path.of("official.pth"));
     assertThat(finetune.lrBackbone()).isEqualTo(1e-5);
+    TrainConfig longer = TrainConfig.load(Path.of("conf/shapes-demo-long.json"), List.of());
+    assertThat(longer).as("the long demo is the demo with twice the epochs").isEqualTo(
+        TrainConfig.load(Path.of("conf/shapes-demo.json"),
+            List.of("epochs=40", "lr_drop=36", "output_dir=runs/shapes-demo-long")));
   }
 
   @Test
