@@ -100,7 +100,8 @@ final class TrainBenchRun {
       ObjectNode summary = report.summary();
       summary.put("warmup", warmup).put("threads", torchThreads[0])
           .put("batch", config.train().batchSize())
-          .put("micro_batches", config.train().microBatches());
+          .put("micro_batches", config.train().microBatching().parts())
+          .put("micro_batch_threads", config.train().microBatching().threads());
       if (pipeline != null) {
         CreditedRequester.Stats s = pipeline.matchStats();
         summary.put("matcher_nodes", pipeline.matcherNodes())

@@ -70,6 +70,15 @@ public record StepLog(long step, int images, Map<String, Double> values, float g
       images += n;
     }
 
+    /** Adds another micro-batch's tally (in micro-batch order, the sums equal {@link #add}'s). */
+    void addAll(Tally other) {
+      other.terms.forEach((k, v) -> terms.merge(k, v, Double::sum));
+      other.cardinality.forEach((k, v) -> cardinality.merge(k, v, Double::sum));
+      classCorrectPercentTimesTargets += other.classCorrectPercentTimesTargets;
+      targets += other.targets;
+      images += other.images;
+    }
+
     double total() {
       double sum = 0;
       for (Map.Entry<String, Double> e : terms.entrySet()) {

@@ -4,10 +4,8 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -15,8 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import jdetr.data.Batch;
-import jdetr.data.InstanceMasks;
 import jdetr.data.Target;
 import jdetr.loss.DenoisingLoss;
 import jdetr.loss.LayerPrediction;
@@ -54,9 +52,9 @@ import jdetr.model.deformable.DenoisingQueries;
  * are alive at a time. With denoising queries (two-stage Deformable DETR with {@code denoising}),
  * they are drawn once for the step, each micro-batch runs its images' share, and their loss terms
  * join the micro-batch's loss; so do the terms of the one-to-many queries of hybrid matching
- * ({@code one_to_many}), matched with the rest against the repeated targets. libtorch's grad mode
- * is per OS thread and DJL allows one gradient collector per JVM: one thread owns the model and
- * runs every step.
+ * ({@code one_to_many}), matched with the rest against the repeated targets. One thread owns
+ * the model and runs every step; with {@link MicroBatching#concurrent()} a helper thread runs the
+ * second of two micro-batches beside the first ({@link ConcurrentMicroBatches}).
  */
 public final class TrainStep {
 
@@ -66,6 +64,8 @@ public final class TrainStep {
   private final AdamW optimizer;
   private final double clipMaxNorm;
   private final int microBatches;
+  /** Runs the two micro-batches at once, or null when they run one after another. */
+  private final ConcurrentMicroBatches concurrent;
   private final NDManager manager;
   private final Denoising denoising;
   /**
@@ -90,9 +90,13 @@ public final class TrainStep {
    */
   public TrainStep(DetectionTransformer detr, SetCriterion criterion, MatchingSource matching, AdamW optimizer,
       double clipMaxNorm, int microBatches, NDManager manager) {
-    if (microBatches < 1) {
-      throw new IllegalArgumentException("micro-batches must be >= 1, got " + microBatches);
-    }
+    this(detr, criterion, matching, optimizer, clipMaxNorm, MicroBatching.sequential(microBatches),
+        manager);
+  }
+
+  /** As above, the micro-batches run as {@code microBatching} says. */
+  public TrainStep(DetectionTransformer detr, SetCriterion criterion, MatchingSource matching, AdamW optimizer,
+      double clipMaxNorm, MicroBatching microBatching, NDManager manager) {
     if (clipMaxNorm < 0) {
       throw new IllegalArgumentException("clip max norm must be >= 0, got " + clipMaxNorm);
     }
@@ -101,7 +105,9 @@ public final class TrainStep {
     this.matching = matching;
     this.optimizer = optimizer;
     this.clipMaxNorm = clipMaxNorm;
-    this.microBatches = microBatches;
+    this.microBatches = microBatching.parts();
+    microBatching.check(Integer.MAX_VALUE, detr.config().dropout());
+    concurrent = microBatching.concurrent() ? new ConcurrentMicroBatches() : null;
     this.manager = manager;
     DetrConfig c = detr.config();
     denoising = c.isDeformable() ? c.deformable().denoising() : Denoising.off();
@@ -141,6 +147,13 @@ public final class TrainStep {
       List<LayerPrediction> oneToMany, List<Target> repeated,
       CompletableFuture<List<List<Matching>>> matchings, NDArray predMasks, int[] range) {}
 
+  /**
+   * What every micro-batch of a step shares: the padded images, the batch, the denoising queries
+   * (or null), the target masks (or null), the normalisers and the step's scope.
+   */
+  private record Whole(ModelInput input, Batch batch, DenoisingQueries dn, MaskTargets maskTargets,
+      Normalisers normalisers, Normalisers oneToManyNorm, NDManager scope, long step) {}
+
   /** The proposals' {@code _enc} terms are trained (two-stage with auxiliary losses). */
   private boolean supervisesProposals() {
     DetrConfig c = detr.config();
@@ -168,47 +181,25 @@ public final class TrainStep {
     try (NDManager stepScope = manager.newSubManager();
         GradientCollector collector = Engine.getInstance().newGradientCollector()) {
       ModelInput input = ModelInput.of(batch, stepScope); // kept open until every backward is done
-      MaskTargets maskTargets = criterion.masks() == null ? null : maskTargets(batch, stepScope);
-      DenoisingQueries dn = denoisingQueries(batch.targets(), stepScope);
-      InFlight next = forward(input, batch, dn, bounds(b, parts, 0), stepScope, step, meter);
-      for (int j = 0; j < parts; j++) {
-        InFlight current = next;
-        next = j + 1 < parts
-            ? forward(input, batch, dn, bounds(b, parts, j + 1), stepScope, step, meter) : null;
-        try (NDManager scope = current.scope()) {
-          List<List<Matching>> matchings = await(current.matchings());
-          meter.lap(StageTimes.Meter.MATCH_WAIT);
-          List<List<Matching>> manyMatchings = null;
-          if (current.oneToMany() != null) { // matched after everything else
-            int from = matchings.size() - current.oneToMany().size();
-            manyMatchings = matchings.subList(from, matchings.size());
-            matchings = matchings.subList(0, from);
-          }
-          SetCriterion.EncoderProposals proposals = null;
-          if (current.proposals() != null) { // matched after the decoder layers
-            proposals = new SetCriterion.EncoderProposals(current.proposals(),
-                matchings.get(matchings.size() - 1));
-            matchings = matchings.subList(0, matchings.size() - 1);
-          }
-          SetLosses losses = maskTargets == null
-              ? criterion.compute(current.layers(), current.targets(), matchings, normalisers,
-                  step, proposals)
-              : criterion.compute(current.layers(), current.targets(), matchings, normalisers,
-                  step, proposals, new SetCriterion.MaskPrediction(current.predMasks(),
-                      maskTargets.slice(current.range()[0], current.range()[1])));
-          if (current.denoising() != null) {
-            losses = losses.plus(denoisingLoss.compute(current.denoising(), current.targets(),
-                dn.slots(), normalisers, step));
-          }
-          if (manyMatchings != null) {
-            losses = losses.plus(oneToManyLoss.compute(current.oneToMany(), current.repeated(),
-                manyMatchings, oneToManyNorm, step));
-          }
-          tally.add(losses, current.targets());
-          meter.lap(StageTimes.Meter.LOSS);
-          collector.backward(losses.total());
+      Whole whole = new Whole(input, batch, denoisingQueries(batch.targets(), stepScope),
+          criterion.masks() == null ? null : MaskTargets.ofBatch(batch, stepScope), normalisers,
+          oneToManyNorm, stepScope, step);
+      if (concurrent != null && parts == 2) {
+        List<StepLog.Tally> tallies = concurrent.run(j -> {
+          StageTimes.Meter own = j == 0 ? meter : new StageTimes.Meter(); // the caller's times
+          StepLog.Tally part = new StepLog.Tally(weights);
+          finish(forward(whole, bounds(b, 2, j), own), whole, part, own,
+              ConcurrentMicroBatches::backward);
+          return part;
+        }, stepScope);
+        tallies.forEach(tally::addAll); // in micro-batch order
+      } else {
+        InFlight next = forward(whole, bounds(b, parts, 0), meter);
+        for (int j = 0; j < parts; j++) {
+          InFlight current = next;
+          next = j + 1 < parts ? forward(whole, bounds(b, parts, j + 1), meter) : null;
+          finish(current, whole, tally, meter, collector::backward);
         }
-        meter.lap(StageTimes.Meter.BACKWARD);
       }
     } catch (RuntimeException e) {
       optimizer.zeroGrad(); // nothing of a failed step reaches the next one
@@ -235,6 +226,48 @@ public final class TrainStep {
   }
 
   /**
+   * Awaits the matching of an in-flight micro-batch, adds its losses to {@code tally} and
+   * backpropagates them with {@code backward}; the micro-batch's arrays are closed.
+   */
+  private void finish(InFlight current, Whole whole, StepLog.Tally tally, StageTimes.Meter meter,
+      Consumer<NDArray> backward) {
+    try (NDManager scope = current.scope()) {
+      List<List<Matching>> matchings = await(current.matchings());
+      meter.lap(StageTimes.Meter.MATCH_WAIT);
+      List<List<Matching>> manyMatchings = null;
+      if (current.oneToMany() != null) { // matched after everything else
+        int from = matchings.size() - current.oneToMany().size();
+        manyMatchings = matchings.subList(from, matchings.size());
+        matchings = matchings.subList(0, from);
+      }
+      SetCriterion.EncoderProposals proposals = null;
+      if (current.proposals() != null) { // matched after the decoder layers
+        proposals = new SetCriterion.EncoderProposals(current.proposals(),
+            matchings.get(matchings.size() - 1));
+        matchings = matchings.subList(0, matchings.size() - 1);
+      }
+      SetLosses losses = whole.maskTargets() == null
+          ? criterion.compute(current.layers(), current.targets(), matchings, whole.normalisers(),
+              whole.step(), proposals)
+          : criterion.compute(current.layers(), current.targets(), matchings, whole.normalisers(),
+              whole.step(), proposals, new SetCriterion.MaskPrediction(current.predMasks(),
+                  whole.maskTargets().slice(current.range()[0], current.range()[1])));
+      if (current.denoising() != null) {
+        losses = losses.plus(denoisingLoss.compute(current.denoising(), current.targets(),
+            whole.dn().slots(), whole.normalisers(), whole.step()));
+      }
+      if (manyMatchings != null) {
+        losses = losses.plus(oneToManyLoss.compute(current.oneToMany(), current.repeated(),
+            manyMatchings, whole.oneToManyNorm(), whole.step()));
+      }
+      tally.add(losses, current.targets());
+      meter.lap(StageTimes.Meter.LOSS);
+      backward.accept(losses.total());
+    }
+    meter.lap(StageTimes.Meter.BACKWARD);
+  }
+
+  /**
    * The step's denoising queries, drawn once for the whole batch from the engine's generator
    * (seeded per step), so that every micro-batch split sees the same ones; null without denoising
    * or when no image has a target.
@@ -252,9 +285,11 @@ public final class TrainStep {
     }
   }
 
-  private InFlight forward(ModelInput input, Batch batch, DenoisingQueries dn, int[] range,
-      NDManager stepScope, long step, StageTimes.Meter meter) {
-    NDManager scope = stepScope.newSubManager();
+  private InFlight forward(Whole whole, int[] range, StageTimes.Meter meter) {
+    ModelInput input = whole.input();
+    DenoisingQueries dn = whole.dn();
+    long step = whole.step();
+    NDManager scope = whole.scope().newSubManager();
     NDIndex rows = new NDIndex("{}:{}", range[0], range[1]);
     NDArray images = input.images().get(rows); // [b, 3, H, W], padded like the whole batch
     NDArray mask = input.mask().get(rows); // [b, H, W]
@@ -262,7 +297,7 @@ public final class TrainStep {
     mask.attach(scope);
     DetrOutput out = denoised == null ? detr.forward(images, mask, true)
         : denoised.forward(images, mask, dn == null ? null : dn.images(range[0], range[1]));
-    List<Target> targets = batch.targets().subList(range[0], range[1]);
+    List<Target> targets = whole.batch().targets().subList(range[0], range[1]);
     int layers = out.numLayers();
     List<LayerPrediction> predictions = new ArrayList<>(layers);
     List<LayerPrediction> denoised = out.hasDenoising() ? new ArrayList<>(layers) : null;
@@ -279,7 +314,7 @@ public final class TrainStep {
       int k = (int) logits.getShape().get(3);
       float[] l = logits.toFloatArray();
       float[] bx = boxes.toFloatArray();
-      requireFinite(l, bx, step);
+      NonFiniteLossException.requireFinite(l, bx, step);
       units = MatchInput.ofLayers(l, bx, layers, detr.config().numQueries(), k, targets);
     }
     LayerPrediction proposals = null;
@@ -290,7 +325,7 @@ public final class TrainStep {
           NDArray boxes = out.encBoxes().stopGradient()) { // [b, S, 4] cxcywh
         float[] l = logits.toFloatArray();
         float[] bx = boxes.toFloatArray();
-        requireFinite(l, bx, step);
+        NonFiniteLossException.requireFinite(l, bx, step);
         units.addAll(MatchInput.ofLayers(l, bx, 1, (int) logits.getShape().get(1),
             (int) logits.getShape().get(2), SetCriterion.classAgnostic(targets)));
       }
@@ -308,7 +343,7 @@ public final class TrainStep {
         }
         float[] l = logits.toFloatArray();
         float[] bx = boxes.toFloatArray();
-        requireFinite(l, bx, step);
+        NonFiniteLossException.requireFinite(l, bx, step);
         units.addAll(MatchInput.ofLayers(l, bx, layers, (int) logits.getShape().get(2),
             (int) logits.getShape().get(3), repeated));
       }
@@ -317,44 +352,6 @@ public final class TrainStep {
     meter.lap(StageTimes.Meter.MATCH_SEND);
     return new InFlight(scope, predictions, targets, proposals, denoised, many, repeated,
         matchings, out.predMasks(), range);
-  }
-
-  /**
-   * The step's target masks for the mask losses: each image's [N_i, H_i, W_i] uint8 masks
-   * (the batch carries them at each image's size; the losses pad them to the step's size).
-   */
-  private static MaskTargets maskTargets(Batch batch, NDManager stepScope) {
-    List<NDArray> perImage = new ArrayList<>(batch.size());
-    for (Target t : batch.targets()) {
-      InstanceMasks m = t.masks();
-      if (m == null) {
-        throw new IllegalArgumentException("image " + t.imageId() + ": the model predicts masks"
-            + " (model.masks) but the batch carries no target masks");
-      }
-      try (NDArray javaOwned = stepScope.create(ByteBuffer.wrap(m.pixels()), // [N, H, W]
-          new Shape(m.count(), m.height(), m.width()), DataType.UINT8)) {
-        perImage.add(javaOwned.duplicate()); // libtorch memory, as autograd may keep it
-      }
-    }
-    return MaskTargets.of(perImage);
-  }
-
-  /** NaN or infinite predictions cannot be matched: the step stops as for a non-finite loss. */
-  private static void requireFinite(float[] logits, float[] boxes, long step) {
-    int badLogits = 0;
-    int badBoxes = 0;
-    for (float v : logits) {
-      badLogits += Float.isFinite(v) ? 0 : 1;
-    }
-    for (float v : boxes) {
-      badBoxes += Float.isFinite(v) ? 0 : 1;
-    }
-    if (badLogits + badBoxes > 0) {
-      Map<String, Float> counts = new LinkedHashMap<>();
-      counts.put("non_finite_pred_logits", (float) badLogits);
-      counts.put("non_finite_pred_boxes", (float) badBoxes);
-      throw new NonFiniteLossException(step, Float.NaN, counts);
-    }
   }
 
   private static List<List<Matching>> await(CompletableFuture<List<List<Matching>>> f) {

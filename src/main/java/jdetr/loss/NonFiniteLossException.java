@@ -22,6 +22,27 @@ public final class NonFiniteLossException extends RuntimeException {
     this.terms = Collections.unmodifiableMap(new LinkedHashMap<>(terms));
   }
 
+  /**
+   * NaN or infinite predictions cannot be matched: the step stops as for a non-finite loss, with
+   * the counts of bad logits and boxes.
+   */
+  public static void requireFinite(float[] logits, float[] boxes, long step) {
+    int badLogits = 0;
+    int badBoxes = 0;
+    for (float v : logits) {
+      badLogits += Float.isFinite(v) ? 0 : 1;
+    }
+    for (float v : boxes) {
+      badBoxes += Float.isFinite(v) ? 0 : 1;
+    }
+    if (badLogits + badBoxes > 0) {
+      Map<String, Float> counts = new LinkedHashMap<>();
+      counts.put("non_finite_pred_logits", (float) badLogits);
+      counts.put("non_finite_pred_boxes", (float) badBoxes);
+      throw new NonFiniteLossException(step, Float.NaN, counts);
+    }
+  }
+
   public long step() {
     return step;
   }

@@ -8,8 +8,9 @@ import jdetr.model.nn.TorchInit;
 
 /**
  * torch.nn.BatchNorm2d (eps 1e-5, momentum 0.1): trained affine weight and bias; when training,
- * normalises with the batch statistics and updates the running ones in place, otherwise uses the
- * running statistics. Names as torch's ({@code weight, bias, running_mean, running_var}); torch's
+ * normalises with the batch statistics and updates the running ones in place (copies of them
+ * while a {@link RunningStatistics} collection is open on the thread), otherwise uses the running
+ * statistics. Names as torch's ({@code weight, bias, running_mean, running_var}); torch's
  * {@code num_batches_tracked} counter is not kept (it only matters for momentum=None).
  */
 public final class BatchNorm2d extends Norm2d {
@@ -32,8 +33,11 @@ public final class BatchNorm2d extends Norm2d {
 
   @Override
   public NDArray forward(NDArray x, boolean training) {
+    NDArray[] running = training // a micro-batch beside another updates copies
+        ? RunningStatistics.buffers(this, runningMean.getArray(), runningVar.getArray(), DJL_MOMENTUM)
+        : new NDArray[] {runningMean.getArray(), runningVar.getArray()};
     // axis -1 hands the call to torch's batch_norm as is (channels on axis 1)
-    return BatchNorm.batchNorm(x, runningMean.getArray(), runningVar.getArray(),
-        weight.getArray(), bias.getArray(), -1, DJL_MOMENTUM, EPS, training).singletonOrThrow();
+    return BatchNorm.batchNorm(x, running[0], running[1], weight.getArray(), bias.getArray(), -1,
+        DJL_MOMENTUM, EPS, training).singletonOrThrow();
   }
 }

@@ -97,8 +97,10 @@ public final class ResNet extends TorchBlock {
     int last = returnStages.get(returnStages.size() - 1);
     for (int i = 1; i <= last; i++) {
       NDArray next = stages.get(i - 1).forward(x, training);
-      if (!out.contains(x)) {
-        x.close(); // a stage input that is not returned is no longer needed
+      if (i == 1 || !returnStages.contains(i - 1)) {
+        // a stage input that is not returned is no longer needed (by position: NDArray.equals
+        // compares contents, and NaN features equal nothing)
+        x.close();
       }
       x = next;
       if (returnStages.contains(i)) {

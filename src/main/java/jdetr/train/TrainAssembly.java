@@ -105,7 +105,7 @@ public final class TrainAssembly {
   /** The optimisation step over {@code matching} (micro-batches and clipping from the config). */
   public TrainStep trainStep(MatchingSource matching) {
     return new TrainStep(detr, criterion, matching, optimizer, config.clipMaxNorm(),
-        config.microBatches(), manager);
+        config.microBatching(), manager);
   }
 
   /**

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import jdetr.data.transforms.AugmentationConfig;
 import jdetr.engine.DeviceSpec;
+import jdetr.engine.MicroBatching;
 import jdetr.io.JsonLimits;
 import jdetr.model.DetrConfig;
 
@@ -35,7 +36,8 @@ import jdetr.model.DetrConfig;
  * @param epochs epochs to train (300)
  * @param lrDrop StepLR period in epochs, gamma 0.1 (200)
  * @param batchSize images per optimisation step (2)
- * @param microBatches parts a step is split into (1); the result does not depend on it
+ * @param microBatching parts a step is split into ({@code micro_batches}, 1; the result does not
+ *     depend on it) and how many run at once ({@code micro_batch_threads}, 1)
  * @param seed model initialisation, shuffling and augmentation (42)
  * @param data the dataset: its root, format ({@code coco} or {@code coco_panoptic}) and the
  *     synthetic one to generate when the root is empty
@@ -63,7 +65,7 @@ public record TrainConfig(
     int epochs,
     int lrDrop,
     int batchSize,
-    int microBatches,
+    MicroBatching microBatching,
     long seed,
     DataRecipe data,
     AugmentationConfig augmentation,
@@ -103,14 +105,10 @@ public record TrainConfig(
     positive("epochs", epochs);
     positive("lr_drop", lrDrop);
     positive("batch_size", batchSize);
-    positive("micro_batches", microBatches);
     positive("eval_every", evalEvery);
     positive("checkpoint_every", checkpointEvery);
     positive("keep_checkpoints", keepCheckpoints);
-    if (microBatches > batchSize) {
-      throw new IllegalArgumentException("recipe micro_batches: " + microBatches
-          + " is more than batch_size " + batchSize);
-    }
+    microBatching.check(batchSize, model.dropout());
     if (!(lr > 0) || lrBackbone < 0 || weightDecay < 0 || clipMaxNorm < 0 || maxStepsPerEpoch < 0
         || checkpointEverySteps < 0) {
       throw new IllegalArgumentException("recipe: lr must be > 0; lr_backbone, weight_decay,"
@@ -144,6 +142,7 @@ public record TrainConfig(
     d.put("lr_drop", deformable ? 40 : 200);
     d.put("batch_size", 2);
     d.put("micro_batches", 1);
+    d.put("micro_batch_threads", 1);
     d.put("seed", 42);
     DataRecipe.putDefaults(d.putObject("data"));
     AugmentationConfig a = AugmentationConfig.DETR;
@@ -228,7 +227,8 @@ public record TrainConfig(
         .put("clip_max_norm", clipMaxNorm);
     putLosses(d, losses);
     d.put("epochs", epochs).put("lr_drop", lrDrop)
-        .put("batch_size", batchSize).put("micro_batches", microBatches).put("seed", seed);
+        .put("batch_size", batchSize).put("micro_batches", microBatching.parts())
+        .put("micro_batch_threads", microBatching.threads()).put("seed", seed);
     data.putInto((ObjectNode) d.get("data"));
     ObjectNode aug = (ObjectNode) d.get("augmentation");
     aug.set("scales", JSON.valueToTree(augmentation.scales()));
@@ -255,7 +255,7 @@ public record TrainConfig(
     LossCoefficients l = losses.equals(LossCoefficients.defaults(model.classLoss()))
         ? LossCoefficients.defaults(resolved.classLoss()) : losses;
     return new TrainConfig(resolved, numClassesFromData, lr, lrBackbone, weightDecay, clipMaxNorm,
-        l, epochs, lrDrop, batchSize, microBatches, seed, data, augmentation, evalEvery,
+        l, epochs, lrDrop, batchSize, microBatching, seed, data, augmentation, evalEvery,
         checkpointEvery, checkpointEverySteps, keepCheckpoints, maxStepsPerEpoch, outputDir,
         weights, segmentation, device);
   }
@@ -293,7 +293,8 @@ public record TrainConfig(
             num(t, "giou_loss_coef"), num(t, "eos_coef"),
             LossCoefficients.varifocal(t.get("loss").path("class_loss").asText())),
         integer(t, "epochs"), integer(t, "lr_drop"), integer(t, "batch_size"),
-        integer(t, "micro_batches"), t.get("seed").asLong(), DataRecipe.fromJson(t.get("data")),
+        new MicroBatching(integer(t, "micro_batches"), integer(t, "micro_batch_threads")),
+        t.get("seed").asLong(), DataRecipe.fromJson(t.get("data")),
         aug, integer(t, "eval_every"), integer(t, "checkpoint_every"),
         integer(t, "checkpoint_every_steps"), integer(t, "keep_checkpoints"),
         integer(t, "max_steps_per_epoch"),

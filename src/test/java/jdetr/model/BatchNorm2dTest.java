@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -107,6 +108,57 @@ class BatchNorm2dTest {
       assertThat(frozen.get("backbone.0.body.layer3.1.conv2.weight").requiresGradient()).isTrue();
       assertThat(batch.get("backbone.0.body.bn1.running_var").requiresGradient()).isFalse();
       assertThat(batch.keySet()).isEqualTo(frozen.keySet());
+    }
+  }
+  @Test
+  void collectedUpdatesAppliedInOrderEqualTheUpdatesOneAfterAnother() {
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      BatchNorm2d one = new BatchNorm2d(2);
+      BatchNorm2d two = new BatchNorm2d(2);
+      one.initialize(m, DataType.FLOAT32, new Shape(1, 2, 1, 1));
+      two.initialize(m, DataType.FLOAT32, new Shape(1, 2, 1, 1));
+      Engine.getInstance().setRandomSeed(5);
+      NDArray a = m.randomNormal(new Shape(3, 2, 2, 2)).mul(2f).add(1f);
+      NDArray b = m.randomNormal(new Shape(2, 2, 3, 3)).mul(0.5f).sub(3f);
+      float[] y0 = one.forward(a, true).toFloatArray(); // one after another: a twice, then b
+      one.forward(a, true);
+      one.forward(b, true);
+      RunningStatistics first = RunningStatistics.collect(m);
+      float[] y = two.forward(a, true).toFloatArray();
+      two.forward(a, true);
+      first.close();
+      RunningStatistics second = RunningStatistics.collect(m);
+      two.forward(b, true);
+      second.close();
+      NDArray mean = two.namedParameters().get("running_mean").getArray();
+      NDArray var = two.namedParameters().get("running_var").getArray();
+      assertThat(mean.toFloatArray()).as("untouched while collected").containsExactly(0f, 0f);
+      assertThat(var.toFloatArray()).containsExactly(1f, 1f);
+      assertThat(y).as("normalised with the batch statistics all the same")
+          .containsExactly(y0);
+      first.apply();
+      second.apply();
+      NDArray expectedMean = one.namedParameters().get("running_mean").getArray();
+      NDArray expectedVar = one.namedParameters().get("running_var").getArray();
+      assertThat(mean.sub(expectedMean).abs().max().getFloat()).isLessThan(1e-6f);
+      assertThat(var.sub(expectedVar).abs().max().getFloat()).isLessThan(1e-6f);
+      assertThat(Math.abs(expectedMean.getFloat(0))).as("the statistics moved").isGreaterThan(0.1f);
+    }
+  }
+
+  @Test
+  void aBackboneKeepsItsReturnedMapsForNaNImages() {
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      Backbone backbone = new Backbone("resnet18", true, false, List.of(2, 3),
+          Norm2d.Kind.BATCH);
+      backbone.initialize(m, DataType.FLOAT32, new Shape(1, 3, 64, 64));
+      NDArray images = m.full(new Shape(1, 3, 64, 64), Float.NaN);
+      NDArray mask = m.zeros(new Shape(1, 64, 64), DataType.BOOLEAN);
+      List<FeatureMap> maps = backbone.forward(images, mask, true);
+      assertThat(maps).hasSize(2);
+      // the stage-2 map is also stage 3's input; it must not be closed with the stage inputs
+      assertThat(maps.get(0).features().isNaN().all().getBoolean()).isTrue();
+      assertThat(maps.get(1).features().getShape()).isEqualTo(new Shape(1, 256, 4, 4));
     }
   }
 }
