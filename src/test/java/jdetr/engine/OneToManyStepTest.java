@@ -60,8 +60,11 @@ class OneToManyStepTest {
       Map<String, NDArray> pa = full.stateDict();
       Map<String, NDArray> pb = split.stateDict();
       for (String k : pa.keySet()) {
+        // a bias right before a GroupNorm has no true gradient: AdamW turns the rounding noise of
+        // that zero into steps, so those biases agree less closely than everything else
+        boolean beforeGroupNorm = k.startsWith("input_proj.") && k.endsWith(".0.bias");
         assertThat(pa.get(k).sub(pb.get(k)).abs().max().getFloat()).as(k)
-            .isLessThanOrEqualTo(1e-6f);
+            .isLessThanOrEqualTo(beforeGroupNorm ? 5e-6f : 1e-6f);
       }
     }
   }

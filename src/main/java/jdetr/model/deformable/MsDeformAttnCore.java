@@ -25,21 +25,17 @@ import jdetr.autograd.GraphSafe;
  * {@code F.grid_sample(value, 2 * loc - 1, mode="bilinear", padding_mode="zeros",
  * align_corners=False)}: pixel centres at (i + 0.5) / W, corners outside the map read 0.
  *
- * <p>All four corners of a sample are read with one row lookup ({@code F.embedding}) in a table
- * that holds every 2x2 patch of the zero-padded maps ({@link #patchTable}), weighted by attention x
- * bilinear weight and summed over corners, levels and points. Four corners per row, rather than
- * one, quarter the lookups, whose backward in libtorch (a serial row-by-row add) was the costliest
- * part of a small model's training step. In training the sum is an elementwise product and a
- * reduction: for these tiny per-query matrices its forward and backward are several times faster
- * than a batched matrix product's. Everything is differentiable with respect to the values, the
- * locations and the attention weights (gradients equal grid_sample's: corners in the padding read
- * 0); the integer indices carry no gradient.
+ * <p>Training (autograd recording) samples with libtorch's {@code grid_sample}, one call per level
+ * ({@link GridSampling}): its backward is one vectorised kernel per level.
  *
  * <p>Without autograd recording (inference), float32 values on the CPU are sampled by
  * {@link DirectSampling}, which reads the corners straight from the value map in Java
- * ({@value #DIRECT}). Other values take the lookups above ({@value #GATHER}), summed with a
- * batched matrix product (the faster forward alone) over chunks of queries
- * ({@link #INFERENCE_GATHER_LIMIT}).
+ * ({@value #DIRECT}). Other values take row lookups ({@value #GATHER}): all four corners of a
+ * sample are read with one lookup ({@code F.embedding}) in a table that holds every 2x2 patch of
+ * the zero-padded maps ({@link #patchTable}), weighted by attention x bilinear weight and summed
+ * over corners, levels and points with a batched matrix product, over chunks of queries
+ * ({@link #INFERENCE_GATHER_LIMIT}). The lookups are differentiable too (gradients equal
+ * grid_sample's: corners in the padding read 0).
  */
 public final class MsDeformAttnCore {
 
@@ -53,7 +49,7 @@ public final class MsDeformAttnCore {
   /** The name of the inference sampler that reads the value map in Java. */
   public static final String DIRECT = "java-direct";
 
-  /** The name of the row-lookup sampler (training, and inference it does not support). */
+  /** The name of the row-lookup sampler (inference {@link #DIRECT} does not support). */
   public static final String GATHER = "gather";
 
   private MsDeformAttnCore() {}
@@ -78,7 +74,10 @@ public final class MsDeformAttnCore {
     checkShapes(value, levels, locations, attention);
     long outputs = attention.size() / levels.count() / locations.getShape().get(4)
         * value.getShape().get(3); // N * Lq * M * D
-    if (!JniUtils.isGradMode() && DirectSampling.supports(value, locations, attention, outputs)) {
+    if (JniUtils.isGradMode()) {
+      return GridSampling.sample(value, levels, locations, attention);
+    }
+    if (DirectSampling.supports(value, locations, attention, outputs)) {
       return DirectSampling.sample(value, levels, locations, attention, JniUtils.getNumThreads());
     }
     return gather(value, levels, locations, attention, INFERENCE_GATHER_LIMIT);
@@ -179,12 +178,8 @@ public final class MsDeformAttnCore {
         .add(c.imageStart(n, m)).add(c.head(m)).reshape(-1); // [N * Lq * M * L * P]
     NDArray gathered = Embedding.embedding(index, table, SparseFormat.DENSE).singletonOrThrow()
         .reshape(samples, corners, d); // [N * Lq * M, L * P * 4, D]
-    if (!JniUtils.isGradMode()) {
-      // without a backward a batched product is the faster sum (its backward is the slower one)
-      return coefficient.reshape(samples, 1, corners).matMul(gathered) // [N * Lq * M, 1, D]
-          .reshape(n, lq, m * d);
-    }
-    return coefficient.mul(gathered).sum(new int[] {1}).reshape(n, lq, m * d); // [N, Lq, M * D]
+    return coefficient.reshape(samples, 1, corners).matMul(gathered) // [N * Lq * M, 1, D]
+        .reshape(n, lq, m * d);
   }
 
   /**
