@@ -4,8 +4,10 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -15,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import jdetr.data.Batch;
+import jdetr.data.InstanceMasks;
 import jdetr.data.Target;
 import jdetr.loss.DenoisingLoss;
 import jdetr.loss.LayerPrediction;
@@ -182,7 +185,7 @@ public final class TrainStep {
         GradientCollector collector = Engine.getInstance().newGradientCollector()) {
       ModelInput input = ModelInput.of(batch, stepScope); // kept open until every backward is done
       Whole whole = new Whole(input, batch, denoisingQueries(batch.targets(), stepScope),
-          criterion.masks() == null ? null : MaskTargets.ofBatch(batch, stepScope), normalisers,
+          criterion.masks() == null ? null : maskTargets(batch, stepScope), normalisers,
           oneToManyNorm, stepScope, step);
       if (concurrent != null && parts == 2) {
         List<StepLog.Tally> tallies = concurrent.run(j -> {
@@ -352,6 +355,26 @@ public final class TrainStep {
     meter.lap(StageTimes.Meter.MATCH_SEND);
     return new InFlight(scope, predictions, targets, proposals, denoised, many, repeated,
         matchings, out.predMasks(), range);
+  }
+
+  /**
+   * The step's target masks for the mask losses: each image's [N_i, H_i, W_i] uint8 masks
+   * (the batch carries them at each image's size; the losses pad them to the step's size).
+   */
+  private static MaskTargets maskTargets(Batch batch, NDManager stepScope) {
+    List<NDArray> perImage = new ArrayList<>(batch.size());
+    for (Target t : batch.targets()) {
+      InstanceMasks m = t.masks();
+      if (m == null) {
+        throw new IllegalArgumentException("image " + t.imageId() + ": the model predicts masks"
+            + " (model.masks) but the batch carries no target masks");
+      }
+      try (NDArray javaOwned = stepScope.create(ByteBuffer.wrap(m.pixels()), // [N, H, W]
+          new Shape(m.count(), m.height(), m.width()), DataType.UINT8)) {
+        perImage.add(javaOwned.duplicate()); // libtorch memory, as autograd may keep it
+      }
+    }
+    return MaskTargets.of(perImage);
   }
 
   private static List<List<Matching>> await(CompletableFuture<List<List<Matching>>> f) {

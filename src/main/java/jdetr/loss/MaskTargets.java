@@ -1,14 +1,8 @@
 package jdetr.loss;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
-import jdetr.data.Batch;
-import jdetr.data.InstanceMasks;
 import jdetr.data.Target;
 
 /**
@@ -34,28 +28,6 @@ public record MaskTargets(List<NDArray> perImage, long paddedHeight, long padded
             + paddedHeight + "x" + paddedWidth + ", got " + s);
       }
     }
-  }
-
-  /**
-   * The masks a batch carries, each image's [N_i, H_i, W_i] uint8 masks copied into libtorch
-   * memory in {@code scope} (autograd may keep them), padded to their largest height and width.
-   *
-   * @throws IllegalArgumentException naming the first image that carries no masks
-   */
-  public static MaskTargets ofBatch(Batch batch, NDManager scope) {
-    List<NDArray> perImage = new ArrayList<>(batch.size());
-    for (Target t : batch.targets()) {
-      InstanceMasks m = t.masks();
-      if (m == null) {
-        throw new IllegalArgumentException("image " + t.imageId() + ": the model predicts masks"
-            + " (model.masks) but the batch carries no target masks");
-      }
-      try (NDArray javaOwned = scope.create(ByteBuffer.wrap(m.pixels()), // [N, H, W]
-          new Shape(m.count(), m.height(), m.width()), DataType.UINT8)) {
-        perImage.add(javaOwned.duplicate());
-      }
-    }
-    return of(perImage);
   }
 
   /** The masks of a whole step, padded to their own largest height and width. */

@@ -2,10 +2,12 @@ package jdetr.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import jdetr.autograd.GraphSafe;
 
 /**
  * The batch-norm running-statistics updates of one micro-batch that runs beside another.
@@ -103,8 +105,10 @@ public final class RunningStatistics implements AutoCloseable {
   }
 
   private static void fold(NDArray running, NDArray before, NDArray copy, float decay) {
-    try (NDArray moved = copy.sub(before.mul(decay))) {
-      running.muli(decay).addi(moved);
+    try (NDArray d = GraphSafe.create(copy.getManager(), new float[] {decay}, new Shape());
+        NDArray scaled = before.mul(d);
+        NDArray moved = copy.sub(scaled)) {
+      running.muli(d).addi(moved);
     }
   }
 

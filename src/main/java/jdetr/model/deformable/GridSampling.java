@@ -12,6 +12,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import jdetr.autograd.GraphSafe;
 
 /**
  * The multi-scale deformable attention sum of {@link MsDeformAttnCore} with libtorch's bilinear
@@ -42,7 +43,7 @@ final class GridSampling {
       sizes[2 * l + 1] = levels.width(l);
     }
     try (NDManager scope = value.getManager().newSubManager();
-        NDArray shapes = scope.create(sizes, new Shape(levels.count(), 2))) { // [L, 2] (H, W)
+        NDArray shapes = GraphSafe.create(scope, sizes, new Shape(levels.count(), 2))) { // [L, 2] (H, W)
       NDArray out = IValueUtils.forward(module(), new NDList(value, shapes, locations, attention),
           JniUtils.isGradMode()).singletonOrThrow();
       out.attach(value.getManager());
