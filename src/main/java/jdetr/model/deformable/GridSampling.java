@@ -1,18 +1,13 @@
 package jdetr.model.deformable;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDManager;
-import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import jdetr.autograd.GraphSafe;
+import jdetr.model.nn.ScriptedModule;
 
 /**
  * The multi-scale deformable attention sum of {@link MsDeformAttnCore} with libtorch's bilinear
@@ -25,8 +20,8 @@ import jdetr.autograd.GraphSafe;
  */
 final class GridSampling {
 
-  private static final String MODULE = "/jdetr/model/deformable/grid_sampling.pt";
-  private static volatile PtSymbolBlock module;
+  private static final ScriptedModule MODULE =
+      new ScriptedModule("/jdetr/model/deformable/grid_sampling.pt");
 
   private GridSampling() {}
 
@@ -43,35 +38,10 @@ final class GridSampling {
       sizes[2 * l + 1] = levels.width(l);
     }
     try (NDManager scope = value.getManager().newSubManager();
-        NDArray shapes = GraphSafe.create(scope, sizes, new Shape(levels.count(), 2))) { // [L, 2] (H, W)
-      NDArray out = IValueUtils.forward(module(), new NDList(value, shapes, locations, attention),
+        NDArray shapes = GraphSafe.create(scope, sizes, new Shape(levels.count(), 2))) { // (H, W)
+      // the output lives on the first input's manager
+      return IValueUtils.forward(MODULE.get(), new NDList(value, shapes, locations, attention),
           JniUtils.isGradMode()).singletonOrThrow();
-      out.attach(value.getManager());
-      return out;
     }
-  }
-
-  private static PtSymbolBlock module() {
-    PtSymbolBlock m = module;
-    if (m == null) {
-      synchronized (GridSampling.class) {
-        m = module;
-        if (m == null) {
-          // a base manager for the JVM's lifetime: the module has no parameters and serves every
-          // model and thread
-          PtNDManager owner = (PtNDManager) NDManager.newBaseManager(Device.cpu(), "PyTorch");
-          try (InputStream in = GridSampling.class.getResourceAsStream(MODULE)) {
-            if (in == null) {
-              throw new IllegalStateException(MODULE + " is missing from the jar");
-            }
-            m = JniUtils.loadModule(owner, in, true, false);
-          } catch (IOException e) {
-            throw new UncheckedIOException("cannot load " + MODULE, e);
-          }
-          module = m;
-        }
-      }
-    }
-    return m;
   }
 }

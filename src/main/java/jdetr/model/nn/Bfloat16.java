@@ -2,16 +2,10 @@ package jdetr.model.nn;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
-import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
-import ai.djl.pytorch.jni.JniUtils;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 
 /**
  * bfloat16 arrays for inference. The engine binding (DJL 0.35) has no name for bfloat16: asking
@@ -24,8 +18,7 @@ import java.io.UncheckedIOException;
  */
 public final class Bfloat16 {
 
-  private static final String MODULE = "/jdetr/model/bfloat16_cast.pt";
-  private static volatile PtSymbolBlock cast;
+  private static final ScriptedModule CAST = new ScriptedModule("/jdetr/model/bfloat16_cast.pt");
 
   private Bfloat16() {}
 
@@ -43,7 +36,7 @@ public final class Bfloat16 {
       throw new IllegalArgumentException("bfloat16 casts take float32 arrays on the CPU, got "
           + a.getDataType() + " on " + a.getDevice());
     }
-    try (IValue in = IValue.from((PtNDArray) a); IValue out = module().forward(in)) {
+    try (IValue in = IValue.from((PtNDArray) a); IValue out = CAST.get().forward(in)) {
       return out.toTensor((PtNDManager) a.getManager());
     }
   }
@@ -59,28 +52,5 @@ public final class Bfloat16 {
       return x.softmax(axis);
     }
     return of(x.toType(DataType.FLOAT32, false).softmax(axis));
-  }
-
-  private static PtSymbolBlock module() {
-    PtSymbolBlock m = cast;
-    if (m == null) {
-      synchronized (Bfloat16.class) {
-        m = cast;
-        if (m == null) {
-          // a base manager for the JVM's lifetime: the module is tiny and shared by every model
-          PtNDManager owner = (PtNDManager) NDManager.newBaseManager(Device.cpu(), "PyTorch");
-          try (InputStream in = Bfloat16.class.getResourceAsStream(MODULE)) {
-            if (in == null) {
-              throw new IllegalStateException(MODULE + " is missing from the jar");
-            }
-            m = JniUtils.loadModule(owner, in, true, false);
-          } catch (IOException e) {
-            throw new UncheckedIOException("cannot load " + MODULE, e);
-          }
-          cast = m;
-        }
-      }
-    }
-    return m;
   }
 }
