@@ -3,9 +3,7 @@ package jdetr.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.util.ArrayList;
 import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.Map;
 import jdetr.autograd.GraphSafe;
 
@@ -26,7 +24,6 @@ public final class RunningStatistics implements AutoCloseable {
 
   private final NDManager scope;
   private final Map<Object, Copies> copies = new IdentityHashMap<>();
-  private final List<Copies> order = new ArrayList<>();
 
   /** A module's buffers, their values when copied, the copies, and how often they were updated. */
   private static final class Copies {
@@ -89,7 +86,6 @@ public final class RunningStatistics implements AutoCloseable {
     if (c == null) {
       c = new Copies(mean, var, keep, open.scope);
       open.copies.put(owner, c);
-      open.order.add(c);
     }
     c.updates++;
     return new NDArray[] {c.meanCopy, c.varCopy};
@@ -97,7 +93,7 @@ public final class RunningStatistics implements AutoCloseable {
 
   /** Folds the copies into the modules' running statistics (see the class comment). */
   public void apply() {
-    for (Copies c : order) {
+    for (Copies c : copies.values()) { // each module on its own: any order
       float decay = (float) Math.pow(c.keep, c.updates);
       fold(c.mean, c.mean0, c.meanCopy, decay);
       fold(c.var, c.var0, c.varCopy, decay);
