@@ -3,7 +3,7 @@
 # run after the other, evaluates on a larger val split, and prints a Markdown table of val AP50 / AP
 # and wall time per run (what the README's demo table needs).
 #
-#   scripts/demo-variants.sh [--seeds 42,43,44] [--variants base,hybrid,varifocal,lft,all]
+#   scripts/demo-variants.sh [--seeds 42,43,44] [--variants base,hybrid,varifocal,lft,cdn,all]
 #                            [--val 500] [--jar target/jdetr.jar] [--out runs/demo-variants]
 #                            [--set key=value]...
 #
@@ -12,7 +12,8 @@
 #   hybrid     + model.deformable.one_to_many {"queries": 60, "k": 6, "weight": 1}
 #   varifocal  + loss.class_loss=varifocal, cls_loss_coef=1
 #   lft        + model.deformable.look_forward_twice=true
-#   all        all three: the settings of conf/shapes-demo-dino.json
+#   cdn        + model.deformable.denoising.contrastive=true
+#   all        hybrid, varifocal and lft: the settings of conf/shapes-demo-dino.json
 # Scenes depend only on (seed, split, index), so the train split is the demo's and the first 50
 # val images are the demo's val split; the larger split goes to its own data root.
 # Extra --set options (e.g. --set epochs=1 --set max_steps_per_epoch=5 for a dry run) go to
@@ -41,6 +42,7 @@ hybrid=(--set model.deformable.one_to_many.queries=60 --set model.deformable.one
         --set model.deformable.one_to_many.weight=1.0)
 varifocal=(--set loss.class_loss=varifocal --set cls_loss_coef=1)
 lft=(--set model.deformable.look_forward_twice=true)
+cdn=(--set model.deformable.denoising.contrastive=true)
 
 switches() {
   case "$1" in
@@ -48,8 +50,9 @@ switches() {
     hybrid) printf '%s\n' "${hybrid[@]}" ;;
     varifocal) printf '%s\n' "${varifocal[@]}" ;;
     lft) printf '%s\n' "${lft[@]}" ;;
+    cdn) printf '%s\n' "${cdn[@]}" ;;
     all) printf '%s\n' "${hybrid[@]}" "${varifocal[@]}" "${lft[@]}" ;;
-    *) echo "demo-variants: unknown variant '$1' (base, hybrid, varifocal, lft, all)" >&2
+    *) echo "demo-variants: unknown variant '$1' (base, hybrid, varifocal, lft, cdn, all)" >&2
        exit 2 ;;
   esac
 }

@@ -166,6 +166,12 @@ public final class TransformersWeights {
       throw new IOException("pre-norm DETR (pre_norm: true) has no transformers layout: its"
           + " DetrEncoder has no final LayerNorm");
     }
+    if (config.isDeformable() && config.deformable().mixedQuerySelection()) {
+      throw new IOException("mixed query selection (mixed_query_selection: true, the learned"
+          + " content queries transformer.tgt_embed.weight) has no transformers layout:"
+          + " DeformableDetrModel takes its two-stage content queries from pos_trans;"
+          + " export --format official keeps them");
+    }
     TransformersNames names = new TransformersNames(config.isDeformable(),
         TransformersNames.BackboneNames.TIMM, config.masks());
     List<String> left = new ArrayList<>();

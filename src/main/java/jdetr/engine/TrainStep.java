@@ -276,7 +276,7 @@ public final class TrainStep {
    * or when no image has a target.
    */
   private DenoisingQueries denoisingQueries(List<Target> targets, NDManager stepScope) {
-    int slots = DenoisingQueries.slots(targets);
+    int slots = DenoisingQueries.slots(targets, denoising);
     if (denoisingLoss == null || slots == 0) {
       return null;
     }

@@ -11,7 +11,8 @@ import jdetr.data.Target;
 /**
  * The loss of the denoising queries ({@code jdetr.model.Denoising}): slot j of every group
  * reconstructs target j, so the matching is known and nothing is matched. The terms are the set
- * loss's (focal class loss over every denoising query, padding slots learning "no object"; L1 and
+ * loss's (focal class loss over every denoising query, padding slots and contrastive negatives,
+ * which sit past the positives in their group, learning "no object"; L1 and
  * GIoU of the reconstructed boxes), normalised by the step's target count times the group count,
  * weighted as the matching terms and named with {@code _dn} after the term
  * ({@code loss_ce_dn}, {@code loss_bbox_dn_0}, …).

@@ -21,6 +21,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param lookForwardTwice DINO's look-forward-twice: each layer's refined box keeps the gradient
  *     into the reference it refined, so a layer's loss also trains the previous layer's box head
  *     (not in the reference; off); needs {@code with_box_refine}
+ * @param mixedQuerySelection DINO's mixed query selection: the decoder's content queries are
+ *     learned embeddings, only their positions and boxes come from the top encoder proposals (not
+ *     in the reference; off); needs {@code two_stage}
  */
 public record DeformableOptions(
     @JsonProperty("num_feature_levels") int numFeatureLevels,
@@ -30,7 +33,8 @@ public record DeformableOptions(
     @JsonProperty("two_stage") boolean twoStage,
     @JsonProperty("denoising") Denoising denoising,
     @JsonProperty("one_to_many") OneToMany oneToMany,
-    @JsonProperty("look_forward_twice") boolean lookForwardTwice) {
+    @JsonProperty("look_forward_twice") boolean lookForwardTwice,
+    @JsonProperty("mixed_query_selection") boolean mixedQuerySelection) {
 
   public DeformableOptions {
     if (denoising == null) { // configs written before the option existed
@@ -53,6 +57,16 @@ public record DeformableOptions(
         "needs two_stage (the one-to-many queries are the next encoder proposals)");
     check(!lookForwardTwice || withBoxRefine, "look_forward_twice",
         "needs with_box_refine (it changes how the refined boxes pass their gradient)");
+    check(!mixedQuerySelection || twoStage, "mixed_query_selection",
+        "needs two_stage (the query positions are the encoder proposals)");
+  }
+
+  /** Without mixed query selection. */
+  public DeformableOptions(int numFeatureLevels, int encNPoints, int decNPoints,
+      boolean withBoxRefine, boolean twoStage, Denoising denoising, OneToMany oneToMany,
+      boolean lookForwardTwice) {
+    this(numFeatureLevels, encNPoints, decNPoints, withBoxRefine, twoStage, denoising, oneToMany,
+        lookForwardTwice, false);
   }
 
   /** Without the one-to-many branch and look-forward-twice. */

@@ -32,6 +32,7 @@ import jdetr.model.DetrOutput;
 import jdetr.model.ModelBuilder;
 import jdetr.model.NoGrad;
 import jdetr.model.Norm2d;
+import jdetr.model.OneToMany;
 import jdetr.train.InitialWeights;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -275,6 +276,21 @@ class TransformersWeightsTest {
       DetrConfig config = DETR_R50.toBuilder().backbone("resnet18").preNorm(true).build();
       assertThatThrownBy(() -> TransformersWeights.write(dir, ModelBuilder.build(config, m).stateDict(),
           config, NAMES, m)).hasMessageContaining("pre_norm");
+    }
+  }
+
+  @Test
+  void mixedQuerySelectionHasNoTransformersLayoutButKeepsItsReferenceNames(@TempDir Path dir)
+      throws Exception {
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      DetrConfig config = DEFORMABLE.toBuilder().deformable(new DeformableOptions(3, 2, 2, true,
+          true, Denoising.off(), OneToMany.off(), false, true)).build();
+      var state = ModelBuilder.build(config, m).stateDict();
+      assertThat(state).containsKey("transformer.tgt_embed.weight");
+      assertThatThrownBy(() -> TransformersWeights.write(dir, state, config, NAMES, m))
+          .hasMessageContaining("mixed_query_selection")
+          .hasMessageContaining("transformer.tgt_embed.weight");
+      assertThat(dir.resolve("model.safetensors")).doesNotExist();
     }
   }
 }

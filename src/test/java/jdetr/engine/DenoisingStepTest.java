@@ -17,12 +17,15 @@ import jdetr.model.Denoising;
 import jdetr.model.DetectionTransformer;
 import jdetr.model.DetrConfig;
 import jdetr.model.ModelBuilder;
+import jdetr.model.OneToMany;
 import org.assertj.core.data.Offset;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A step with denoising queries: their terms are logged and trained, and a step split into
- * micro-batches still equals the full-batch step (the queries are drawn once per step).
+ * micro-batches still equals the full-batch step (the queries are drawn once per step), with
+ * DN-DETR's queries and with DINO's (contrastive, mixed query selection).
  */
 class DenoisingStepTest {
 
@@ -32,17 +35,25 @@ class DenoisingStepTest {
       .numQueries(6).numClasses(4).dropout(0)
       .deformable(new DeformableOptions(4, 2, 2, true, true, new Denoising(3, 0.2, 0.4))).build();
 
-  @Test
-  void denoisingTermsTrainAndMicroBatchesGiveTheFullBatchParameters() {
+  /** DINO's queries: contrastive denoising and mixed query selection. */
+  private static final DetrConfig TWO_STAGE_CDN = TWO_STAGE_DN.toBuilder()
+      .deformable(new DeformableOptions(4, 2, 2, true, true, new Denoising(3, 0.2, 0.4, true),
+          OneToMany.off(), false, true)).build();
+
+  @ParameterizedTest(name = "contrastive and mixed query selection: {0}")
+  @ValueSource(booleans = {false, true})
+  void denoisingTermsTrainAndMicroBatchesGiveTheFullBatchParameters(boolean dino) {
+    DetrConfig config = dino ? TWO_STAGE_CDN : TWO_STAGE_DN;
     try (NDManager m = NDManager.newBaseManager("PyTorch")) {
       Engine.getInstance().setRandomSeed(21);
       Batch batch = TrainStepTest.batch(new Random(9), 4);
-      DetectionTransformer full = ModelBuilder.build(TWO_STAGE_DN, m);
-      DetectionTransformer split = ModelBuilder.build(TWO_STAGE_DN, m);
+      DetectionTransformer full = ModelBuilder.build(config, m);
+      DetectionTransformer split = ModelBuilder.build(config, m);
       split.loadStateDict(full.stateDict(), false);
       NDArray labelEnc = full.stateDict().get("label_enc.weight").duplicate();
       TrainStep a = step(full, 1, m);
       TrainStep b = step(split, 2, m);
+      assertThat(full.stateDict().containsKey("transformer.tgt_embed.weight")).isEqualTo(dino);
       for (long s = 1; s <= 2; s++) {
         long n = s;
         StepLog la = EngineRandom.forStep(4, n, () -> a.run(batch, n));
@@ -74,7 +85,7 @@ class DenoisingStepTest {
     AdamW adamw = new AdamW(ParameterGroups.reference(true, TrainableParameters.of(detr), 1e-4,
         1e-5), AdamWConfig.DETR, m);
     return new TrainStep(detr, new SetCriterion(CriterionConfig.deformableDetr(),
-        TWO_STAGE_DN.numClasses()),
+        detr.config().numClasses()),
         MatchingSource.local(new HungarianMatcher(MatcherConfig.DEFORMABLE_DETR)), adamw, 0.1,
         microBatches, m);
   }

@@ -68,4 +68,27 @@ class DenoisingLossTest {
       assertThat(losses.logged()).isEmpty();
     }
   }
+
+  @Test
+  void contrastiveNegativesTakeNoBoxLossAndLearnNoObject() {
+    // one image, one target, 1 contrastive group of 2 slots: the positive reconstructs the box
+    // exactly, the negative is far off; only the positive is matched
+    Target t = Target.of(new int[] {1}, new float[] {0.5f, 0.5f, 0.2f, 0.2f});
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      float[] boxes = {0.5f, 0.5f, 0.2f, 0.2f, 0.9f, 0.9f, 0.1f, 0.1f}; // [1, 2, 4]
+      LayerPrediction p = new LayerPrediction(m.zeros(new Shape(1, 2, 3)),
+          m.create(boxes, new Shape(1, 2, 4)));
+      SetLosses losses = new DenoisingLoss(criterion, 1).compute(List.of(p), List.of(t), 2,
+          new Normalisers(1, 1), 0);
+      assertThat(losses.terms().get("loss_bbox_dn").getFloat()).isEqualTo(0f);
+      assertThat(losses.terms().get("loss_giou_dn").getFloat()).isCloseTo(0f, within(1e-6f));
+      // focal loss of zero logits: class 1 of the positive is the one positive element; the
+      // negative query's three classes are negatives like the positive's other two
+      double p0 = 0.5;
+      double pos = 0.25 * Math.pow(1 - p0, 2) * -Math.log(p0);
+      double neg = 0.75 * Math.pow(p0, 2) * -Math.log(1 - p0);
+      assertThat((double) losses.terms().get("loss_ce_dn").getFloat())
+          .isCloseTo(pos + 5 * neg, within(1e-6));
+    }
+  }
 }

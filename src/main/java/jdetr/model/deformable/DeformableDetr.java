@@ -94,6 +94,9 @@ public final class DeformableDetr extends DetectionTransformer {
     if (twoStage) {
       transformer.decoder().listClassHeads(classEmbed);
       transformer.useProposalHeads(classEmbed.get(numPred - 1), bboxEmbed.get(numPred - 1));
+      if (options.mixedQuerySelection()) {
+        transformer.learnContentQueries(config.numQueries() + options.oneToMany().queries());
+      }
       queryEmbed = null;
     } else {
       queryEmbed = child("query_embed", new Embedding(config.numQueries(), 2L * d, true));

@@ -9,6 +9,7 @@ import ai.djl.nn.Parameter;
 import java.util.ArrayList;
 import java.util.List;
 import jdetr.model.Mlp;
+import jdetr.model.nn.Embedding;
 import jdetr.model.nn.LayerNorm;
 import jdetr.model.nn.Linear;
 import jdetr.model.nn.ModuleList;
@@ -21,7 +22,8 @@ import jdetr.model.nn.TorchInit;
  * deformable self-attention, and decoded by queries whose initial reference points are
  * {@code sigmoid(reference_points(query_pos))}; or, two-stage, the top-scoring encoder proposals
  * (their boxes as reference, their sine embedding through {@code pos_trans} as query position and
- * content). Weight matrices are Xavier-uniform, as the reference's {@code _reset_parameters}.
+ * content; with mixed query selection the content is the learned {@code tgt_embed} instead).
+ * Weight matrices are Xavier-uniform, as the reference's {@code _reset_parameters}.
  */
 public final class DeformableTransformer extends TorchBlock {
 
@@ -58,6 +60,7 @@ public final class DeformableTransformer extends TorchBlock {
   private final LayerNorm posTransNorm;
   private Linear proposalClassHead;
   private Mlp proposalBoxHead;
+  private Embedding tgtEmbed;
 
   /**
    * @param numQueries the decoder's query count (two-stage: the number of proposals kept)
@@ -95,6 +98,15 @@ public final class DeformableTransformer extends TorchBlock {
   void useProposalHeads(Linear classHead, Mlp boxHead) {
     proposalClassHead = classHead;
     proposalBoxHead = boxHead;
+  }
+
+  /**
+   * Two-stage with mixed query selection (DINO): the content queries are the first rows of a
+   * learned {@code tgt_embed} table of {@code count} rows (matching and one-to-many queries), the
+   * proposals give only positions and boxes.
+   */
+  void learnContentQueries(int count) {
+    tgtEmbed = child("tgt_embed", new Embedding(count, dModel, true));
   }
 
   public DeformableDecoder decoder() {
@@ -183,7 +195,12 @@ public final class DeformableTransformer extends TorchBlock {
       NDArray posTransOut = posTransNorm.forward(
           posTrans.forward(TwoStageProposals.positionEmbedding(topBoxes, dModel / 2)));
       queryPos = posTransOut.get("..., :{}", dModel); // [N, Q, C]
-      tgt = posTransOut.get("..., {}:", dModel);
+      if (tgtEmbed != null) {
+        int kept = numQueries + oneToMany;
+        tgt = tgtEmbed.firstRows(kept, src).expandDims(0).broadcast(n, kept, dModel); // [N, Q, C]
+      } else {
+        tgt = posTransOut.get("..., {}:", dModel);
+      }
       if (dn != null) { // the noised boxes stand where the proposals stand
         NDArray dnPos = posTransNorm.forward(posTrans.forward(TwoStageProposals.positionEmbedding(
             InverseSigmoid.of(dn.boxes()), dModel / 2))); // [N, D, 2C]

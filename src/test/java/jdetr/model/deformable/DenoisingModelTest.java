@@ -98,6 +98,10 @@ class DenoisingModelTest {
     DetrConfig c = DetrConfig.fromJson(node);
     assertThat(c.deformable().denoising()).isEqualTo(new Denoising(3, 0.2, 0.4));
     assertThat(DetrConfig.fromJson(c.toJson())).isEqualTo(c);
+    ((com.fasterxml.jackson.databind.node.ObjectNode) node.get("deformable").get("denoising"))
+        .put("contrastive", true);
+    assertThat(DetrConfig.fromJson(node).deformable().denoising())
+        .isEqualTo(new Denoising(3, 0.2, 0.4, true));
     assertThat(DetrConfig.defaults(DetrConfig.Architecture.DEFORMABLE_DETR).deformable()
         .denoising().enabled()).isFalse();
   }

@@ -136,4 +136,63 @@ class DenoisingQueriesTest {
     assertThatThrownBy(() -> DenoisingQueries.draw(TARGETS, TWO_GROUPS, 5, new float[10]))
         .hasMessageContaining("10 uniform numbers for 8 denoising queries");
   }
+
+  private static final Denoising CONTRASTIVE = new Denoising(2, 0.2, 0.4, true);
+
+  @Test
+  void contrastiveGroupsHoldEachTargetAsAPositiveThenANegativeQuery() {
+    // 2 images, 2 groups of 2 N = 4 slots (N = 2); u = 0.75: r = +0.5 for a positive, +1.5 for a
+    // negative on every corner
+    DenoisingQueries q = DenoisingQueries.draw(TARGETS, CONTRASTIVE, 5,
+        filled(2 * 2 * 4, 0.75f, 0.75f, 0.75f, 0.75f, 0.9f, 0f));
+    assertThat(q.slots()).isEqualTo(4);
+    assertThat(q.perImage()).isEqualTo(8);
+    assertThat(DenoisingQueries.slots(TARGETS, CONTRASTIVE)).isEqualTo(4);
+    // image 0, per group: positives of targets 0, 1, then negatives of targets 0, 1
+    assertThat(Arrays.copyOfRange(q.labels(), 0, 8)).containsExactly(3, 1, 3, 1, 3, 1, 3, 1);
+    // image 1: target 0 and a padding slot, twice per group
+    assertThat(Arrays.copyOfRange(q.labels(), 8, 16))
+        .containsExactly(2, -1, 2, -1, 2, -1, 2, -1);
+    // target 0 of image 0: xyxy 0.4 0.3 0.6 0.7, half size 0.1 x 0.2, scale 0.4;
+    // positive: every corner + 0.5 * half * 0.4; negative: + 1.5 * half * 0.4
+    float[] positive = Arrays.copyOfRange(q.boxes(), 0, 4);
+    float[] negative = Arrays.copyOfRange(q.boxes(), 8, 12);
+    float[] pos = {0.4f + 0.02f, 0.3f + 0.04f, 0.6f + 0.02f, 0.7f + 0.04f};
+    float[] neg = {0.4f + 0.06f, 0.3f + 0.12f, 0.6f + 0.06f, 0.7f + 0.12f};
+    assertThat(positive).usingComparatorWithPrecision(1e-6f).containsExactly(
+        (pos[0] + pos[2]) / 2, (pos[1] + pos[3]) / 2, pos[2] - pos[0], pos[3] - pos[1]);
+    assertThat(negative).usingComparatorWithPrecision(1e-6f).containsExactly(
+        (neg[0] + neg[2]) / 2, (neg[1] + neg[3]) / 2, neg[2] - neg[0], neg[3] - neg[1]);
+    assertThat(Arrays.copyOfRange(q.boxes(), 4 * 9, 4 * 10)).as("padding")
+        .containsExactly(0.5f, 0.5f, 0.5f, 0.5f);
+  }
+
+  @Test
+  void contrastiveNegativesLieBetweenOneAndTwoNoiseScalesAwayPositivesWithinOne() {
+    SplittableRandom r = new SplittableRandom(11);
+    int images = 300;
+    Target t = Target.of(new int[] {1}, new float[] {0.5f, 0.5f, 0.2f, 0.3f});
+    float[] corners = {0.4f, 0.35f, 0.6f, 0.65f};
+    float[] reach = {0.1f * 0.4f, 0.15f * 0.4f}; // half size x scale
+    List<Target> targets = java.util.Collections.nCopies(images, t);
+    Denoising options = new Denoising(3, 0.2, 0.4, true);
+    float[] u = new float[images * 3 * 2 * DenoisingQueries.UNIFORMS_PER_QUERY];
+    for (int i = 0; i < u.length; i++) {
+      u[i] = (float) r.nextDouble();
+    }
+    DenoisingQueries q = DenoisingQueries.draw(targets, options, 3, u);
+    for (int i = 0; i < images * 3 * 2; i++) {
+      boolean negative = i % 2 == 1; // slots per group: positive, negative (one target)
+      float[] b = Arrays.copyOfRange(q.boxes(), 4 * i, 4 * i + 4);
+      float[] xyxy = {b[0] - b[2] / 2, b[1] - b[3] / 2, b[0] + b[2] / 2, b[1] + b[3] / 2};
+      for (int c = 0; c < 4; c++) {
+        float moved = Math.abs(xyxy[c] - corners[c]) / reach[c % 2];
+        if (negative) {
+          assertThat(moved).as("negative %d corner %d", i, c).isBetween(1f - 1e-4f, 2f + 1e-4f);
+        } else {
+          assertThat(moved).as("positive %d corner %d", i, c).isLessThanOrEqualTo(1f + 1e-4f);
+        }
+      }
+    }
+  }
 }
