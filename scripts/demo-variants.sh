@@ -67,11 +67,14 @@ print("%.3f %.3f" % (stats[-1][1], stats[-1][0]) if stats else "- -")
 PY
 }
 
+IFS=, read -r -a variant_list <<< "$variants"
+IFS=, read -r -a seed_list <<< "$seeds"
+for v in "${variant_list[@]}"; do
+  switches "$v" > /dev/null # an unknown variant stops here, before any run
+done
 mkdir -p "$out"
 echo "| variant | seed | val AP50 | val AP | wall time (s) |"
 echo "|---|---|---|---|---|"
-IFS=, read -r -a variant_list <<< "$variants"
-IFS=, read -r -a seed_list <<< "$seeds"
 for v in "${variant_list[@]}"; do
   mapfile -t sets < <(switches "$v")
   for s in "${seed_list[@]}"; do
