@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 class DenoisingQueriesTest {
 
   private static final Denoising TWO_GROUPS = new Denoising(2, 0.2, 0.4);
+  private static final Denoising CONTRASTIVE = new Denoising(2, 0.2, 0.4, true);
 
   private static final List<Target> TARGETS = List.of(
       Target.of(new int[] {3, 1}, new float[] {0.5f, 0.5f, 0.2f, 0.4f, 0.1f, 0.9f, 0.2f, 0.2f}),
@@ -24,6 +25,15 @@ class DenoisingQueriesTest {
     float[] u = new float[queries * DenoisingQueries.UNIFORMS_PER_QUERY];
     for (int i = 0; i < u.length; i++) {
       u[i] = perQuery[i % DenoisingQueries.UNIFORMS_PER_QUERY];
+    }
+    return u;
+  }
+
+  private static float[] randomUniforms(long seed, int queries) {
+    SplittableRandom r = new SplittableRandom(seed);
+    float[] u = new float[queries * DenoisingQueries.UNIFORMS_PER_QUERY];
+    for (int i = 0; i < u.length; i++) {
+      u[i] = (float) r.nextDouble();
     }
     return u;
   }
@@ -66,15 +76,11 @@ class DenoisingQueriesTest {
 
   @Test
   void randomDrawsStayInsideTheirBoundsAndFlipAtTheGivenRate() {
-    SplittableRandom r = new SplittableRandom(7);
     int images = 200;
     Target t = Target.of(new int[] {1}, new float[] {0.4f, 0.6f, 0.3f, 0.2f});
     List<Target> targets = java.util.Collections.nCopies(images, t);
     Denoising options = new Denoising(5, 0.2, 0.4);
-    float[] u = new float[images * 5 * DenoisingQueries.UNIFORMS_PER_QUERY];
-    for (int i = 0; i < u.length; i++) {
-      u[i] = (float) r.nextDouble();
-    }
+    float[] u = randomUniforms(7, images * 5);
     DenoisingQueries q = DenoisingQueries.draw(targets, options, 3, u);
     int flipped = 0;
     for (int i = 0; i < images * 5; i++) {
@@ -137,8 +143,6 @@ class DenoisingQueriesTest {
         .hasMessageContaining("10 uniform numbers for 8 denoising queries");
   }
 
-  private static final Denoising CONTRASTIVE = new Denoising(2, 0.2, 0.4, true);
-
   @Test
   void contrastiveGroupsHoldEachTargetAsAPositiveThenANegativeQuery() {
     // 2 images, 2 groups of 2 N = 4 slots (N = 2); u = 0.75: r = +0.5 for a positive, +1.5 for a
@@ -169,18 +173,14 @@ class DenoisingQueriesTest {
 
   @Test
   void contrastiveNegativesLieBetweenOneAndTwoNoiseScalesAwayPositivesWithinOne() {
-    SplittableRandom r = new SplittableRandom(11);
     int images = 300;
     Target t = Target.of(new int[] {1}, new float[] {0.5f, 0.5f, 0.2f, 0.3f});
     float[] corners = {0.4f, 0.35f, 0.6f, 0.65f};
     float[] reach = {0.1f * 0.4f, 0.15f * 0.4f}; // half size x scale
     List<Target> targets = java.util.Collections.nCopies(images, t);
     Denoising options = new Denoising(3, 0.2, 0.4, true);
-    float[] u = new float[images * 3 * 2 * DenoisingQueries.UNIFORMS_PER_QUERY];
-    for (int i = 0; i < u.length; i++) {
-      u[i] = (float) r.nextDouble();
-    }
-    DenoisingQueries q = DenoisingQueries.draw(targets, options, 3, u);
+    DenoisingQueries q = DenoisingQueries.draw(targets, options, 3,
+        randomUniforms(11, images * 3 * 2));
     for (int i = 0; i < images * 3 * 2; i++) {
       boolean negative = i % 2 == 1; // slots per group: positive, negative (one target)
       float[] b = Arrays.copyOfRange(q.boxes(), 4 * i, 4 * i + 4);
