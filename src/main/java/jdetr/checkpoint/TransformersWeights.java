@@ -172,6 +172,12 @@ public final class TransformersWeights {
           + " DeformableDetrModel takes its two-stage content queries from pos_trans;"
           + " export --format official keeps them");
     }
+    if (config.isDeformable() && config.deformable().distinctQueryIou() > 0) {
+      throw new IOException("distinct query selection (distinct_query_iou: "
+          + config.deformable().distinctQueryIou() + ") has no transformers counterpart:"
+          + " DeformableDetrModel takes the plain top-k proposals, so the exported model would"
+          + " detect differently; export --format official, or train without it");
+    }
     TransformersNames names = new TransformersNames(config.isDeformable(),
         TransformersNames.BackboneNames.TIMM, config.masks());
     List<String> left = new ArrayList<>();

@@ -24,6 +24,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param mixedQuerySelection DINO's mixed query selection: the decoder's content queries are
  *     learned embeddings, only their positions and boxes come from the top encoder proposals (not
  *     in the reference; off); needs {@code two_stage}
+ * @param distinctQueryIou DDQ's distinct query selection: the two-stage queries are the
+ *     top-scoring encoder proposals that survive a class-agnostic non-maximum suppression at this
+ *     IoU, so no two queries start on the same box (not in the reference; 0 = off, DDQ uses 0.8);
+ *     needs {@code two_stage}
  */
 public record DeformableOptions(
     @JsonProperty("num_feature_levels") int numFeatureLevels,
@@ -34,7 +38,8 @@ public record DeformableOptions(
     @JsonProperty("denoising") Denoising denoising,
     @JsonProperty("one_to_many") OneToMany oneToMany,
     @JsonProperty("look_forward_twice") boolean lookForwardTwice,
-    @JsonProperty("mixed_query_selection") boolean mixedQuerySelection) {
+    @JsonProperty("mixed_query_selection") boolean mixedQuerySelection,
+    @JsonProperty("distinct_query_iou") double distinctQueryIou) {
 
   public DeformableOptions {
     if (denoising == null) { // configs written before the option existed
@@ -59,6 +64,18 @@ public record DeformableOptions(
         "needs with_box_refine (it changes how the refined boxes pass their gradient)");
     check(!mixedQuerySelection || twoStage, "mixed_query_selection",
         "needs two_stage (the query positions are the encoder proposals)");
+    check(distinctQueryIou >= 0 && distinctQueryIou <= 1, "distinct_query_iou",
+        "must be in (0, 1] (the suppression IoU) or 0 (off), got " + distinctQueryIou);
+    check(distinctQueryIou == 0 || twoStage, "distinct_query_iou",
+        "needs two_stage (it selects among the encoder proposals)");
+  }
+
+  /** Without distinct query selection. */
+  public DeformableOptions(int numFeatureLevels, int encNPoints, int decNPoints,
+      boolean withBoxRefine, boolean twoStage, Denoising denoising, OneToMany oneToMany,
+      boolean lookForwardTwice, boolean mixedQuerySelection) {
+    this(numFeatureLevels, encNPoints, decNPoints, withBoxRefine, twoStage, denoising, oneToMany,
+        lookForwardTwice, mixedQuerySelection, 0);
   }
 
   /** Without mixed query selection. */

@@ -97,6 +97,9 @@ public final class DeformableDetr extends DetectionTransformer {
       if (options.mixedQuerySelection()) {
         transformer.learnContentQueries(config.numQueries() + options.oneToMany().queries());
       }
+      if (options.distinctQueryIou() > 0) {
+        transformer.selectDistinctQueries(options.distinctQueryIou());
+      }
       queryEmbed = null;
     } else {
       queryEmbed = child("query_embed", new Embedding(config.numQueries(), 2L * d, true));

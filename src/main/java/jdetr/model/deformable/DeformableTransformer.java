@@ -22,7 +22,8 @@ import jdetr.model.nn.TorchInit;
  * deformable self-attention, and decoded by queries whose initial reference points are
  * {@code sigmoid(reference_points(query_pos))}; or, two-stage, the top-scoring encoder proposals
  * (their boxes as reference, their sine embedding through {@code pos_trans} as query position and
- * content; with mixed query selection the content is the learned {@code tgt_embed} instead).
+ * content; with mixed query selection the content is the learned {@code tgt_embed} instead; with
+ * distinct query selection the proposals left after a non-maximum suppression).
  * Weight matrices are Xavier-uniform, as the reference's {@code _reset_parameters}.
  */
 public final class DeformableTransformer extends TorchBlock {
@@ -61,6 +62,7 @@ public final class DeformableTransformer extends TorchBlock {
   private Linear proposalClassHead;
   private Mlp proposalBoxHead;
   private Embedding tgtEmbed;
+  private double distinctQueryIou;
 
   /**
    * @param numQueries the decoder's query count (two-stage: the number of proposals kept)
@@ -107,6 +109,14 @@ public final class DeformableTransformer extends TorchBlock {
    */
   void learnContentQueries(int count) {
     tgtEmbed = child("tgt_embed", new Embedding(count, dModel, true));
+  }
+
+  /**
+   * Two-stage with distinct query selection (DDQ): the queries are the top proposals that survive
+   * a class-agnostic non-maximum suppression at {@code iou} ({@link DistinctQueries}).
+   */
+  void selectDistinctQueries(double iou) {
+    distinctQueryIou = iou;
   }
 
   public DeformableDecoder decoder() {
@@ -187,8 +197,10 @@ public final class DeformableTransformer extends TorchBlock {
             + " one-to-many queries need as many encoder proposals, the images give " + tokens
             + " (model.num_queries, model.deformable.one_to_many.queries)");
       }
-      NDArray top = encLogits.get("..., 0").stopGradient()
-          .topK(numQueries + oneToMany, 1, true, true).get(1); // [N, Q + N1], sorted
+      NDArray scores = encLogits.get("..., 0").stopGradient(); // [N, S]
+      NDArray top = distinctQueryIou > 0
+          ? DistinctQueries.indices(scores, encBoxes, numQueries + oneToMany, distinctQueryIou)
+          : scores.topK(numQueries + oneToMany, 1, true, true).get(1); // [N, Q + N1], sorted
       NDArray topBoxes = encBoxes.stopGradient()
           .gather(top.expandDims(2).repeat(2, 4), 1); // [N, Q + N1, 4] detached
       reference = Activation.sigmoid(topBoxes);
