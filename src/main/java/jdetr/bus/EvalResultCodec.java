@@ -7,7 +7,7 @@ public final class EvalResultCodec extends BinaryCodec<EvalResult> {
   private static final int MAX_TEXT_BYTES = 64 * 1024;
 
   public EvalResultCodec() {
-    super(EvalResult.class, 0x45520002); // "ER", layout 2 (mask stats after the error)
+    super(EvalResult.class, 0x45520003); // "ER", layout 3 (mask stats, panoptic, score monitor)
   }
 
   @Override
@@ -15,7 +15,8 @@ public final class EvalResultCodec extends BinaryCodec<EvalResult> {
     out.writeString(m.checkpoint()).writeLong(m.step()).writeInt(m.epoch())
         .writeDoubles(m.stats(), m.stats().length).writeDouble(m.seconds()).writeString(m.error())
         .writeDoubles(m.maskStats(), m.maskStats().length)
-        .writeDoubles(m.panoptic(), m.panoptic().length);
+        .writeDoubles(m.panoptic(), m.panoptic().length)
+        .writeDoubles(m.atScore(), m.atScore().length);
   }
 
   @Override
@@ -28,6 +29,7 @@ public final class EvalResultCodec extends BinaryCodec<EvalResult> {
     String error = in.readString("error", MAX_TEXT_BYTES);
     double[] maskStats = in.readDoubles("mask_stats", -1);
     double[] panoptic = in.readDoubles("panoptic", -1);
+    double[] atScore = in.readDoubles("at_score", -1);
     if (panoptic.length != 0 && panoptic.length != 4 * EvalResult.PANOPTIC_GROUPS.size()) {
       throw new WireFormatException(name() + ": " + panoptic.length
           + " panoptic numbers, expected 0 or " + 4 * EvalResult.PANOPTIC_GROUPS.size());
@@ -40,6 +42,11 @@ public final class EvalResultCodec extends BinaryCodec<EvalResult> {
       throw new WireFormatException(name() + ": " + maskStats.length
           + " COCO mask numbers, expected 0 or " + EvalResult.STATS);
     }
-    return new EvalResult(checkpoint, step, epoch, stats, seconds, error, maskStats, panoptic);
+    if (atScore.length != 0 && atScore.length != EvalResult.AT_SCORE) {
+      throw new WireFormatException(name() + ": " + atScore.length
+          + " score-threshold numbers, expected 0 or " + EvalResult.AT_SCORE);
+    }
+    return new EvalResult(checkpoint, step, epoch, stats, seconds, error, maskStats, panoptic,
+        atScore);
   }
 }

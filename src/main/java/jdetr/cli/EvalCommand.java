@@ -19,6 +19,7 @@ import jdetr.eval.SegmInput;
 import jdetr.eval.panoptic.PanopticQuality;
 import jdetr.eval.panoptic.PanopticResult;
 import jdetr.train.CheckpointEvaluation;
+import jdetr.train.RunFigures;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -70,8 +71,11 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--per-class", description = "Also print a per-class AP table (text output).")
   boolean perClass;
 
-  @Option(names = "--score-threshold", paramLabel = "S", defaultValue = "0.5",
-      description = "Score threshold of the precision/recall monitor at IoU 0.5 (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--score-threshold", paramLabel = "S",
+      defaultValue = "" + RunFigures.PICTURE_SCORE,
+      description = "Score threshold of the precision/recall monitor at IoU 0.5, printed with"
+          + " --per-class, --json and --checkpoint (default: ${DEFAULT-VALUE}, the score from"
+          + " which a training run's predictions/ pictures draw a detection).")
   double scoreThreshold;
 
   @Option(names = "--threads", paramLabel = "N",
@@ -174,7 +178,7 @@ final class EvalCommand implements Callable<Integer> {
   private int evaluateCheckpoint() {
     EvalResult r;
     try (CheckpointEvaluation evaluation = new CheckpointEvaluation(() -> false, inference.device(),
-        inference.precision())) {
+        inference.precision(), scoreThreshold)) {
       r = evaluation.evaluate(checkpoint, -1, -1);
     }
     if (!r.ok()) {

@@ -1,5 +1,7 @@
 package jdetr.eval;
 
+import java.util.List;
+
 /**
  * The COCO evaluation of one training checkpoint (the eval stage publishes it on
  * {@code jdetr.eval.result}).
@@ -14,14 +16,18 @@ package jdetr.eval;
  * @param maskStats the 12 COCO mask summary numbers when the model predicts masks, else empty
  * @param panoptic on panoptic data, the panoptic quality: pq, sq, rq, n of All, Things and Stuff
  *     (12 numbers, {@link #PANOPTIC_GROUPS}); else empty
+ * @param atScore the boxes scoring at least a threshold, matched at IoU 0.5 ({@link
+ *     ScoreThresholdMetrics}, read by {@link #scoreThresholdMetrics()}): {threshold, true
+ *     positives, false positives, objects} (4 numbers, counts as whole numbers); else empty
  */
 public record EvalResult(String checkpoint, long step, int epoch, double[] stats, double seconds,
-    String error, double[] maskStats, double[] panoptic) {
+    String error, double[] maskStats, double[] panoptic, double[] atScore) {
 
   public static final int STATS = 12;
   /** The run log's names of the panoptic averages, in the order of {@link #panoptic}. */
-  public static final java.util.List<String> PANOPTIC_GROUPS = java.util.List.of("PQ_all",
-      "PQ_th", "PQ_st");
+  public static final List<String> PANOPTIC_GROUPS = List.of("PQ_all", "PQ_th", "PQ_st");
+  /** The length of a present {@link #atScore}. */
+  public static final int AT_SCORE = 4;
 
   public EvalResult {
     if (error.isEmpty() && stats.length != STATS) {
@@ -36,6 +42,16 @@ public record EvalResult(String checkpoint, long step, int epoch, double[] stats
       throw new IllegalArgumentException("a panoptic evaluation has " + 4 * PANOPTIC_GROUPS.size()
           + " numbers, got " + panoptic.length);
     }
+    if (atScore.length != 0 && atScore.length != AT_SCORE) {
+      throw new IllegalArgumentException("a score-threshold monitor has " + AT_SCORE
+          + " numbers, got " + atScore.length);
+    }
+  }
+
+  /** An evaluation without the score-threshold monitor. */
+  public EvalResult(String checkpoint, long step, int epoch, double[] stats, double seconds,
+      String error, double[] maskStats, double[] panoptic) {
+    this(checkpoint, step, epoch, stats, seconds, error, maskStats, panoptic, new double[0]);
   }
 
   /** An evaluation without panoptic numbers. */
@@ -54,6 +70,24 @@ public record EvalResult(String checkpoint, long step, int epoch, double[] stats
       String error) {
     return new EvalResult(checkpoint, step, epoch, new double[0], seconds,
         error.isEmpty() ? "evaluation failed" : error);
+  }
+
+  /** The {@link #atScore} numbers of {@code m} (its per-class list is not carried). */
+  public static double[] atScoreOf(ScoreThresholdMetrics m) {
+    return new double[] {m.scoreThreshold(), m.truePositives(), m.falsePositives(), m.numGt()};
+  }
+
+  /** The precision and recall of {@link #atScore} (no per-class list), or null when absent. */
+  public ScoreThresholdMetrics scoreThresholdMetrics() {
+    if (atScore.length == 0) {
+      return null;
+    }
+    long tp = (long) atScore[1];
+    long fp = (long) atScore[2];
+    long numGt = (long) atScore[3];
+    return new ScoreThresholdMetrics(atScore[0], tp, fp, numGt,
+        ScoreThresholdMetrics.precision(tp, fp), ScoreThresholdMetrics.recall(tp, numGt),
+        List.of());
   }
 
   public boolean ok() {

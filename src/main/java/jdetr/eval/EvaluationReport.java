@@ -32,9 +32,14 @@ public final class EvaluationReport {
       out.printf("%-8d %-24s %8s %8s %8s %8d%n", c.categoryId(), c.name(), pct(c.ap()),
           pct(c.ap50()), pct(c.ar()), c.numGt());
     }
-    ScoreThresholdMetrics s = eval.atScore(scoreThreshold);
-    out.printf("%nscore >= %s, IoU 0.50: precision %s recall %s (TP %d, FP %d, objects %d)%n",
-        scoreThreshold, pct(s.precision()), pct(s.recall()), s.truePositives(),
+    out.println();
+    out.println(monitorLine(eval.atScore(scoreThreshold)));
+  }
+
+  /** {@code score >= 0.5, IoU 0.50: precision 92.1 recall 37.4 (TP 374, FP 32, objects 1000)}. */
+  private static String monitorLine(ScoreThresholdMetrics s) {
+    return String.format("score >= %s, IoU 0.50: precision %s recall %s (TP %d, FP %d, objects %d)",
+        s.scoreThreshold(), pct(s.precision()), pct(s.recall()), s.truePositives(),
         s.falsePositives(), s.numGt());
   }
 
@@ -74,16 +79,7 @@ public final class EvaluationReport {
         g.writeEndObject();
       }
       g.writeEndArray();
-      ScoreThresholdMetrics s = eval.atScore(scoreThreshold);
-      g.writeObjectFieldStart("at_score");
-      g.writeNumberField("score_threshold", s.scoreThreshold());
-      g.writeNumberField("iou", 0.5);
-      g.writeNumberField("precision", s.precision());
-      g.writeNumberField("recall", s.recall());
-      g.writeNumberField("tp", s.truePositives());
-      g.writeNumberField("fp", s.falsePositives());
-      g.writeNumberField("objects", s.numGt());
-      g.writeEndObject();
+      writeAtScore(g, eval.atScore(scoreThreshold));
       g.writeEndObject();
       g.writeRaw('\n');
     } catch (IOException e) {
@@ -91,17 +87,37 @@ public final class EvaluationReport {
     }
   }
 
+  /** The field {@code "at_score": {score_threshold, iou, precision, recall, tp, fp, objects}}. */
+  private static void writeAtScore(JsonGenerator g, ScoreThresholdMetrics s) throws IOException {
+    g.writeObjectFieldStart("at_score");
+    g.writeNumberField("score_threshold", s.scoreThreshold());
+    g.writeNumberField("iou", 0.5);
+    g.writeNumberField("precision", s.precision());
+    g.writeNumberField("recall", s.recall());
+    g.writeNumberField("tp", s.truePositives());
+    g.writeNumberField("fp", s.falsePositives());
+    g.writeNumberField("objects", s.numGt());
+    g.writeEndObject();
+  }
+
   /**
    * The numbers of a training checkpoint's evaluation: pycocotools' summary lines, or with
    * {@code json} one line {@code {"checkpoint":…,"stats":[12 numbers],"seconds":…}}; a model that
-   * predicts masks adds its mask numbers (after a {@code segm:} line, or as {@code mask_stats}).
+   * predicts masks adds its mask numbers (after a {@code segm:} line, or as {@code mask_stats}),
+   * a score-threshold monitor its precision and recall (the line {@link #printTable} ends with, or
+   * {@code at_score} as {@link #writeJson} writes it).
    */
   public static void printCheckpoint(Path checkpoint, EvalResult r, boolean json, PrintStream out) {
+    ScoreThresholdMetrics atScore = r.scoreThresholdMetrics();
     if (!json) {
       CocoSummary.lines(CocoParams.bbox(), r.stats()).forEach(out::println);
       if (r.maskStats().length > 0) {
         out.println("segm:");
         CocoSummary.lines(CocoParams.bbox(), r.maskStats()).forEach(out::println);
+      }
+      if (atScore != null) {
+        out.println();
+        out.println(monitorLine(atScore));
       }
       return;
     }
@@ -120,6 +136,9 @@ public final class EvaluationReport {
           g.writeNumber(v);
         }
         g.writeEndArray();
+      }
+      if (atScore != null) {
+        writeAtScore(g, atScore);
       }
       g.writeNumberField("seconds", r.seconds());
       g.writeEndObject();

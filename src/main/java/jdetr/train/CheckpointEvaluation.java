@@ -32,6 +32,7 @@ public final class CheckpointEvaluation implements AutoCloseable {
   private final NDManager manager;
   private final BooleanSupplier stopped;
   private final Precision precision;
+  private final double scoreThreshold;
   private NDManager modelScope;
   private DetectionTransformer detr;
   private ValEvaluation val;
@@ -43,11 +44,22 @@ public final class CheckpointEvaluation implements AutoCloseable {
 
   /**
    * Evaluations on {@code device} in {@code precision} (bf16: {@link InferenceCast}) that stop
-   * before their next batch once {@code stopped} says so.
+   * before their next batch once {@code stopped} says so; their score-threshold monitor counts
+   * the boxes the run's pictures draw ({@link RunFigures#PICTURE_SCORE}).
    */
   public CheckpointEvaluation(BooleanSupplier stopped, DeviceSpec device, Precision precision) {
+    this(stopped, device, precision, RunFigures.PICTURE_SCORE);
+  }
+
+  /**
+   * Evaluations whose score-threshold monitor ({@link EvalResult#atScore}) counts the boxes
+   * scoring at least {@code scoreThreshold}.
+   */
+  public CheckpointEvaluation(BooleanSupplier stopped, DeviceSpec device, Precision precision,
+      double scoreThreshold) {
     this.stopped = stopped;
     this.precision = precision;
+    this.scoreThreshold = scoreThreshold;
     this.manager = device.newManager();
   }
 
@@ -101,7 +113,8 @@ public final class CheckpointEvaluation implements AutoCloseable {
     if (val == null || !key.equals(valKey)) {
       // an eval node of a synthetic recipe makes the dataset itself, as trainer and data nodes do
       CocoPaths paths = TrainData.openOrGenerate(recipe.data())[1];
-      val = new ValEvaluation(paths, new ValTransform(recipe.augmentation()), recipe.batchSize());
+      val = new ValEvaluation(paths, new ValTransform(recipe.augmentation()), recipe.batchSize(),
+          scoreThreshold);
       valKey = key;
     }
     return val;

@@ -31,6 +31,13 @@ import org.knowm.xchart.XYChartBuilder;
  * {@code predictions/<image id>.png}, a few val images with the model's detections drawn.
  */
 public final class RunFigures {
+  /**
+   * The score from which {@code predictions/} draws a detection; the val evaluation reports the
+   * precision and recall of the detections at or above it (the run log's {@code test_precision},
+   * {@code test_recall}).
+   */
+  public static final double PICTURE_SCORE = 0.5;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private RunFigures() {}

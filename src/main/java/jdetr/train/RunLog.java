@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import jdetr.checkpoint.CheckpointStore;
 import jdetr.eval.EvalResult;
+import jdetr.eval.ScoreThresholdMetrics;
 import jdetr.io.AtomicFiles;
 
 /**
@@ -24,9 +25,12 @@ import jdetr.io.AtomicFiles;
  * averages, {@code test_coco_eval_bbox} when the epoch was evaluated and {@code
  * test_coco_eval_masks} when its model predicts masks, {@code test_PQ_all}, {@code test_PQ_th}
  * and {@code test_PQ_st} ({@code {pq, sq, rq, n}}) on panoptic data, {@code epoch},
- * {@code n_parameters}), in epoch order. The line of an epoch is written once both its train
- * averages and, if it is evaluated, its evaluation are known; the evaluation may come from another
- * thread or stage while later epochs train. After each line, {@code plots/} is redrawn. Thread-safe.
+ * {@code n_parameters}), in epoch order; an evaluation with a score-threshold monitor adds {@code
+ * test_score_threshold}, {@code test_precision} and {@code test_recall}, the precision and recall
+ * at IoU 0.5 of the boxes scoring at least the threshold ({@link ScoreThresholdMetrics}). The line
+ * of an epoch is written once both its train averages and, if it is evaluated, its evaluation are
+ * known; the evaluation may come from another thread or stage while later epochs train. After each
+ * line, {@code plots/} is redrawn. Thread-safe.
  */
 public final class RunLog {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -53,6 +57,7 @@ public final class RunLog {
     double[] stats;
     double[] maskStats;
     double[] panoptic;
+    ScoreThresholdMetrics atScore;
     String failure;
 
     Pending(Unlogged epoch) {
@@ -135,12 +140,16 @@ public final class RunLog {
       p.stats = result.stats().clone();
       p.maskStats = result.maskStats().length == 0 ? null : result.maskStats().clone();
       p.panoptic = result.panoptic().length == 0 ? null : result.panoptic().clone();
+      p.atScore = result.scoreThresholdMetrics();
       if (p.panoptic != null) {
         progress.printf("epoch %d: val PQ %.4f (things %.4f, stuff %.4f)%n", result.epoch(),
             p.panoptic[0], p.panoptic[4], p.panoptic[8]);
       }
-      progress.printf("epoch %d: val AP %.4f AP50 %.4f (%s, %.1f s)%n", result.epoch(),
-          result.stats()[0], result.stats()[1], Path.of(result.checkpoint()).getFileName(),
+      String atScore = p.atScore == null ? "" : String.format(
+          ", at score >= %s precision %.3f recall %.3f", p.atScore.scoreThreshold(),
+          p.atScore.precision(), p.atScore.recall());
+      progress.printf("epoch %d: val AP %.4f AP50 %.4f%s (%s, %.1f s)%n", result.epoch(),
+          result.stats()[0], result.stats()[1], atScore, Path.of(result.checkpoint()).getFileName(),
           result.seconds());
     } else {
       p.failure = result.error();
@@ -245,6 +254,11 @@ public final class RunLog {
         average.put("rq", p.panoptic[4 * g + 2]);
         average.put("n", (int) p.panoptic[4 * g + 3]);
         line.put("test_" + EvalResult.PANOPTIC_GROUPS.get(g), average);
+      }
+      if (p.atScore != null) {
+        line.put("test_score_threshold", p.atScore.scoreThreshold());
+        line.put("test_precision", p.atScore.precision());
+        line.put("test_recall", p.atScore.recall());
       }
       line.put("epoch", p.epoch.epoch());
       line.put("n_parameters", nParameters);

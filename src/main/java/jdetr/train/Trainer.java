@@ -341,7 +341,7 @@ public final class Trainer {
       CocoDataset val = CocoDataset.open(TrainData.openOrGenerate(
           new DataRecipe(config.dataRoot(), config.data().format(), null))[1]);
       RunFigures.predictions(finalModel, categories, new ValTransform(config.augmentation()), val,
-          4, 0.5, out.resolve("predictions"));
+          4, RunFigures.PICTURE_SCORE, out.resolve("predictions"));
     } catch (IOException | RuntimeException e) {
       progress.println("warning: could not draw the run's figures: " + e);
     }

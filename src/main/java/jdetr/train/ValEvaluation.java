@@ -17,6 +17,7 @@ import jdetr.data.ImageDecoder;
 import jdetr.data.ImageLimits;
 import jdetr.data.Sample;
 import jdetr.data.transforms.ValTransform;
+import jdetr.eval.CocoEvaluation;
 import jdetr.eval.CocoEvaluator;
 import jdetr.eval.CocoParams;
 import jdetr.eval.CocoResult;
@@ -25,6 +26,7 @@ import jdetr.eval.Detection;
 import jdetr.eval.DetrPredictor;
 import jdetr.eval.EvalResult;
 import jdetr.eval.GroundTruthSet;
+import jdetr.eval.ScoreThresholdMetrics;
 import jdetr.eval.SegmResults;
 import jdetr.eval.panoptic.PanopticEvaluation;
 import jdetr.eval.panoptic.PanopticPredictor;
@@ -46,12 +48,16 @@ public final class ValEvaluation {
   /**
    * The 12 COCO summary numbers of the boxes and, when the model predicted masks, of the masks
    * (else null): the run log's {@code test_coco_eval_bbox} and {@code test_coco_eval_masks}; on a
-   * panoptic split with such a model, the panoptic quality (else null), its {@code test_PQ_*}.
+   * panoptic split with such a model, the panoptic quality (else null), its {@code test_PQ_*};
+   * the precision and recall at IoU 0.5 of the boxes scoring at least the evaluation's threshold
+   * (else null), its {@code test_score_threshold}, {@code test_precision} and {@code
+   * test_recall}.
    */
-  public record Stats(double[] bbox, double[] masks, PanopticResult panoptic) {
-    /** Box and mask numbers without panoptic quality. */
+  public record Stats(double[] bbox, double[] masks, PanopticResult panoptic,
+      ScoreThresholdMetrics atScore) {
+    /** Box and mask numbers without panoptic quality and score-threshold monitor. */
     public Stats(double[] bbox, double[] masks) {
-      this(bbox, masks, null);
+      this(bbox, masks, null, null);
     }
 
     /** The mask numbers, or an empty array ({@link jdetr.eval.EvalResult#maskStats}). */
@@ -72,7 +78,8 @@ public final class ValEvaluation {
           pq[4 * g + 3] = groups[g].n();
         }
       }
-      return new EvalResult(checkpoint, step, epoch, bbox, seconds, "", masksOrEmpty(), pq);
+      return new EvalResult(checkpoint, step, epoch, bbox, seconds, "", masksOrEmpty(), pq,
+          atScore == null ? new double[0] : EvalResult.atScoreOf(atScore));
     }
   }
 
@@ -83,15 +90,30 @@ public final class ValEvaluation {
   private final ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
   private final Path annotations;
   private final CocoPanopticReader.Layout panoptic;
+  private final double scoreThreshold;
   private Map<Long, Rle> groundTruthMasks; // read on the first evaluation with masks
 
+  /**
+   * Evaluations that monitor the boxes the run's pictures draw (score at least {@link
+   * RunFigures#PICTURE_SCORE}).
+   */
   public ValEvaluation(CocoPaths paths, ValTransform transform, int batchSize) throws IOException {
+    this(paths, transform, batchSize, RunFigures.PICTURE_SCORE);
+  }
+
+  /**
+   * Evaluations whose {@link Stats#atScore} counts the boxes scoring at least {@code
+   * scoreThreshold}.
+   */
+  public ValEvaluation(CocoPaths paths, ValTransform transform, int batchSize,
+      double scoreThreshold) throws IOException {
     this.dataset = CocoDataset.open(paths);
     this.groundTruth = GroundTruthSet.read(paths.annotations());
     this.transform = transform;
     this.batchSize = batchSize;
     this.annotations = paths.annotations();
     this.panoptic = paths.panoptic();
+    this.scoreThreshold = scoreThreshold;
   }
 
   public CocoDataset dataset() {
@@ -101,7 +123,8 @@ public final class ValEvaluation {
   /**
    * The 12 COCO summary numbers (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl)
    * of {@code detr} on the val split, of its boxes and, when its detections carry masks, of its
-   * masks; stops before its next batch once {@code stopped} says so.
+   * masks, with the boxes' score-threshold monitor; stops before its next batch once {@code
+   * stopped} says so.
    *
    * @throws CancellationException when it stopped
    */
@@ -152,9 +175,11 @@ public final class ValEvaluation {
     }
     CocoEvaluator evaluator = new CocoEvaluator(groundTruth, CocoParams.bbox(),
         Math.max(1, Runtime.getRuntime().availableProcessors()));
-    double[] bbox = evaluator.evaluate(results).stats();
+    CocoEvaluation boxes = evaluator.evaluate(results);
+    double[] bbox = boxes.stats();
     return new Stats(bbox, masks ? evaluator.evaluateSegm(segm.input(groundTruthMasks())).stats()
-        : null, pq == null ? null : pq.finish(Runtime.getRuntime().availableProcessors()));
+        : null, pq == null ? null : pq.finish(Runtime.getRuntime().availableProcessors()),
+        boxes.atScore(scoreThreshold));
   }
 
   /**

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import jdetr.engine.StepMetrics;
 import jdetr.eval.EvalResult;
+import jdetr.eval.ScoreThresholdMetrics;
 import org.junit.jupiter.api.Test;
 
 /** The binary codecs of the trainer's step metrics and of the eval stage's results. */
@@ -44,6 +45,8 @@ class TrainMessageCodecTest {
     for (EvalResult r : new EvalResult[] {
         new EvalResult("/runs/a/checkpoints/step-000100", 100, 4, stats, 3.5, ""),
         new EvalResult("/runs/a/checkpoints/step-000150", 150, 4, stats, 3.5, "", masks),
+        new EvalResult("/runs/a/checkpoints/step-000175", 175, 4, stats, 3.5, "", masks,
+            new double[0], new double[] {0.5, 374, 32, 1000}),
         EvalResult.failed("/runs/a/checkpoints/step-000200", 200, 5, 0.1, "checksum mismatch")}) {
       Buffer b = Buffer.buffer();
       codec.encodeToWire(b, r);
@@ -55,9 +58,29 @@ class TrainMessageCodecTest {
       assertThat(back.error()).isEqualTo(r.error());
       assertThat(back.ok()).isEqualTo(r.ok());
       assertThat(back.maskStats()).containsExactly(r.maskStats());
+      assertThat(back.atScore()).containsExactly(r.atScore());
     }
     assertThatThrownBy(() -> new EvalResult("c", 1, 0, new double[3], 1, ""))
         .hasMessageContaining("12 COCO numbers");
+    assertThatThrownBy(() -> new EvalResult("c", 1, 0, stats, 1, "", new double[0], new double[0],
+        new double[] {0.5, 1, 2})).hasMessageContaining("4 numbers, got 3");
+  }
+
+  @Test
+  void theScoreMonitorReadsAsPrecisionAndRecall() {
+    double[] stats = new double[12];
+    EvalResult r = new EvalResult("c", 1, 0, stats, 1, "", new double[0], new double[0],
+        new double[] {0.5, 374, 32, 1000});
+    ScoreThresholdMetrics m = r.scoreThresholdMetrics();
+    assertThat(m.scoreThreshold()).isEqualTo(0.5);
+    assertThat(m.truePositives()).isEqualTo(374);
+    assertThat(m.falsePositives()).isEqualTo(32);
+    assertThat(m.numGt()).isEqualTo(1000);
+    assertThat(m.precision()).isEqualTo(374 / 406.0);
+    assertThat(m.recall()).isEqualTo(0.374);
+    assertThat(m.perClass()).isEmpty();
+    assertThat(EvalResult.atScoreOf(m)).containsExactly(r.atScore());
+    assertThat(new EvalResult("c", 1, 0, stats, 1, "").scoreThresholdMetrics()).isNull();
   }
 
   @Test

@@ -60,6 +60,14 @@ class EvalCommandTest {
   }
 
   @Test
+  void theHelpSaysTheScoreThresholdServesCheckpointsToo() {
+    CommandRun r = CommandRun.of("eval", "--help");
+    assertThat(r.code()).isZero();
+    assertThat(r.out().replaceAll("\\s+", " "))
+        .contains("--per-class, --json and --checkpoint (default: 0.5,");
+  }
+
+  @Test
   void badFilesGiveAClearErrorAndExitCode() throws Exception {
     Path dt = Files.writeString(tmp.resolve("dets.json"),
         "[{\"image_id\":424242,\"category_id\":1,\"bbox\":[1,2,3,4],\"score\":0.5}]");

@@ -49,6 +49,21 @@ class EvaluationReportCheckpointTest {
     assertThat(json.getJsonArray("stats").getDouble(0)).isEqualTo(0.4213376);
   }
 
+  @Test
+  void theScoreMonitorAddsItsPrecisionAndRecall() {
+    EvalResult r = new EvalResult("c", 10, 1, STATS, 1, "", new double[0], new double[0],
+        new double[] {0.3, 374, 32, 1000});
+    String[] text = print(Path.of("c"), r, false).split("\n");
+    assertThat(text).hasSize(14);
+    assertThat(text[12]).isEmpty();
+    assertThat(text[13])
+        .isEqualTo("score >= 0.3, IoU 0.50: precision 92.1 recall 37.4 (TP 374, FP 32, objects 1000)");
+    JsonObject atScore = new JsonObject(print(Path.of("c"), r, true)).getJsonObject("at_score");
+    assertThat(atScore).isEqualTo(new JsonObject().put("score_threshold", 0.3).put("iou", 0.5)
+        .put("precision", 374 / 406.0).put("recall", 0.374).put("tp", 374).put("fp", 32)
+        .put("objects", 1000));
+  }
+
   private static String print(Path dir, EvalResult r, boolean json) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);

@@ -12,18 +12,21 @@ import java.util.List;
 import jdetr.engine.DeviceSpec;
 import jdetr.engine.Precision;
 import jdetr.eval.EvalResult;
+import jdetr.eval.ScoreThresholdMetrics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Evaluation by prediction of a DETR training checkpoint on an explicit CPU device and in bf16:
  * the explicit device equals the default bit for bit; bf16 evaluates (twice, the cast model being
- * rebuilt for each checkpoint) and lands near fp32.
+ * rebuilt for each checkpoint) and lands near fp32. The score-threshold monitor counts the boxes
+ * the run's pictures draw, as the run log does, unless given another threshold.
  */
 class CheckpointEvaluationPrecisionTest {
 
   @Test
-  void cpuEqualsTheDefaultAndBf16EvaluatesNearFp32(@TempDir Path tmp) throws Exception {
+  void cpuEqualsTheDefaultBf16EvaluatesNearFp32AndTheMonitorTakesItsThreshold(@TempDir Path tmp)
+      throws Exception {
     List<String> sets = new ArrayList<>(TrainerTest.tiny(tmp.resolve("shapes"), tmp.resolve("run")));
     sets.add("epochs=1");
     sets.add("max_steps_per_epoch=1");
@@ -42,6 +45,26 @@ class CheckpointEvaluationPrecisionTest {
     }
     assertThat(byDefault.ok()).as(byDefault.error()).isTrue();
     assertThat(onCpu.stats()).containsExactly(byDefault.stats());
+
+    ScoreThresholdMetrics pictures = byDefault.scoreThresholdMetrics();
+    assertThat(pictures.scoreThreshold()).isEqualTo(RunFigures.PICTURE_SCORE);
+    assertThat(pictures.numGt()).isPositive();
+    assertThat(run.lastLog()).containsEntry("test_score_threshold", RunFigures.PICTURE_SCORE)
+        .containsEntry("test_precision", pictures.precision())
+        .containsEntry("test_recall", pictures.recall());
+    EvalResult fromZero;
+    try (CheckpointEvaluation e = new CheckpointEvaluation(() -> false, DeviceSpec.CPU,
+        Precision.FP32, 0.0)) {
+      fromZero = e.evaluate(checkpoint, 1, 0);
+    }
+    ScoreThresholdMetrics every = fromZero.scoreThresholdMetrics();
+    assertThat(fromZero.stats()).containsExactly(byDefault.stats());
+    assertThat(every.scoreThreshold()).isZero();
+    assertThat(every.numGt()).isEqualTo(pictures.numGt());
+    assertThat(every.truePositives()).isGreaterThanOrEqualTo(pictures.truePositives());
+    assertThat(every.truePositives() + every.falsePositives())
+        .as("every detection counts from score 0").isPositive()
+        .isGreaterThanOrEqualTo(pictures.truePositives() + pictures.falsePositives());
 
     try (CheckpointEvaluation e = new CheckpointEvaluation(() -> false, DeviceSpec.CPU, Precision.BF16)) {
       for (int i = 0; i < 2; i++) {

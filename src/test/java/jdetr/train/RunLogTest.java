@@ -55,10 +55,14 @@ class RunLogTest {
     assertThat(l.get(0).get("test_coco_eval_bbox").get(0).asDouble()).isEqualTo(0.25);
     assertThat(l.get(0).get("n_parameters").asLong()).isEqualTo(1234);
     assertThat(l.get(0).has("test_coco_eval_masks")).isFalse();
+    assertThat(l.get(0).has("test_score_threshold")).isFalse();
+    assertThat(l.get(0).has("test_precision")).isFalse();
+    assertThat(l.get(0).has("test_recall")).isFalse();
     assertThat(l.get(1).has("test_coco_eval_bbox")).isFalse();
     assertThat(l.get(1).get("epoch").asInt()).isEqualTo(1);
     assertThat(log.unlogged()).isEmpty();
-    assertThat(text.toString(StandardCharsets.UTF_8)).contains("epoch 0: val AP 0.2500 AP50 0.2500");
+    assertThat(text.toString(StandardCharsets.UTF_8))
+        .contains("epoch 0: val AP 0.2500 AP50 0.2500 (step-000010, 1.5 s)");
     assertThat(out.resolve("plots/loss.png")).isNotEmptyFile();
     log.eval(new EvalResult("x/step-000010", 10, 0, stats(0.5), 1.5, "")); // a late duplicate
     assertThat(lines()).hasSize(2);
@@ -73,6 +77,22 @@ class RunLogTest {
     assertThat(line.get("test_coco_eval_bbox").get(0).asDouble()).isEqualTo(0.25);
     assertThat(line.get("test_coco_eval_masks")).hasSize(12);
     assertThat(line.get("test_coco_eval_masks").get(11).asDouble()).isEqualTo(0.125);
+  }
+
+  @Test
+  void theScoreMonitorGivesPrecisionAndRecallInTheLineAndTheProgress() throws IOException {
+    RunLog log = RunLog.open(out, 0, 1, progress);
+    log.train(0, 10, Map.of("loss", 5.0), true);
+    double[] stats = stats(0.462);
+    stats[1] = 0.733;
+    log.eval(new EvalResult("x/step-001200", 1200, 0, stats, 12.3, "", new double[0],
+        new double[0], new double[] {0.5, 374, 32, 1000}));
+    JsonNode line = lines().get(0);
+    assertThat(line.get("test_score_threshold").asDouble()).isEqualTo(0.5);
+    assertThat(line.get("test_precision").asDouble()).isEqualTo(374 / 406.0);
+    assertThat(line.get("test_recall").asDouble()).isEqualTo(0.374);
+    assertThat(text.toString(StandardCharsets.UTF_8)).contains("epoch 0: val AP 0.4620 AP50 0.7330,"
+        + " at score >= 0.5 precision 0.921 recall 0.374 (step-001200, 12.3 s)");
   }
 
   @Test
