@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The demo's variants x seeds table: trains conf/shapes-demo.json once per variant and seed, one
 # run after the other, evaluates on a larger val split, and prints a Markdown table of val AP50 / AP
-# and wall time per run (what the README's demo table needs).
+# (and precision / recall at score >= 0.5, the pictures' detections) and wall time per run (what
+# the README's demo table needs).
 #
-#   scripts/demo-variants.sh [--seeds 42,43,44] [--variants base,hybrid,varifocal,lft,cdn,all]
+#   scripts/demo-variants.sh [--seeds 42,43,44] [--variants base,topk,hybrid,varifocal,lft,cdn,all]
 #                            [--val 500] [--jar target/jdetr.jar] [--out runs/demo-variants]
 #                            [--set key=value]...
 #
 # Variants (each the demo recipe plus --set overrides):
 #   base       conf/shapes-demo.json as it is
+#   topk       without distinct queries: model.deformable.distinct_query_iou=0 (plain top-k)
 #   hybrid     + model.deformable.one_to_many {"queries": 60, "k": 6, "weight": 1}
 #   varifocal  + loss.class_loss=varifocal, cls_loss_coef=1
 #   lft        + model.deformable.look_forward_twice=true
@@ -43,27 +45,35 @@ hybrid=(--set model.deformable.one_to_many.queries=60 --set model.deformable.one
 varifocal=(--set loss.class_loss=varifocal --set cls_loss_coef=1)
 lft=(--set model.deformable.look_forward_twice=true)
 cdn=(--set model.deformable.denoising.contrastive=true)
+topk=(--set model.deformable.distinct_query_iou=0)
 
 switches() {
   case "$1" in
     base) ;;
+    topk) printf '%s\n' "${topk[@]}" ;;
     hybrid) printf '%s\n' "${hybrid[@]}" ;;
     varifocal) printf '%s\n' "${varifocal[@]}" ;;
     lft) printf '%s\n' "${lft[@]}" ;;
     cdn) printf '%s\n' "${cdn[@]}" ;;
     all) printf '%s\n' "${hybrid[@]}" "${varifocal[@]}" "${lft[@]}" ;;
-    *) echo "demo-variants: unknown variant '$1' (base, hybrid, varifocal, lft, cdn, all)" >&2
+    *) echo "demo-variants: unknown variant '$1' (base, topk, hybrid, varifocal, lft, cdn, all)" >&2
        exit 2 ;;
   esac
 }
 
-# AP50 and AP of the last evaluated epoch of a run's log.jsonl
+# AP50, AP, precision and recall at score >= 0.5 of the last evaluated epoch of a run's log.jsonl
 last_ap() {
   /usr/bin/python3 - "$1" <<'PY'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-stats = [l["test_coco_eval_bbox"] for l in lines if l.get("test_coco_eval_bbox")]
-print("%.3f %.3f" % (stats[-1][1], stats[-1][0]) if stats else "- -")
+last = [l for l in lines if l.get("test_coco_eval_bbox")]
+if not last:
+    print("- - - -")
+else:
+    l = last[-1]
+    fmt = lambda k: "%.3f" % l[k] if k in l else "-"
+    print("%.3f %.3f %s %s" % (l["test_coco_eval_bbox"][1], l["test_coco_eval_bbox"][0],
+                               fmt("test_precision"), fmt("test_recall")))
 PY
 }
 
@@ -73,8 +83,8 @@ for v in "${variant_list[@]}"; do
   switches "$v" > /dev/null # an unknown variant stops here, before any run
 done
 mkdir -p "$out"
-echo "| variant | seed | val AP50 | val AP | wall time (s) |"
-echo "|---|---|---|---|---|"
+echo "| variant | seed | val AP50 | val AP | precision / recall at 0.5 | wall time (s) |"
+echo "|---|---|---|---|---|---|"
 for v in "${variant_list[@]}"; do
   mapfile -t sets < <(switches "$v")
   for s in "${seed_list[@]}"; do
@@ -84,9 +94,9 @@ for v in "${variant_list[@]}"; do
     java -jar "$jar" train conf/shapes-demo.json "${sets[@]}" --set seed="$s" \
       --set data.root="data/shapes-val$val" --set data.synth.val="$val" \
       --set output_dir="$dir" "${extra[@]}" > "$dir.log" 2>&1 \
-      || { echo "| $v | $s | failed, see $dir.log | | |"; continue; }
+      || { echo "| $v | $s | failed, see $dir.log | | | |"; continue; }
     wall=$(( $(date +%s) - start ))
-    read -r ap50 ap < <(last_ap "$dir/log.jsonl")
-    echo "| $v | $s | $ap50 | $ap | $wall |"
+    read -r ap50 ap precision recall < <(last_ap "$dir/log.jsonl")
+    echo "| $v | $s | $ap50 | $ap | $precision / $recall | $wall |"
   done
 done

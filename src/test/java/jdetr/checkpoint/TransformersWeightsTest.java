@@ -293,4 +293,17 @@ class TransformersWeightsTest {
       assertThat(dir.resolve("model.safetensors")).doesNotExist();
     }
   }
+
+  @Test
+  void distinctQueriesAreRefusedBeforeAnythingIsWritten(@TempDir Path dir) {
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      DetrConfig config = DEFORMABLE.toBuilder().deformable(new DeformableOptions(3, 2, 2, true,
+          true, Denoising.off(), OneToMany.off(), false, false, 0.5)).build();
+      var state = ModelBuilder.build(config, m).stateDict();
+      assertThatThrownBy(() -> TransformersWeights.write(dir, state, config, NAMES, m))
+          .hasMessageContaining("distinct_query_iou: 0.5")
+          .hasMessageContaining("top-k");
+      assertThat(dir.resolve("model.safetensors")).doesNotExist();
+    }
+  }
 }

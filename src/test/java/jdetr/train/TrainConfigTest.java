@@ -70,6 +70,7 @@ class TrainConfigTest {
     assertThat(demo.synth()).isNotNull();
     assertThat(demo.model().deformable().denoising()).isEqualTo(new Denoising(5, 0.2, 0.4));
     assertThat(demo.model().deformable().mixedQuerySelection()).isTrue();
+    assertThat(demo.model().deformable().distinctQueryIou()).isEqualTo(0.5);
     TrainConfig finetune = TrainConfig.load(Path.of("conf/detr-r50-finetune.json"),
         List.of("data.root=DIR", "weights=official.pth"));
     assertThat(finetune.weights()).isEqualTo(Path.of("official.pth"));
