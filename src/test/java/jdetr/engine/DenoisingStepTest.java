@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * A step with denoising queries: their terms are logged and trained, and a step split into
  * micro-batches still equals the full-batch step (the queries are drawn once per step), with
- * DN-DETR's queries and with DINO's (contrastive, mixed query selection).
+ * DN-DETR's queries and with DINO's (contrastive, mixed query selection) among DDQ's distinct
+ * queries.
  */
 class DenoisingStepTest {
 
@@ -35,12 +36,12 @@ class DenoisingStepTest {
       .numQueries(6).numClasses(4).dropout(0)
       .deformable(new DeformableOptions(4, 2, 2, true, true, new Denoising(3, 0.2, 0.4))).build();
 
-  /** DINO's queries: contrastive denoising and mixed query selection. */
+  /** DINO's queries: contrastive denoising and mixed query selection; distinct queries too. */
   private static final DetrConfig TWO_STAGE_CDN = TWO_STAGE_DN.toBuilder()
       .deformable(new DeformableOptions(4, 2, 2, true, true, new Denoising(3, 0.2, 0.4, true),
-          OneToMany.off(), false, true)).build();
+          OneToMany.off(), false, true, 0.5)).build();
 
-  @ParameterizedTest(name = "contrastive and mixed query selection: {0}")
+  @ParameterizedTest(name = "contrastive, mixed query selection, distinct queries: {0}")
   @ValueSource(booleans = {false, true})
   void denoisingTermsTrainAndMicroBatchesGiveTheFullBatchParameters(boolean dino) {
     DetrConfig config = dino ? TWO_STAGE_CDN : TWO_STAGE_DN;
