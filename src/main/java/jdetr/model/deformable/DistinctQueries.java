@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import java.util.Arrays;
 import jdetr.autograd.GraphSafe;
+import jdetr.box.FloatBoxOps;
 
 /**
  * DDQ's distinct query selection (Zhang et al., "Dense Distinct Queries for End-to-End Object
@@ -61,6 +62,7 @@ final class DistinctQueries {
       order[i] = i;
     }
     Arrays.sort(order, (a, b) -> Float.compare(scores[b], scores[a])); // stable: ties by index
+    float[] xyxy = FloatBoxOps.cxcywhToXyxy(boxes);
     int[] result = new int[count];
     int kept = 0;
     int[] suppressed = new int[s];
@@ -69,7 +71,7 @@ final class DistinctQueries {
       int i = order[k];
       boolean distinct = true;
       for (int j = 0; j < kept && distinct; j++) {
-        distinct = iou(boxes, i, result[j]) <= iou;
+        distinct = iou(xyxy, i, result[j]) <= iou;
       }
       if (distinct) {
         result[kept++] = i;
@@ -83,22 +85,9 @@ final class DistinctQueries {
     return result;
   }
 
-  private static double iou(float[] cxcywh, int a, int b) {
-    double aw = cxcywh[4 * a + 2];
-    double ah = cxcywh[4 * a + 3];
-    double bw = cxcywh[4 * b + 2];
-    double bh = cxcywh[4 * b + 3];
-    double ax0 = cxcywh[4 * a] - aw / 2;
-    double ay0 = cxcywh[4 * a + 1] - ah / 2;
-    double bx0 = cxcywh[4 * b] - bw / 2;
-    double by0 = cxcywh[4 * b + 1] - bh / 2;
-    double iw = Math.min(ax0 + aw, bx0 + bw) - Math.max(ax0, bx0);
-    double ih = Math.min(ay0 + ah, by0 + bh) - Math.max(ay0, by0);
-    if (iw <= 0 || ih <= 0) {
-      return 0;
-    }
-    double inter = iw * ih;
-    double union = aw * ah + bw * bh - inter;
-    return union <= 0 ? 0 : inter / union;
+  /** IoU of boxes {@code a} and {@code b} of an xyxy array. */
+  private static float iou(float[] xyxy, int a, int b) {
+    return FloatBoxOps.iou(xyxy[4 * a], xyxy[4 * a + 1], xyxy[4 * a + 2], xyxy[4 * a + 3],
+        xyxy[4 * b], xyxy[4 * b + 1], xyxy[4 * b + 2], xyxy[4 * b + 3]);
   }
 }
